@@ -402,3 +402,26 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+func TestCodeAndDocsMessage(t *testing.T) {
+	doc := load(t)
+	for _, tc := range []struct {
+		op        string
+		status    int
+		code, msg string
+	}{
+		{contactkit.OpListContacts, 200, "OK", "The request has been successfully processed."},
+		{contactkit.OpListContacts, 400, "BAD_REQUEST", "The request body does not contain valid data."},
+		{contactkit.OpGetContact, 403, "FORBIDDEN", "You do not have access to this resource."},
+		{contactkit.OpCreateContacts, 201, "CREATED", "Data has been successfully inserted."},
+		{contactkit.OpCreateContacts, 422, "UNPROCESSABLE_ENTITY", "Data cannot be processed as it is invalid."},
+		{contactkit.OpDeleteContact, 200, "OK", "Data has been successfully deleted."},
+		{contactkit.OpDeleteContact, 404, "NOT_FOUND", "The endpoint you are looking for seems to be not found."},
+		{contactkit.OpDeleteContact, 422, "UNPROCESSABLE_ENTITY", ""},
+		{"noSuchOperation", 200, "OK", ""},
+	} {
+		assert.Equal(t, tc.code, contactkit.Code(tc.status), "Code(%d)", tc.status)
+		assert.Equal(t, tc.msg, contactkit.DocsMessage(doc, tc.op, tc.status), "DocsMessage(%s, %d)", tc.op, tc.status)
+	}
+	assert.Empty(t, contactkit.Code(500), "Code(500)")
+}
