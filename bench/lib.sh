@@ -1,0 +1,58 @@
+# Shared by the bench scripts: build once, start servers on loopback, run wrk.
+# Sourced, not run.
+
+BENCH_TMP=$(mktemp -d)
+BENCH_PIDS=()
+
+bench_cleanup() {
+  for pid in "${BENCH_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT
+
+need_wrk() {
+  command -v wrk >/dev/null && return
+  echo "installing wrk (Debian package)..." >&2
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null
+  fi
+}
+
+# build_contactkit builds the binary into $BENCH_TMP/contactkit.
+build_contactkit() {
+  go build -o "$BENCH_TMP/contactkit" ./cmd/contactkit
+}
+
+# wait_ready URL [TIMEOUT_S]: poll until URL answers with any HTTP status.
+wait_ready() {
+  local url=$1 deadline=$(( $(date +%s) + ${2:-30} ))
+  until curl -s -o /dev/null "$url"; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "timed out waiting for $url" >&2; return 1; fi
+    sleep 0.02
+  done
+}
+
+# start CMD...: run a server in the background and remember its pid.
+start() {
+  "$@" >"$BENCH_TMP/server.$$.$RANDOM.log" 2>&1 &
+  BENCH_PIDS+=("$!")
+  LAST_PID=$!
+}
+
+# rps URL [HEADER]: requests per second wrk measures (1 thread, $CONNS connections).
+rps() {
+  local url=$1; shift
+  local args=(-t1 -c"${CONNS:-16}" -d"${DURATION:-10s}" --latency)
+  [ $# -gt 0 ] && args+=(-H "$1")
+  wrk "${args[@]}" "$url" >"$BENCH_TMP/wrk.out"
+  if grep -q "Non-2xx" "$BENCH_TMP/wrk.out"; then
+    echo "wrk saw non-2xx answers from $url:" >&2; cat "$BENCH_TMP/wrk.out" >&2; return 1
+  fi
+  awk '/^Requests\/sec:/ {print $2}' "$BENCH_TMP/wrk.out"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
