@@ -3,13 +3,185 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/contactkit/contactkit/mock"
 )
 
+// shutdownGrace is how long in-flight requests get to finish after SIGINT/SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+// authFlag collects repeated --auth TOKEN=APP[,APP] values.
+type authFlag map[string][]string
+
+func (a authFlag) String() string {
+	tokens := make([]string, 0, len(a))
+	for t := range a {
+		tokens = append(tokens, t)
+	}
+	sort.Strings(tokens)
+	return strings.Join(tokens, " ")
+}
+
+func (a authFlag) Set(v string) error {
+	token, apps, ok := strings.Cut(v, "=")
+	token = strings.TrimSpace(token)
+	if !ok || token == "" || strings.ContainsAny(token, " \t") {
+		return errors.New("want TOKEN=APP[,APP]")
+	}
+	for _, app := range strings.Split(apps, ",") {
+		app = strings.TrimSpace(app)
+		if app == "" {
+			return errors.New("want TOKEN=APP[,APP] with no empty app id")
+		}
+		a[token] = append(a[token], app)
+	}
+	return nil
+}
+
+// zoneFlag reads a UTC offset (+07:00) or a zone name (Asia/Jakarta).
+type zoneFlag struct{ loc *time.Location }
+
+func (z *zoneFlag) String() string {
+	if z.loc == nil {
+		return mock.DefaultZone
+	}
+	return z.loc.String()
+}
+
+func (z *zoneFlag) Set(v string) error {
+	if t, err := time.Parse("-07:00", v); err == nil {
+		_, offset := t.Zone()
+		z.loc = time.FixedZone(v, offset)
+		return nil
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		return errors.New("want an offset like +07:00 or a zone like Asia/Jakarta")
+	}
+	z.loc = loc
+	return nil
+}
+
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("mock", "mock [flags]\n\nServes an in-memory mock of the Contacts API.", stderr)
+	fs := newFlagSet("mock", `mock [flags]
+
+Serves an in-memory mock of the Contacts API: stateful, seeded, validated against
+the embedded contract. With no --auth, any bearer token may use any app id.
+
+Prefer header: code=STATUS, example=NAME (from openapi.yaml), delay=MS.
+Admin: POST /__admin/reset, GET /__admin/requests, GET /__admin/health.
+The contract: GET /openapi.yaml.`, stderr)
+	auth := authFlag{}
+	zone := &zoneFlag{}
+	addr := fs.String("addr", mock.DefaultAddr, "address to listen on (loopback by default; 0.0.0.0:4010 to share it)")
+	seed := fs.Int64("seed", mock.DefaultSeed, "seed of the fake data; the same seed gives the same contacts")
+	contacts := fs.Int("contacts", mock.DefaultContacts, "contacts each app starts with")
+	fs.Var(auth, "auth", "grant a bearer token apps, TOKEN=APP[,APP] (repeatable); none: any token, any app")
+	latency := fs.Duration("latency", 0, "delay added to every answer, e.g. 200ms")
+	logFormat := fs.String("log-format", mock.DefaultLogFormat, "request log on stderr: text, json or none")
+	cors := fs.String("cors-origin", mock.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
+	maxBody := fs.Int64("max-body", mock.DefaultMaxBody, "largest request body in bytes; larger answers 422")
+	maxBatch := fs.Int("max-batch", mock.DefaultMaxBatch, "most rows in one create; more answers 422")
+	maxContacts := fs.Int("max-contacts", mock.DefaultMaxContacts, "most contacts one app may hold; a create past it answers 422")
+	maxApps := fs.Int("max-apps", mock.DefaultMaxApps, "most apps open mode brings into being; past it a new app id answers 403")
+	strict := fs.Bool("strict", false, "check every answer against the contract; log and answer 500 if one breaks it")
+	adminToken := fs.String("admin-token", "", "bearer token /__admin/ requires (default: none)")
+	fs.Var(zone, "tz", "UTC offset or zone name created_at is written in (default "+mock.DefaultZone+")")
+	readHeader := fs.Duration("read-header-timeout", mock.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return &exitError{code: exitUsage, err: errors.New("mock: not built yet")}
+
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, nil)
+	case "none":
+		handler = slog.DiscardHandler
+	default:
+		return usageError("mock: --log-format %q: want text, json or none", *logFormat)
+	}
+	switch {
+	case *contacts < 0:
+		return usageError("mock: --contacts %d: want 0 or more", *contacts)
+	case *maxBody <= 0, *maxBatch <= 0, *maxContacts <= 0, *maxApps <= 0:
+		return usageError("mock: --max-body, --max-batch, --max-contacts and --max-apps must be positive")
+	case *latency < 0:
+		return usageError("mock: --latency %s: want 0 or more", *latency)
+	case *contacts > *maxContacts:
+		return usageError("mock: --contacts %d exceeds --max-contacts %d", *contacts, *maxContacts)
+	}
+	n := *contacts
+	if n == 0 {
+		n = -1 // Config's zero means the default; the flag's zero means none
+	}
+	srv, err := mock.New(mock.Config{
+		Addr:              *addr,
+		Seed:              *seed,
+		Contacts:          n,
+		Auth:              auth,
+		AdminToken:        *adminToken,
+		Latency:           *latency,
+		CORSOrigin:        *cors,
+		MaxBody:           *maxBody,
+		MaxBatch:          *maxBatch,
+		MaxContacts:       *maxContacts,
+		MaxApps:           *maxApps,
+		Zone:              zone.loc,
+		Strict:            *strict,
+		Logger:            slog.New(handler),
+		ReadHeaderTimeout: *readHeader,
+	})
+	if err != nil {
+		return usageError("mock: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	banner(stdout, srv.Addr(), auth, *adminToken != "")
+
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "contactkit mock: shutting down, letting requests in flight finish")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	return nil
 }
+
+// banner tells a person where the mock listens, how to authenticate and what to try.
+func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool) {
+	url := "http://" + addr.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		url = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+	}
+	token, app := "dev-token", "my-app"
+	fmt.Fprintf(w, "contactkit mock listening on %s\n", url)
+	if len(auth) == 0 {
+		fmt.Fprintln(w, "auth: open mode, any bearer token may use any app id (--auth TOKEN=APP to restrict)")
+	} else {
+		tokens := strings.Fields(auth.String())
+		token, app = "<your --auth token>", auth[tokens[0]][0]
+		fmt.Fprintf(w, "auth: %d token(s) from --auth; other tokens and apps answer 403\n", len(auth))
+	}
+	fmt.Fprintf(w, "try:  curl -H 'Authorization: Bearer %s' '%s/contacts/%s?page=1&limit=10'\n", token, url, app)
+	admin := ""
+	if adminLocked {
+		admin = " (with --admin-token as bearer)"
+	}
+	fmt.Fprintf(w, "admin%s: POST %s/__admin/reset, GET %s/__admin/requests, GET %s/__admin/health\n", admin, url, url, url)
+	fmt.Fprintf(w, "contract: %s/openapi.yaml; Ctrl-C stops\n", url)
+}
+
+var _ flag.Value = authFlag{}

@@ -1,0 +1,175 @@
+package mock
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults for Config's zero fields; cmd uses them as flag defaults.
+const (
+	// DefaultAddr binds loopback only: a mock is a development tool, and anyone who
+	// wants it on the network says so.
+	DefaultAddr = "127.0.0.1:4010"
+	// DefaultSeed seeds every app's faker together with the app id.
+	DefaultSeed = 1
+	// DefaultContacts is how many contacts an app holds when it comes into being.
+	DefaultContacts = 25
+	// DefaultMaxBody caps a request body, in bytes; a larger one answers 422 (body).
+	DefaultMaxBody = 1 << 20
+	// DefaultMaxBatch caps the rows of one create; a larger batch answers 422 (body).
+	DefaultMaxBatch = 10_000
+	// DefaultMaxContacts caps the contacts of one app; a create that would pass it
+	// answers 422 (body) and stores nothing.
+	DefaultMaxContacts = 2_000_000
+	// DefaultMaxApps caps how many apps open mode brings into being; past it, a new
+	// app id answers 403, as a token not granted that app would.
+	DefaultMaxApps = 1_000
+	// DefaultMaxNameLength caps a contact's name, in characters (runes).
+	DefaultMaxNameLength = 255
+	// DefaultJournalSize is how many recent requests /__admin/requests keeps.
+	DefaultJournalSize = 1_000
+	// DefaultMaxDelay caps a per-request delay asked for through Prefer.
+	DefaultMaxDelay = 30 * time.Second
+	// DefaultCORSOrigin allows browsers on any origin.
+	DefaultCORSOrigin = "*"
+	// DefaultLogFormat is one human-readable line per request.
+	DefaultLogFormat = "text"
+	// DefaultZone is the UTC offset created_at is written in, as in the docs.
+	DefaultZone = "+07:00"
+
+	// DefaultReadHeaderTimeout cuts off a client that stalls while sending headers.
+	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultReadTimeout bounds reading a whole request, body included.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds a whole exchange; it exceeds DefaultMaxDelay so a
+	// delayed answer still gets out.
+	DefaultWriteTimeout = DefaultMaxDelay + 30*time.Second
+	// DefaultIdleTimeout closes idle keep-alive connections.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxHeaderBytes caps request headers, URL included; past it net/http
+	// itself answers 431 before the mock sees the request.
+	DefaultMaxHeaderBytes = 1 << 20
+)
+
+// ReferenceDate is the fixed instant seeded contacts are dated before (over the two
+// years up to it), so that every restart dates them alike.
+var ReferenceDate = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Config configures a Server. Its zero value is a working mock: open mode, seed 1,
+// 25 contacts per app, times in +07:00, text logs discarded.
+type Config struct {
+	// Addr is where ListenAndServe-style helpers listen; "" means DefaultAddr.
+	Addr string
+	// Seed seeds every app's data together with the app id; 0 means DefaultSeed.
+	Seed int64
+	// Contacts is how many contacts each app is seeded with; 0 means
+	// DefaultContacts, a negative value means none.
+	Contacts int
+	// Auth maps a bearer token to the app ids it may use. Empty means open mode:
+	// any bearer token may use any app, and an app comes into being on first use.
+	Auth map[string][]string
+	// AdminToken, when set, is the bearer token /__admin/ requires.
+	AdminToken string
+	// Latency is added before every answer.
+	Latency time.Duration
+	// MaxDelay caps a Prefer delay; 0 means DefaultMaxDelay.
+	MaxDelay time.Duration
+	// CORSOrigin is sent as Access-Control-Allow-Origin; "" means DefaultCORSOrigin.
+	CORSOrigin string
+	// MaxBody caps a request body in bytes; 0 means DefaultMaxBody.
+	MaxBody int64
+	// MaxBatch caps the rows of one create; 0 means DefaultMaxBatch.
+	MaxBatch int
+	// MaxContacts caps the contacts of one app; 0 means DefaultMaxContacts.
+	MaxContacts int
+	// MaxApps caps the apps open mode creates; 0 means DefaultMaxApps.
+	MaxApps int
+	// MaxNameLength caps a name in characters; 0 means DefaultMaxNameLength.
+	MaxNameLength int
+	// JournalSize is how many requests the journal keeps; 0 means
+	// DefaultJournalSize, a negative value keeps none.
+	JournalSize int
+	// Zone is the location created_at is written in; nil means DefaultZone.
+	Zone *time.Location
+	// Strict validates every answer against the contract before sending it; an
+	// answer that breaks it is logged and replaced by a 500 envelope.
+	Strict bool
+	// Logger gets one line per request; nil discards them.
+	Logger *slog.Logger
+
+	// Server timeouts and header cap; 0 means the Default* value.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+
+	// now returns the current time; tests replace it.
+	now func() time.Time
+}
+
+// withDefaults returns cfg with every zero field set to its default.
+func (cfg Config) withDefaults() Config {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = DefaultSeed
+	}
+	if cfg.Contacts == 0 {
+		cfg.Contacts = DefaultContacts
+	} else if cfg.Contacts < 0 {
+		cfg.Contacts = 0
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = DefaultMaxDelay
+	}
+	if cfg.CORSOrigin == "" {
+		cfg.CORSOrigin = DefaultCORSOrigin
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.MaxContacts <= 0 {
+		cfg.MaxContacts = DefaultMaxContacts
+	}
+	if cfg.MaxApps <= 0 {
+		cfg.MaxApps = DefaultMaxApps
+	}
+	if cfg.MaxNameLength <= 0 {
+		cfg.MaxNameLength = DefaultMaxNameLength
+	}
+	if cfg.JournalSize == 0 {
+		cfg.JournalSize = DefaultJournalSize
+	} else if cfg.JournalSize < 0 {
+		cfg.JournalSize = 0
+	}
+	if cfg.Zone == nil {
+		cfg.Zone = time.FixedZone("WIB", 7*60*60)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	return cfg
+}

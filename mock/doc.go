@@ -1,0 +1,18 @@
+// Package mock serves a stateful, in-memory mock of the Contacts API described by the
+// embedded contract (openapi.yaml).
+//
+// Every request goes the same way: the contract's router finds the operation (else 404),
+// openapi3filter.ValidateRequest judges the request (bearer auth through the mock's own
+// check, paging parameters, the create body), one table turns any failure into the
+// API's envelope and the API's own (Indonesian) words, and a handler answers from the
+// store. Nothing a client sends reaches it as a kin-openapi or Go error string.
+//
+// The store keeps each application's contacts apart, each app behind its own mutex.
+// An app is seeded on first use from a faker seeded with the server's seed and the app
+// id, so the same seed gives the same contacts in whatever order requests arrive, and
+// across restarts. Resetting drops every app; each comes back seeded on its next use.
+//
+// Front ends steer the mock with a Prism-compatible Prefer header (code=, example=,
+// plus delay=), and an admin API under /__admin/ resets state, shows a journal of
+// recent requests and reports health.
+package mock

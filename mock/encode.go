@@ -1,0 +1,165 @@
+package mock
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Answers are written by hand rather than through encoding/json: a list page is the
+// hot path, and appending to one buffer keeps it to a couple of allocations.
+
+// createdLayout writes created_at as the docs do: 2024-05-14T11:51:48.000+07:00.
+const createdLayout = "2006-01-02T15:04:05.000-07:00"
+
+const hexDigits = "0123456789abcdef"
+
+// appendID writes id in the canonical 8-4-4-4-12 form.
+func appendID(b []byte, id [16]byte) []byte {
+	for i, x := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[x>>4], hexDigits[x&0x0f])
+	}
+	return b
+}
+
+// parseID reads a canonical UUID; anything else names no contact.
+func parseID(s string) ([16]byte, bool) {
+	var id [16]byte
+	if len(s) != 36 {
+		return id, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if s[i] != '-' {
+				return id, false
+			}
+			i++
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return id, false
+		}
+		id[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return id, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD, and U+2028
+// and U+2029 are escaped so the answer is also valid JavaScript.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0x0f])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hexDigits[r&0x0f])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendContact writes c as the list and the toggle give it (tag), or as the
+// details give it (tags).
+func appendContact(b []byte, c Contact, zone *time.Location, detail bool) []byte {
+	b = append(b, `{"id":"`...)
+	b = appendID(b, c.ID)
+	b = append(b, `","phone":`...)
+	b = strconv.AppendInt(b, c.Phone, 10)
+	if detail {
+		b = append(b, `,"tags":[`...)
+		for i, t := range tags(c.Name) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, t)
+		}
+		b = append(b, ']')
+	} else {
+		b = append(b, `,"tag":`...)
+		b = appendString(b, c.Name)
+	}
+	b = append(b, `,"is_blocked":`...)
+	b = strconv.AppendBool(b, c.Blocked)
+	b = append(b, `,"created_at":"`...)
+	b = time.UnixMilli(c.CreatedMs).In(zone).AppendFormat(b, createdLayout)
+	return append(b, `"}`...)
+}
+
+// appendPageNumber writes n, or null when n is 0 (no such page).
+func appendPageNumber(b []byte, n int64) []byte {
+	if n == 0 {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, n, 10)
+}
+
+// appendErrors writes a 422's errors in row order.
+func appendErrors(b []byte, fields map[string]string) []byte {
+	b = append(b, '{')
+	for i, k := range sortedKeys(fields) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, fields[k])
+	}
+	return append(b, '}')
+}

@@ -1,0 +1,329 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Failures the handlers and the request check return. failure maps each, and every
+// error from kin-openapi, to an HTTP status; nothing else decides a status.
+var (
+	errNoRoute     = errors.New("no such route")
+	errPaging      = errors.New("page or limit out of range")
+	errForbidden   = errors.New("forbidden")
+	errNoBearer    = fmt.Errorf("%w: no bearer token", errForbidden)
+	errBadToken    = fmt.Errorf("%w: unknown token", errForbidden)
+	errNotGranted  = fmt.Errorf("%w: token not granted this app", errForbidden)
+	errAdminToken  = fmt.Errorf("%w: admin token missing or wrong", errForbidden)
+	errBrokenReply = errors.New("answer breaks the contract")
+	errPanic       = errors.New("handler panicked")
+)
+
+// invalidError is a 422: every invalid field of a create, keyed `<row>.<field>`
+// (or `<row>` for a row that is not an object, `body` for the body as a whole),
+// with a message in the API's language.
+type invalidError struct {
+	fields map[string]string
+}
+
+func (e *invalidError) Error() string { return "invalid body: " + e.summary() }
+
+// summary lists the fields in order, for the journal and the log.
+func (e *invalidError) summary() string {
+	var b strings.Builder
+	for i, k := range sortedKeys(e.fields) {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(k + ": " + e.fields[k])
+	}
+	return b.String()
+}
+
+// add records msg for key unless key already has a message: the first problem
+// found with a field is the one the client sees.
+func (e *invalidError) add(key, msg string) {
+	if _, ok := e.fields[key]; !ok {
+		e.fields[key] = msg
+	}
+}
+
+func bodyError(msg string) *invalidError {
+	return &invalidError{fields: map[string]string{"body": msg}}
+}
+
+// failure is the one table from a failure to a status: the API's envelope for each
+// is built from the status alone (plus the fields of a 422).
+func failure(err error) int {
+	var invalid *invalidError
+	var security *openapi3filter.SecurityRequirementsError
+	switch {
+	case errors.Is(err, errNoRoute), errors.Is(err, routers.ErrPathNotFound),
+		errors.Is(err, routers.ErrMethodNotAllowed), errors.Is(err, errNoContact):
+		return http.StatusNotFound
+	case errors.Is(err, errForbidden), errors.Is(err, errNoApp), errors.As(err, &security):
+		return http.StatusForbidden
+	case errors.Is(err, errPaging):
+		return http.StatusBadRequest
+	case errors.As(err, &invalid):
+		return http.StatusUnprocessableEntity
+	default:
+		// errBrokenReply, errPanic and anything unforeseen: the mock's fault.
+		return http.StatusInternalServerError
+	}
+}
+
+// The API's own words for invalid create bodies. The docs give the first; the
+// others follow its pattern.
+const (
+	msgPhoneType     = "Nomor telepon harus ber-tipe data number"
+	msgPhoneRequired = "Nomor telepon wajib diisi"
+	msgPhoneInteger  = "Nomor telepon harus berupa bilangan bulat"
+	msgPhoneRange    = "Nomor telepon terlalu besar"
+	msgNameType      = "Nama harus ber-tipe data string"
+	msgNameRequired  = "Nama wajib diisi"
+	msgNameLong      = "Nama maksimal %d karakter"
+	msgRowType       = "Data harus ber-tipe data object"
+	msgFieldInvalid  = "Data tidak valid"
+	msgBodyArray     = "Data harus ber-tipe data array"
+	msgBodyEmpty     = "Data tidak boleh kosong"
+	msgBodyRequired  = "Data wajib diisi"
+	msgBodyJSON      = "Data harus berupa JSON yang valid"
+	msgBodyUTF8      = "Data harus berupa teks UTF-8 yang valid"
+	msgBodyLarge     = "Data maksimal %d byte"
+	msgBodyMediaType = "Content-Type harus application/json"
+	msgBatchLarge    = "Data maksimal %d baris"
+	msgAppFull       = "Aplikasi maksimal berisi %d kontak"
+)
+
+// requestFailure turns what ValidateRequest returned into one of the failures above:
+// a security failure wins (403), then a bad parameter (400), then the body (422).
+func requestFailure(err error) error {
+	var security, param error
+	body := &invalidError{fields: map[string]string{}}
+	walk(err, func(e error) {
+		switch e := e.(type) {
+		case *openapi3filter.SecurityRequirementsError:
+			security = e
+		case *openapi3filter.RequestError:
+			if e.RequestBody != nil {
+				translateBody(e, body)
+			} else {
+				// A parameter, or a request problem kin-openapi ties to neither a
+				// parameter nor the body: the request is bad, not the mock.
+				param = errPaging
+			}
+		default:
+			param = errPaging
+		}
+	})
+	switch {
+	case security != nil:
+		return security
+	case param != nil:
+		return param
+	case len(body.fields) > 0:
+		return body
+	}
+	return errPaging
+}
+
+// walk calls fn for every error in err's tree of multi-errors. It matches the
+// type itself: errors.As would see through a RequestError into its schema errors.
+func walk(err error, fn func(error)) {
+	if multi, ok := err.(openapi3.MultiError); ok {
+		for _, e := range multi {
+			walk(e, fn)
+		}
+		return
+	}
+	fn(err)
+}
+
+// translateBody records, in the API's words, what is wrong with a create body.
+func translateBody(req *openapi3filter.RequestError, into *invalidError) {
+	var parse *openapi3filter.ParseError
+	switch {
+	case errors.Is(req.Err, openapi3filter.ErrInvalidRequired):
+		into.add("body", msgBodyRequired)
+		return
+	case req.Err == nil && strings.HasPrefix(req.Reason, "header Content-Type"):
+		into.add("body", msgBodyMediaType)
+		return
+	case errors.As(req.Err, &parse):
+		into.add("body", msgBodyJSON)
+		return
+	}
+	found := false
+	schemaErrors(req.Err, func(se *openapi3.SchemaError) {
+		found = true
+		key, msg := schemaMessage(se)
+		into.add(key, msg)
+	})
+	if !found {
+		into.add("body", msgBodyJSON)
+	}
+}
+
+// schemaErrors calls fn for every SchemaError in err's tree.
+func schemaErrors(err error, fn func(*openapi3.SchemaError)) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, e := range e {
+			schemaErrors(e, fn)
+		}
+	case *openapi3.SchemaError:
+		fn(e)
+	}
+}
+
+// schemaMessage keys a schema failure by its JSON pointer (row, then field) and
+// words it as the API would.
+func schemaMessage(se *openapi3.SchemaError) (key, msg string) {
+	p := se.JSONPointer()
+	switch len(p) {
+	case 0:
+		switch se.SchemaField {
+		case "type":
+			return "body", msgBodyArray
+		case "minItems":
+			return "body", msgBodyEmpty
+		}
+		return "body", msgFieldInvalid
+	case 1:
+		return p[0], msgRowType
+	}
+	key = strings.Join(p, ".")
+	switch field := p[len(p)-1]; {
+	case len(p) == 2 && field == "phone":
+		switch {
+		case se.SchemaField == "required":
+			return key, msgPhoneRequired
+		case se.SchemaField == "format", strings.Contains(se.Reason, "cannot convert"):
+			return key, msgPhoneRange
+		case se.SchemaField == "type" && isNumber(se.Value):
+			return key, msgPhoneInteger
+		}
+		return key, msgPhoneType
+	case len(p) == 2 && field == "name":
+		switch se.SchemaField {
+		case "required", "minLength":
+			return key, msgNameRequired
+		}
+		return key, msgNameType
+	}
+	return key, msgFieldInvalid
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case json.Number, float64, int, int64:
+		return true
+	}
+	return false
+}
+
+// checkRows adds what the contract cannot say to rows that passed it: a name of
+// only blanks or longer than maxName, a phone that is no int64. It returns the rows
+// as stored, or nil when any is invalid.
+func checkRows(value any, maxName int, into *invalidError) []NewContact {
+	rows, ok := value.([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]NewContact, 0, len(rows))
+	for i, row := range rows {
+		m, ok := row.(map[string]any)
+		if !ok {
+			continue
+		}
+		prefix := strconv.Itoa(i) + "."
+		name, nameOK := m["name"].(string)
+		if nameOK {
+			switch {
+			case strings.TrimSpace(name) == "":
+				into.add(prefix+"name", msgNameRequired)
+				nameOK = false
+			case utf8.RuneCountInString(name) > maxName:
+				into.add(prefix+"name", fmt.Sprintf(msgNameLong, maxName))
+				nameOK = false
+			}
+		}
+		phone, phoneErr := parsePhone(m["phone"])
+		if phoneErr != "" {
+			into.add(prefix+"phone", phoneErr)
+		}
+		if nameOK && phoneErr == "" {
+			out = append(out, NewContact{Name: name, Phone: phone})
+		}
+	}
+	if len(into.fields) > 0 {
+		return nil
+	}
+	return out
+}
+
+// parsePhone reads a phone the contract accepted as an integer, which may still be
+// written 6.28e12 or 6280000000000.0, or overflow an int64.
+func parsePhone(v any) (int64, string) {
+	n, ok := v.(json.Number)
+	if !ok {
+		if v == nil {
+			return 0, msgPhoneRequired
+		}
+		return 0, msgPhoneType
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return i, ""
+	} else if errors.Is(err, strconv.ErrRange) {
+		return 0, msgPhoneRange
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	switch {
+	case err != nil || f >= 1<<63 || f < -(1<<63):
+		return 0, msgPhoneRange
+	case f != float64(int64(f)):
+		return 0, msgPhoneInteger
+	case f >= 1<<53 || f <= -(1<<53):
+		// Beyond 2^53 a float names many integers: refuse to guess which.
+		return 0, msgPhoneRange
+	}
+	return int64(f), ""
+}
+
+// sortedKeys orders error keys by row number, then field: "2.phone" before
+// "10.name", and "body" first.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		ri, fi := splitKey(keys[i])
+		rj, fj := splitKey(keys[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return fi < fj
+	})
+	return keys
+}
+
+func splitKey(k string) (int, string) {
+	row, field, _ := strings.Cut(k, ".")
+	n, err := strconv.Atoi(row)
+	if err != nil {
+		return -1, k
+	}
+	return n, field
+}

@@ -1,0 +1,346 @@
+package mock
+
+import (
+	"errors"
+	"hash/fnv"
+	"sync"
+
+	"github.com/brianvoe/gofakeit/v6"
+)
+
+// Store failures, turned into envelopes by the failure table in errors.go.
+var (
+	errNoContact = errors.New("no such contact")
+	errFull      = errors.New("app is full")
+	errNoApp     = errors.New("no room for another app")
+)
+
+// contact is one stored contact, kept small because an app may hold millions:
+// 16 + 8 + 8 + 16 + 2 bytes.
+type contact struct {
+	id      [16]byte
+	phone   int64
+	created int64 // unix milliseconds
+	name    string
+	blocked bool
+	deleted bool
+}
+
+// Contact is a contact as the store hands it out: a copy, never a pointer into it.
+type Contact struct {
+	ID        [16]byte
+	Phone     int64
+	Name      string
+	Blocked   bool
+	CreatedMs int64
+}
+
+func (c *contact) export() Contact {
+	return Contact{ID: c.id, Phone: c.phone, Name: c.name, Blocked: c.blocked, CreatedMs: c.created}
+}
+
+// NewContact is one row of a create batch, already validated.
+type NewContact struct {
+	Name  string
+	Phone int64
+}
+
+// store holds every app's contacts, each app isolated from the others.
+type store struct {
+	seed     int64
+	contacts int
+	maxApps  int
+	maxRows  int
+	open     bool
+
+	// mu guards apps; each app guards its own contents.
+	mu   sync.RWMutex
+	apps map[string]*app
+}
+
+func newStore(cfg Config) *store {
+	return &store{
+		seed:     cfg.Seed,
+		contacts: cfg.Contacts,
+		maxApps:  cfg.MaxApps,
+		maxRows:  cfg.MaxContacts,
+		open:     len(cfg.Auth) == 0,
+		apps:     map[string]*app{},
+	}
+}
+
+// app returns the app with id, bringing it into being (unseeded) on first use.
+// Seeding happens later under the app's own lock, so a million-contact app never
+// holds up other apps.
+func (s *store) app(id string) (*app, error) {
+	s.mu.RLock()
+	a := s.apps[id]
+	s.mu.RUnlock()
+	if a != nil {
+		return a, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.apps[id]; a != nil {
+		return a, nil
+	}
+	if s.open && len(s.apps) >= s.maxApps {
+		return nil, errNoApp
+	}
+	a = &app{id: id, seed: appSeed(s.seed, id), contacts: s.contacts}
+	s.apps[id] = a
+	return a, nil
+}
+
+// reset drops every app; each is seeded afresh, identically, on its next use.
+func (s *store) reset() {
+	s.mu.Lock()
+	s.apps = map[string]*app{}
+	s.mu.Unlock()
+}
+
+// appCount reports how many apps exist, for health.
+func (s *store) appCount() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.apps)
+}
+
+// appSeed derives an app's faker seed from the server seed and the app id, so each
+// app's data depends on nothing else (not request order, not other apps).
+func appSeed(seed int64, appID string) int64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(uint64(seed) >> (8 * i))
+	}
+	h.Write(b[:])
+	h.Write([]byte(appID))
+	v := int64(h.Sum64() &^ (1 << 63))
+	if v == 0 {
+		v = 1 // gofakeit treats 0 as "seed from crypto/rand"
+	}
+	return v
+}
+
+// app is one application's contacts: an append-only slice in creation order (oldest
+// first), an index from id to position, and a Fenwick tree over "alive" flags, so the
+// k-th newest live contact is found in O(log n) however many were deleted.
+type app struct {
+	id       string
+	seed     int64
+	contacts int
+
+	// mu guards every field below.
+	mu          sync.Mutex
+	seeded      bool
+	faker       *gofakeit.Faker // used only under mu, so its sequence is the app's own
+	rows        []contact
+	index       map[[16]byte]int32
+	alive       fenwick
+	live        int
+	lastCreated int64
+}
+
+// ensureSeeded seeds the app on first use. The caller holds a.mu.
+func (a *app) ensureSeeded() {
+	if a.seeded {
+		return
+	}
+	a.faker = gofakeit.NewUnlocked(a.seed)
+	a.rows = seedContacts(a.faker, a.contacts)
+	a.reindex()
+	a.seeded = true
+}
+
+// reindex rebuilds the index and the tree from rows. The caller holds a.mu.
+func (a *app) reindex() {
+	a.index = make(map[[16]byte]int32, len(a.rows))
+	a.live = 0
+	for i := range a.rows {
+		c := &a.rows[i]
+		if c.deleted {
+			continue
+		}
+		a.index[c.id] = int32(i)
+		a.live++
+		a.lastCreated = max(a.lastCreated, c.created)
+	}
+	a.alive = newFenwick(a.liveFlags(), cap(a.rows))
+}
+
+// liveFlags says, per row, whether it is live. The caller holds a.mu.
+func (a *app) liveFlags() []bool {
+	flags := make([]bool, len(a.rows))
+	for i := range a.rows {
+		flags[i] = !a.rows[i].deleted
+	}
+	return flags
+}
+
+// page returns page number page (from 1) of the live contacts, newest first, limit
+// per page, and the number of live contacts. Its cost is O(limit log n) on any page.
+func (a *app) page(page int64, limit int) ([]Contact, int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureSeeded()
+	// Compare before multiplying: page may be as large as int64 allows.
+	if page < 1 || limit < 1 || page-1 >= (int64(a.live)+int64(limit)-1)/int64(limit) {
+		return nil, a.live
+	}
+	offset := int((page - 1) * int64(limit))
+	n := min(limit, a.live-offset)
+	out := make([]Contact, 0, n)
+	for k := range n {
+		// The j-th newest live contact is the (live-j+1)-th oldest.
+		pos := a.alive.find(a.live - offset - k)
+		out = append(out, a.rows[pos].export())
+	}
+	return out, a.live
+}
+
+// get returns a copy of the contact with id.
+func (a *app) get(id [16]byte) (Contact, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureSeeded()
+	i, ok := a.index[id]
+	if !ok {
+		return Contact{}, errNoContact
+	}
+	return a.rows[i].export(), nil
+}
+
+// toggle flips is_blocked and returns the contact as it now is.
+func (a *app) toggle(id [16]byte) (Contact, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureSeeded()
+	i, ok := a.index[id]
+	if !ok {
+		return Contact{}, errNoContact
+	}
+	a.rows[i].blocked = !a.rows[i].blocked
+	return a.rows[i].export(), nil
+}
+
+// remove deletes the contact with id, leaving a tombstone that a later compaction
+// clears once tombstones outnumber live contacts.
+func (a *app) remove(id [16]byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureSeeded()
+	i, ok := a.index[id]
+	if !ok {
+		return errNoContact
+	}
+	a.rows[i].deleted = true
+	a.rows[i].name = "" // let the string go
+	delete(a.index, id)
+	a.alive.add(int(i), -1)
+	a.live--
+	if dead := len(a.rows) - a.live; dead > 1024 && dead > a.live {
+		a.compact()
+	}
+	return nil
+}
+
+// compact drops tombstones, in O(n), which the deletes that made them pay for.
+// The caller holds a.mu.
+func (a *app) compact() {
+	kept := make([]contact, 0, max(a.live*2, 16))
+	for _, c := range a.rows {
+		if !c.deleted {
+			kept = append(kept, c)
+		}
+	}
+	a.rows = kept
+	a.reindex()
+}
+
+// create stores every row or none, dated now (never before the app's newest
+// contact, so newest-first order and dates agree).
+func (a *app) create(rows []NewContact, now int64, maxRows int) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureSeeded()
+	if a.live+len(rows) > maxRows {
+		return errFull
+	}
+	created := max(now, a.lastCreated)
+	a.lastCreated = created
+	for _, r := range rows {
+		id := newID(a.faker)
+		for a.hasID(id) {
+			id = newID(a.faker)
+		}
+		a.rows = append(a.rows, contact{id: id, phone: r.Phone, created: created, name: r.Name})
+		pos := len(a.rows) - 1
+		a.index[id] = int32(pos)
+		a.live++
+		if len(a.rows) > a.alive.size() {
+			// The slice grew (by doubling): rebuild the tree at its new capacity,
+			// in O(n) that the doubling amortizes.
+			a.alive = newFenwick(a.liveFlags(), cap(a.rows))
+		} else {
+			a.alive.add(pos, 1)
+		}
+	}
+	return nil
+}
+
+// hasID reports whether a live contact has id; a clash among random 122-bit ids is
+// all but impossible, but a duplicate would corrupt the index. The caller holds a.mu.
+func (a *app) hasID(id [16]byte) bool {
+	_, ok := a.index[id]
+	return ok
+}
+
+// fenwick is a binary indexed tree of 0/1 flags (1 = live) over positions 0..n-1.
+type fenwick struct {
+	tree []int32 // 1-based
+	top  int     // highest power of two <= n, for find
+}
+
+// newFenwick builds the tree over flags in O(n), sized for capacity positions.
+func newFenwick(flags []bool, capacity int) fenwick {
+	n := max(capacity, len(flags), 1)
+	t := make([]int32, n+1)
+	for i, f := range flags {
+		if f {
+			t[i+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		if j := i + i&-i; j <= n {
+			t[j] += t[i]
+		}
+	}
+	top := 1
+	for top*2 <= n {
+		top *= 2
+	}
+	return fenwick{tree: t, top: top}
+}
+
+func (f *fenwick) size() int { return len(f.tree) - 1 }
+
+// add adds delta at position pos (0-based).
+func (f *fenwick) add(pos int, delta int32) {
+	for i := pos + 1; i < len(f.tree); i += i & -i {
+		f.tree[i] += delta
+	}
+}
+
+// find returns the 0-based position of the k-th live flag (k from 1).
+func (f *fenwick) find(k int) int {
+	pos := 0
+	rem := int32(k)
+	for step := f.top; step > 0; step >>= 1 {
+		if next := pos + step; next < len(f.tree) && f.tree[next] < rem {
+			pos = next
+			rem -= f.tree[next]
+		}
+	}
+	return pos // 1-based pos+1 holds it, so 0-based pos
+}
