@@ -1,0 +1,342 @@
+package conformance
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Status is the outcome of a scenario or a step.
+type Status string
+
+// Outcomes.
+const (
+	Passed  Status = "passed"
+	Failed  Status = "failed"
+	Skipped Status = "skipped"
+)
+
+// Kinds of finding, so a reader (or a script) knows which rule was broken.
+const (
+	CheckTransport   = "transport"    // no answer: refused, timed out, cut off
+	CheckRedirect    = "redirect"     // a 3xx, which the API never sends
+	CheckStatus      = "status"       // a status the contract does not document
+	CheckContentType = "content-type" // not application/json
+	CheckBody        = "body"         // not JSON, or too large
+	CheckSchema      = "schema"       // the body breaks the contract's schema
+	CheckEnvelope    = "envelope"     // statusCode, code or message wrong
+	CheckPaging      = "paging"       // meta inconsistent with data
+	CheckExpect      = "expect"       // the scenario's own expectation
+	CheckCapture     = "capture"      // a value to keep was not there
+)
+
+// Report is the outcome of a run; it marshals to JSON and back unchanged.
+type Report struct {
+	Target    string           `json:"target"`
+	App       string           `json:"app"`
+	Started   string           `json:"started"` // RFC 3339
+	Duration  time.Duration    `json:"duration_ns"`
+	Scenarios []ScenarioResult `json:"scenarios"`
+	Summary   Summary          `json:"summary"`
+}
+
+// Summary counts outcomes.
+type Summary struct {
+	Scenarios Counts `json:"scenarios"`
+	Steps     Counts `json:"steps"`
+}
+
+// Counts of passed, failed and skipped scenarios or steps.
+type Counts struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// OK reports whether nothing failed.
+func (r *Report) OK() bool {
+	return r.Summary.Scenarios.Failed == 0 && r.Summary.Steps.Failed == 0
+}
+
+// ScenarioResult is one scenario's outcome.
+type ScenarioResult struct {
+	Name       string        `json:"name"`
+	File       string        `json:"file"`
+	Line       int           `json:"line"`
+	Tags       []string      `json:"tags,omitempty"`
+	Status     Status        `json:"status"`
+	SkipReason string        `json:"skip_reason,omitempty"`
+	Duration   time.Duration `json:"duration_ns"`
+	Steps      []StepResult  `json:"steps,omitempty"`
+}
+
+// StepResult is one step's outcome, with the request that shows it.
+type StepResult struct {
+	Name       string        `json:"name"`
+	File       string        `json:"file"`
+	Line       int           `json:"line"`
+	Operation  string        `json:"operation,omitempty"`
+	Cleanup    bool          `json:"cleanup,omitempty"`
+	Status     Status        `json:"status"`
+	SkipReason string        `json:"skip_reason,omitempty"`
+	Duration   time.Duration `json:"duration_ns"`
+	Requests   int           `json:"requests"`
+	// Curl is the (last) request as a curl command, the token redacted.
+	Curl string `json:"curl,omitempty"`
+	// HTTPStatus and Body are the (last) answer, the body cut short.
+	HTTPStatus int       `json:"http_status,omitempty"`
+	Body       string    `json:"body,omitempty"`
+	Findings   []Finding `json:"findings,omitempty"`
+}
+
+// Finding is one mismatch: what was wrong, where in the body, and which part of
+// the contract says so.
+type Finding struct {
+	Check    string `json:"check"`
+	Message  string `json:"message"`
+	Pointer  string `json:"pointer,omitempty"`
+	Expected string `json:"expected,omitempty"`
+	Actual   string `json:"actual,omitempty"`
+	Contract string `json:"contract,omitempty"`
+	// Curl is the request that got the offending answer, when the step sent several.
+	Curl string `json:"curl,omitempty"`
+}
+
+func (f Finding) String() string {
+	var b strings.Builder
+	b.WriteString(f.Check + ": " + f.Message)
+	if f.Pointer != "" && !strings.Contains(f.Message, f.Pointer) {
+		b.WriteString(" (at " + f.Pointer + ")")
+	}
+	return b.String()
+}
+
+func (r *Report) count() {
+	r.Summary = Summary{}
+	for _, sc := range r.Scenarios {
+		r.Summary.Scenarios.add(sc.Status)
+		for _, st := range sc.Steps {
+			r.Summary.Steps.add(st.Status)
+		}
+	}
+}
+
+func (c *Counts) add(s Status) {
+	switch s {
+	case Passed:
+		c.Passed++
+	case Failed:
+		c.Failed++
+	case Skipped:
+		c.Skipped++
+	}
+}
+
+// WriteText writes the report for a person: every failed scenario with its
+// findings, then a summary line. verbose adds the scenarios and steps that passed.
+func (r *Report) WriteText(w io.Writer, verbose bool) error {
+	ew := &errWriter{w: w}
+	ew.printf("contactkit conform: %s, app %s\n", r.Target, r.App)
+	for _, sc := range r.Scenarios {
+		if sc.Status == Passed && !verbose {
+			continue
+		}
+		mark := map[Status]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP"}[sc.Status]
+		ew.printf("\n%s %s (%s:%d) %s\n", mark, sc.Name, sc.File, sc.Line, sc.Duration.Round(time.Millisecond))
+		if sc.SkipReason != "" {
+			ew.printf("     %s\n", sc.SkipReason)
+		}
+		for _, st := range sc.Steps {
+			if st.Status == Passed && !verbose {
+				continue
+			}
+			kind := "step"
+			if st.Cleanup {
+				kind = "cleanup"
+			}
+			op := st.Operation
+			if op == "" {
+				op = "raw request"
+			}
+			ew.printf("  %s %s %q (%s:%d) %s\n", strings.ToLower(string(st.Status)), kind, st.Name, st.File, st.Line, op)
+			if st.SkipReason != "" {
+				ew.printf("      %s\n", st.SkipReason)
+			}
+			if st.Status != Failed {
+				continue
+			}
+			if st.Curl != "" {
+				ew.printf("      request:  %s\n", st.Curl)
+			}
+			if st.HTTPStatus != 0 {
+				ew.printf("      answered: %d %s\n", st.HTTPStatus, oneLine(st.Body, 300))
+			}
+			for _, f := range st.Findings {
+				ew.printf("      - %s\n", f)
+				if f.Expected != "" || f.Actual != "" {
+					ew.printf("          expected: %s\n          actual:   %s\n", f.Expected, f.Actual)
+				}
+				if f.Contract != "" {
+					ew.printf("          contract: %s\n", f.Contract)
+				}
+				if f.Curl != "" && f.Curl != st.Curl {
+					ew.printf("          request:  %s\n", f.Curl)
+				}
+			}
+		}
+	}
+	verdict := "ok"
+	if !r.OK() {
+		verdict = "FAIL"
+	}
+	s := r.Summary
+	ew.printf("\n%s: scenarios %d passed, %d failed, %d skipped; steps %d passed, %d failed, %d skipped; %s\n",
+		verdict, s.Scenarios.Passed, s.Scenarios.Failed, s.Scenarios.Skipped,
+		s.Steps.Passed, s.Steps.Failed, s.Steps.Skipped, r.Duration.Round(time.Millisecond))
+	return ew.err
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len([]rune(s)) > max {
+		s = string([]rune(s)[:max]) + "…"
+	}
+	return s
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// JUnit's XML shape, as CI servers read it: a testsuite per scenario and a
+// testcase per step.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	File     string      `xml:"file,attr,omitempty"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr,omitempty"`
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes the report as JUnit XML: one testcase per step; a scenario
+// skipped as a whole gets one skipped testcase.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	out := junitSuites{Name: "contactkit conform", Time: seconds(r.Duration)}
+	for _, sc := range r.Scenarios {
+		js := junitSuite{Name: sc.Name, File: sc.File, Time: seconds(sc.Duration)}
+		steps := sc.Steps
+		if len(steps) == 0 {
+			steps = []StepResult{{Name: sc.Name, File: sc.File, Line: sc.Line, Status: sc.Status, SkipReason: sc.SkipReason}}
+		}
+		for _, st := range steps {
+			name := st.Name
+			if st.Cleanup {
+				name = "cleanup: " + name
+			}
+			c := junitCase{Name: name, Classname: sc.Name, File: st.File, Line: st.Line, Time: seconds(st.Duration)}
+			switch st.Status {
+			case Failed:
+				var msgs []string
+				var text strings.Builder
+				fmt.Fprintf(&text, "%s:%d %s\n", st.File, st.Line, st.Operation)
+				if st.Curl != "" {
+					fmt.Fprintf(&text, "request: %s\n", st.Curl)
+				}
+				if st.HTTPStatus != 0 {
+					fmt.Fprintf(&text, "answered: %d %s\n", st.HTTPStatus, oneLine(st.Body, 500))
+				}
+				for _, f := range st.Findings {
+					msgs = append(msgs, f.String())
+					fmt.Fprintf(&text, "- %s\n", f)
+					if f.Expected != "" || f.Actual != "" {
+						fmt.Fprintf(&text, "  expected: %s\n  actual: %s\n", f.Expected, f.Actual)
+					}
+					if f.Contract != "" {
+						fmt.Fprintf(&text, "  contract: %s\n", f.Contract)
+					}
+				}
+				c.Failure = &junitFailure{Message: xmlSafe(oneLine(strings.Join(msgs, "; "), 500)), Type: "mismatch", Text: xmlSafe(text.String())}
+				js.Failures++
+			case Skipped:
+				c.Skipped = &junitSkipped{Message: xmlSafe(st.SkipReason)}
+				js.Skipped++
+			}
+			js.Tests++
+			js.Cases = append(js.Cases, c)
+		}
+		out.Tests += js.Tests
+		out.Failures += js.Failures
+		out.Skipped += js.Skipped
+		out.Suites = append(out.Suites, js)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// xmlInvalid matches what XML 1.0 cannot hold even escaped; a hostile body may
+// carry it.
+var xmlInvalid = regexp.MustCompile("[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+func xmlSafe(s string) string {
+	return xmlInvalid.ReplaceAllString(strings.ToValidUTF8(s, "\uFFFD"), "\uFFFD")
+}

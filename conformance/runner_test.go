@@ -1,0 +1,109 @@
+package conformance_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/contactkit/contactkit/conformance"
+)
+
+// runAgainst runs the default suite against h over real HTTP.
+func runAgainst(t *testing.T, srv *httptest.Server, mod func(*conformance.Config)) *conformance.Report {
+	t.Helper()
+	cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, ForeignApp: testForeign, Parallel: 4, Timeout: 5 * time.Second}
+	if mod != nil {
+		mod(&cfg)
+	}
+	rep, err := conformance.Run(context.Background(), cfg)
+	require.NoError(t, err, "run against %s", srv.URL)
+	return rep
+}
+
+// failures lists every failed step as "scenario > step: finding [contract]".
+func failures(rep *conformance.Report) []string {
+	var out []string
+	for _, sc := range rep.Scenarios {
+		for _, st := range sc.Steps {
+			for _, f := range st.Findings {
+				out = append(out, sc.Name+" > "+st.Name+": "+f.String()+" ["+f.Contract+"]")
+			}
+		}
+	}
+	return out
+}
+
+func TestFaithfulDoublePasses(t *testing.T) {
+	srv := httptest.NewServer(newDouble(flawNone))
+	defer srv.Close()
+	start := time.Now()
+	rep := runAgainst(t, srv, nil)
+	t.Logf("default suite against the faithful double: %s", time.Since(start))
+	assert.Empty(t, failures(rep), "faithful double: findings")
+	assert.True(t, rep.OK(), "faithful double: report OK")
+	assert.Zero(t, rep.Summary.Scenarios.Skipped, "faithful double: nothing skipped with a foreign app")
+	assert.Greater(t, rep.Summary.Steps.Passed, 40, "steps passed")
+}
+
+func TestBrokenDoublesAreCaught(t *testing.T) {
+	cases := []struct {
+		flaw flaw
+		want string // text a finding must hold, naming the broken behaviour
+	}{
+		{flawStatusCodeMismatch, "envelope statusCode 200 disagrees with the HTTP status 404"},
+		{flawCodeWrong, "envelope code \"FORBIDDEN_ACCESS\" is not the word for 403"},
+		{flawMessageWrong, "envelope message is not the docs' sentence for 404"},
+		{flawPhoneString, "openapi.yaml#/components/schemas/Contact/properties/phone"},
+		{flawTextPlain, "content type is \"text/plain; charset=utf-8\", want application/json"},
+		{flawLimitHonoured, "limit=51 was honoured above the documented max of 50"},
+		{flawPageZero, "page=0 answers 400: expect: status 200, want 400"},
+		{flawDeleteKeeps, "get after delete answers 404: expect: status 200, want 404"},
+		{flawPutNeverUnblocks, "the second PUT flips it back: expect: /data/is_blocked"},
+		{flawMissingToken401, "without a token answers 403: status: status 401 is not one"},
+		{flawMissingTokenAllowed, "list without a token answers 403: expect: status 200, want 403"},
+		{flawForeignAllowed, "not granted answers 403: expect: status 200, want 403"},
+		{flawPagingRepeats, "is listed twice across pages"},
+		{flawTotalWrong, "meta.total says"},
+		{flawNextOnLast, "meta.next_page must be null on the last page"},
+		{flawPastEndItems, "is past the last page (2) yet holds"},
+		{flawInvalidRowAccepted, "second row has a text phone answers 422 keyed 1.phone: expect: status 201, want 422"},
+		{flawErrorsNoIndex, "/errors/1.phone is absent"},
+		{flawPartialBatch, "nothing of the failed batches was stored: expect: /data[phone="},
+		{flawCreatedMissing, "both are in the list with tag = name: expect: /data[phone="},
+		{flawTagsMissingName, "tags holding the name: expect: /data/tags want it to contain"},
+		{flawUnknownContact200, "detail of an unknown contact answers 404: expect: status 200, want 404"},
+		{flawDeletedGettable, "get after delete answers 404: expect: status 200, want 404"},
+		{flawPreviousOnFirst, "meta.previous_page must be null on the first page"},
+		{flawDefaultLimit20, "list with no parameters: expect: /meta/limit want 10"},
+		{flawLastPageFloor, "meta.last_page is"},
+		{flawIDNotUUID, "openapi.yaml#/components/schemas/Contact/properties/id"},
+		{flawDetailTag, "openapi.yaml#/components/schemas/ContactDetail/required"},
+		{flawCreatedAtBad, "openapi.yaml#/components/schemas/Contact/properties/created_at"},
+		{flawObjectBodyStored, "a single object instead of an array answers 400 or 422: expect: status 201"},
+		{flawUnknownRouteText, "a path outside the API answers 404: body: body is not JSON"},
+		{flawMalformed500, "malformed JSON answers 400 or 422: status: status 500 is not one"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.flaw), func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(newDouble(tc.flaw))
+			defer srv.Close()
+			rep := runAgainst(t, srv, nil)
+			assert.False(t, rep.OK(), "double with %q: the run must fail", tc.flaw)
+			got := failures(rep)
+			found := false
+			for _, f := range got {
+				if strings.Contains(f, tc.want) {
+					found = true
+					break
+				}
+			}
+			assert.True(t, found, "double with %q: no finding holds %q; findings:\n%s", tc.flaw, tc.want, strings.Join(got, "\n"))
+		})
+	}
+}
