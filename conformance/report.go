@@ -175,7 +175,8 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			if st.HTTPStatus != 0 {
 				ew.printf("      answered: %d %s\n", st.HTTPStatus, oneLine(st.Body, 300))
 			}
-			for _, f := range st.Findings {
+			for _, g := range groupFindings(st.Findings) {
+				f := g.first
 				ew.printf("      - %s\n", f)
 				if f.Expected != "" || f.Actual != "" {
 					ew.printf("          expected: %s\n          actual:   %s\n", f.Expected, f.Actual)
@@ -185,6 +186,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				}
 				if f.Curl != "" && f.Curl != st.Curl {
 					ew.printf("          request:  %s\n", f.Curl)
+				}
+				if len(g.more) > 0 {
+					ew.printf("          and %d more like it, at %s\n", len(g.more), strings.Join(firstN(g.more, 5), ", "))
 				}
 			}
 		}
@@ -198,6 +202,41 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		verdict, s.Scenarios.Passed, s.Scenarios.Failed, s.Scenarios.Skipped,
 		s.Steps.Passed, s.Steps.Failed, s.Steps.Skipped, r.Duration.Round(time.Millisecond))
 	return ew.err
+}
+
+// findingGroup is a finding and the others that differ from it only by an
+// index: fifty contacts with a string phone read as one problem.
+type findingGroup struct {
+	first Finding
+	more  []string // where the others are
+}
+
+var digits = regexp.MustCompile(`/\d+(/|$|:)`)
+
+func groupFindings(fs []Finding) []findingGroup {
+	var out []findingGroup
+	index := map[string]int{}
+	for _, f := range fs {
+		key := f.Check + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
+		if i, ok := index[key]; ok && f.Pointer != "" {
+			at := f.Pointer
+			if at == out[i].first.Pointer {
+				at = f.Message
+			}
+			out[i].more = append(out[i].more, at)
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, findingGroup{first: f})
+	}
+	return out
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(s[:n:n], "…")
 }
 
 type errWriter struct {

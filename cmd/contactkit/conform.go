@@ -3,13 +3,113 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/contactkit/contactkit/conformance"
 )
 
+// tokenEnv lets CI pass the token without it showing in the process list.
+const tokenEnv = "CONTACTKIT_TOKEN"
+
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("conform", "conform --target URL --token TOKEN --app APP [flags]\n\nReplays scenarios against an implementation and reports every mismatch.", stderr)
+	fs := newFlagSet("conform", "conform --target URL --token TOKEN --app APP [flags]\n\n"+
+		"Replays scenarios against an implementation and reports every mismatch.\n"+
+		"Exit status: 0 all match, 1 a mismatch, 2 a usage, config or suite error, 3 the target is unreachable.", stderr)
+	var (
+		cfg               conformance.Config
+		suiteDir, tags    string
+		junitOut, jsonOut string
+		verbose           bool
+	)
+	fs.StringVar(&cfg.Target, "target", "", "base URL of the implementation under test (required), e.g. http://127.0.0.1:4010")
+	fs.StringVar(&cfg.Token, "token", "", "bearer token granted --app (required; or $"+tokenEnv+"); never printed")
+	fs.StringVar(&cfg.App, "app", "", "application id the token is granted (required)")
+	fs.StringVar(&cfg.ForeignApp, "foreign-app", "", "an application the token is NOT granted; scenarios needing one are skipped without it")
+	fs.StringVar(&suiteDir, "suite", "", "directory of scenario .yaml files (default: the embedded suite)")
+	fs.StringVar(&cfg.Run, "run", "", "run only scenarios whose name matches this regular expression")
+	fs.StringVar(&tags, "tags", "", "run only scenarios with any of these comma-separated tags")
+	fs.StringVar(&junitOut, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&jsonOut, "json", "", "write a JSON report to this file")
+	fs.IntVar(&cfg.Parallel, "parallel", conformance.DefaultParallel, "scenarios run at once")
+	fs.DurationVar(&cfg.Timeout, "timeout", conformance.DefaultTimeout, "time limit of each request")
+	fs.BoolVar(&verbose, "verbose", false, "also list the scenarios and steps that passed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return &exitError{code: exitUsage, err: errors.New("conform: not built yet")}
+	if cfg.Token == "" {
+		cfg.Token = os.Getenv(tokenEnv)
+	}
+	var missing []string
+	for _, f := range []struct{ name, val string }{{"--target", cfg.Target}, {"--token", cfg.Token}, {"--app", cfg.App}} {
+		if f.val == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return usageError("conform: %s required", strings.Join(missing, ", "))
+	}
+	if cfg.Parallel < 1 {
+		return usageError("conform: --parallel must be at least 1")
+	}
+	if cfg.Timeout <= 0 {
+		return usageError("conform: --timeout must be positive")
+	}
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			cfg.Tags = append(cfg.Tags, t)
+		}
+	}
+	if suiteDir != "" {
+		info, err := os.Stat(suiteDir)
+		if err != nil || !info.IsDir() {
+			return usageError("conform: --suite %s is not a directory", suiteDir)
+		}
+		cfg.Suite = os.DirFS(suiteDir)
+		cfg.SuiteName = filepath.ToSlash(filepath.Clean(suiteDir))
+	}
+
+	rep, err := conformance.Run(ctx, cfg)
+	switch {
+	case errors.Is(err, conformance.ErrUnreachable):
+		return &exitError{code: exitNoTarget, err: fmt.Errorf("conform: %w", err)}
+	case err != nil:
+		return &exitError{code: exitUsage, err: fmt.Errorf("conform: %w", err)}
+	}
+
+	if err := rep.WriteText(stdout, verbose); err != nil {
+		return fmt.Errorf("conform: write report: %w", err)
+	}
+	var errs []error
+	if jsonOut != "" {
+		errs = append(errs, writeFile(jsonOut, rep.WriteJSON))
+	}
+	if junitOut != "" {
+		errs = append(errs, writeFile(junitOut, rep.WriteJUnit))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("conform: %w", err)}
+	}
+	if !rep.OK() {
+		return &exitError{code: exitMismatch, err: errors.New("")} // the report said why
+	}
+	return nil
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write report %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", name, err)
+	}
+	return nil
 }

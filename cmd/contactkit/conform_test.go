@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const secret = "cmd-secret-token-42"
+
+// notFoundSuite asks one unknown route for its 404, the smallest scenario that
+// tells a right answer from a wrong one.
+const notFoundSuite = `name: unknown route
+steps:
+  - name: an unknown route answers 404
+    method: GET
+    path: /nowhere
+    expect:
+      status: 404
+`
+
+func writeSuite(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	return dir
+}
+
+// echoing answers every request with a 404 envelope; broken also echoes the
+// Authorization header back, as a hostile server might, and answers in text.
+func echoing(broken bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if broken {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, "you sent "+r.Header.Get("Authorization"))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"statusCode":404,"code":"NOT_FOUND","message":"The endpoint you are looking for seems to be not found."}`)
+	})
+}
+
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+func TestConformExitCodes(t *testing.T) {
+	good := httptest.NewServer(echoing(false))
+	defer good.Close()
+	bad := httptest.NewServer(echoing(true))
+	defer bad.Close()
+	suite := writeSuite(t, map[string]string{"routes.yaml": notFoundSuite})
+	broken := writeSuite(t, map[string]string{"a.yaml": notFoundSuite, "b.yaml": "name: typo\nsteps:\n  - name: x\n    op: listContact\n    expect: {status: 200}\n"})
+
+	cases := []struct {
+		name   string
+		args   []string
+		want   int
+		stderr string
+	}{
+		{"all match", []string{"--target", good.URL, "--suite", suite}, exitOK, ""},
+		{"mismatch", []string{"--target", bad.URL, "--suite", suite}, exitMismatch, ""},
+		{"unreachable", []string{"--target", closedURL(t), "--suite", suite}, exitNoTarget, "target unreachable"},
+		{"suite error says file:line", []string{"--target", good.URL, "--suite", broken}, exitUsage, "b.yaml:4: op \"listContact\" is not an operationId"},
+		{"missing suite dir", []string{"--target", good.URL, "--suite", filepath.Join(suite, "nope")}, exitUsage, "not a directory"},
+		{"bad run pattern", []string{"--target", good.URL, "--suite", suite, "--run", "("}, exitUsage, "run pattern"},
+		{"nothing selected", []string{"--target", good.URL, "--suite", suite, "--tags", "nope"}, exitUsage, "no scenario matches"},
+		{"bad target", []string{"--target", "ftp://x", "--suite", suite}, exitUsage, "not an http(s) URL"},
+		{"bad timeout", []string{"--target", good.URL, "--timeout", "0s"}, exitUsage, "--timeout"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"conform", "--token", secret, "--app", "app1"}, tc.args...)
+			code, stdout, stderr := execute(t, args...)
+			assert.Equal(t, tc.want, code, "conform %s: exit code; stdout:\n%s\nstderr:\n%s", tc.name, stdout, stderr)
+			assert.Contains(t, stderr, tc.stderr, "conform %s: stderr", tc.name)
+			assert.NotContains(t, stdout+stderr, secret, "conform %s: the token leaked", tc.name)
+		})
+	}
+}
+
+func TestConformMissingFlags(t *testing.T) {
+	t.Setenv(tokenEnv, "")
+	code, _, stderr := execute(t, "conform", "--app", "a")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--target, --token required")
+}
+
+func TestConformReportsHideTheToken(t *testing.T) {
+	bad := httptest.NewServer(echoing(true))
+	defer bad.Close()
+	suite := writeSuite(t, map[string]string{"routes.yaml": notFoundSuite})
+	dir := t.TempDir()
+	jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	t.Setenv(tokenEnv, secret) // the token may come from the environment too
+
+	code, stdout, stderr := execute(t, "conform", "--target", bad.URL, "--app", "app1", "--suite", suite,
+		"--json", jsonFile, "--junit", junitFile, "--verbose")
+	require.Equal(t, exitMismatch, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "you sent Bearer ***", "the echoed token is redacted in the console")
+	assert.Contains(t, stdout, "scenarios 0 passed, 1 failed, 0 skipped")
+
+	for _, f := range []string{jsonFile, junitFile} {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err, "report %s", f)
+		assert.NotContains(t, string(data), secret, "report %s holds the token", f)
+	}
+	data, _ := os.ReadFile(jsonFile)
+	assert.True(t, json.Valid(data), "JSON report is JSON")
+	data, _ = os.ReadFile(junitFile)
+	var suites struct {
+		Tests int `xml:"tests,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(data, &suites), "JUnit report is XML")
+	assert.Equal(t, 1, suites.Tests, "JUnit testcases")
+	assert.False(t, strings.Contains(stdout+stderr, secret), "console holds the token")
+}
