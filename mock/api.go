@@ -21,7 +21,7 @@ import (
 
 // api answers a request to the contract's operations: route, authorize, honour a
 // Prefer, validate, handle.
-func (s *Server) api(r *http.Request) answer {
+func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
 	route, params, err := s.router.FindRoute(r)
 	if err != nil {
 		return s.fail("", errNoRoute)
@@ -29,18 +29,23 @@ func (s *Server) api(r *http.Request) answer {
 	opID := route.Operation.OperationID
 	appID := params["appId"]
 
-	// Only a create reads its body, and never more than MaxBody: kin-openapi would
-	// read any body whole, even one the operation ignores.
+	// Only a create has a body; kin-openapi would read any other whole, though the
+	// operation ignores it.
 	var bodyProblem error
 	if opID == contactkit.OpCreateContacts {
-		data, err := readBody(r.Body, s.cfg.MaxBody)
 		switch {
-		case errors.Is(err, errTooLarge):
+		case errors.Is(bodyErr, errTooLarge):
 			bodyProblem = bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody))
-		case err != nil:
+		case bodyErr != nil:
 			bodyProblem = bodyError(msgBodyJSON) // the client stopped mid-body
+		case len(data) == 0:
+			// kin-openapi words it: a required body is missing.
 		case !utf8.Valid(data):
 			bodyProblem = bodyError(msgBodyUTF8)
+		case !json.Valid(data):
+			// Also catches what kin-openapi's decoder lets through: a valid value
+			// followed by more ("[...] x").
+			bodyProblem = bodyError(msgBodyJSON)
 		}
 		setBody(r, data)
 		if r.Header.Get("Content-Type") == "" && len(data) > 0 {
@@ -90,15 +95,12 @@ func (s *Server) api(r *http.Request) answer {
 	}
 	a.opID = opID
 	a.input = input
-	if pref.delay > 0 || pref.code != 0 || pref.example != "" {
-		a = s.withDelay(a, pref)
-	}
-	return a
+	return s.withDelay(a, pref)
 }
 
-// withDelay adds the configured latency and any Prefer delay to a.
+// withDelay adds any Prefer delay to a.
 func (s *Server) withDelay(a answer, p prefer) answer {
-	a.delay = s.cfg.Latency + p.delay
+	a.delay = p.delay
 	if p.delay > 0 {
 		a.applied = joinApplied(a.applied, "delay="+strconv.FormatInt(p.delay.Milliseconds(), 10))
 	}
@@ -107,12 +109,13 @@ func (s *Server) withDelay(a answer, p prefer) answer {
 
 var errTooLarge = errors.New("body too large")
 
-// readBody reads at most limit bytes of body.
+// readBody reads every request's body, at most limit bytes of it. Reading it here,
+// whatever the route, matters: a body left unread is drained by net/http after the
+// handler, and that drain can race the next request on the connection.
 func readBody(body io.ReadCloser, limit int64) ([]byte, error) {
 	if body == nil || body == http.NoBody {
 		return nil, nil
 	}
-	defer body.Close()
 	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return nil, err

@@ -193,13 +193,10 @@ func schemaMessage(se *openapi3.SchemaError) (key, msg string) {
 	p := se.JSONPointer()
 	switch len(p) {
 	case 0:
-		switch se.SchemaField {
-		case "type":
-			return "body", msgBodyArray
-		case "minItems":
+		if se.SchemaField == "minItems" {
 			return "body", msgBodyEmpty
 		}
-		return "body", msgFieldInvalid
+		return "body", msgBodyArray // not an array: an object, a string, null
 	case 1:
 		return p[0], msgRowType
 	}

@@ -244,9 +244,10 @@ func problemText(err error) string {
 // envelope, whatever happens.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	a := s.answer(r)
-	if a.delay > 0 {
-		t := time.NewTimer(a.delay)
+	data, bodyErr := readBody(r.Body, s.cfg.MaxBody)
+	a := s.answer(r, data, bodyErr)
+	if delay := s.cfg.Latency + a.delay; delay > 0 {
+		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -257,6 +258,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.check(r, &a)
 	}
 	h := w.Header()
+	if bodyErr != nil {
+		// Part of the body is still unread: close rather than drain it.
+		h.Set("Connection", "close")
+	}
 	h.Set("Access-Control-Allow-Origin", s.cfg.CORSOrigin)
 	h.Set("Access-Control-Expose-Headers", "Preference-Applied")
 	if s.cfg.CORSOrigin != "*" {
@@ -286,7 +291,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // answer builds the answer to r, in the envelope even if a handler panics.
-func (s *Server) answer(r *http.Request) (a answer) {
+func (s *Server) answer(r *http.Request, data []byte, bodyErr error) (a answer) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.cfg.Logger.Error("handler panicked", "method", r.Method, "path", r.URL.Path,
@@ -303,7 +308,7 @@ func (s *Server) answer(r *http.Request) (a answer) {
 	case strings.HasPrefix(r.URL.Path, "/__admin/"):
 		return s.admin(r)
 	}
-	a = s.api(r)
+	a = s.api(r, data, bodyErr)
 	if s.breakAnswer != nil {
 		s.breakAnswer(&a)
 	}
