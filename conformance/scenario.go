@@ -217,7 +217,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			break
 		}
 		if err != nil {
-			p.errs = append(p.errs, &LoadError{File: file, Line: yamlErrLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")})
+			p.errs = append(p.errs, &LoadError{File: file, Line: yamlErrLine(err), Msg: yamlLine.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")})
 			break
 		}
 		if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
@@ -230,7 +230,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 	return out, errors.Join(p.errs...)
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = regexp.MustCompile(`line (\d+): `)
 
 func yamlErrLine(err error) int {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -729,13 +729,9 @@ func (p *parser) value(n *yaml.Node) (any, bool) {
 		p.fail(n, "aliases are not supported here; repeat the value")
 		return nil, false
 	}
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Kind != yaml.ScalarNode {
-				p.fail(n.Content[i], "a mapping key must be plain text; quote placeholders: \"{{name}}\"")
-				return nil, false
-			}
-		}
+	if bad := complexKey(n); bad != nil {
+		p.fail(bad, "a mapping key must be plain text; quote placeholders: \"{{name}}\"")
+		return nil, false
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
@@ -750,6 +746,24 @@ func (p *parser) value(n *yaml.Node) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// complexKey finds a mapping key that is not text, which is what an unquoted
+// {{name}} becomes in YAML.
+func complexKey(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Kind != yaml.ScalarNode {
+				return n.Content[i]
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if bad := complexKey(c); bad != nil {
+			return bad
+		}
+	}
+	return nil
 }
 
 // normalizeYAML turns the YAML decoder's map[string]interface{} trees into the same

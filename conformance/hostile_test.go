@@ -1,0 +1,194 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/contactkit/contactkit/conformance"
+)
+
+const hostileScenario = `name: hostile
+steps:
+  - name: list
+    op: listContacts
+    expect: {status: 200}
+  - name: detail
+    op: getContact
+    params: {contactId: "{{random_uuid}}"}
+    expect: {status: 404}
+cleanup:
+  - name: cleanup runs anyway
+    op: deleteContact
+    params: {contactId: "{{random_uuid}}"}
+    expect: {status: [200, 404]}
+`
+
+var hostileSuite = fstest.MapFS{"hostile.yaml": {Data: []byte(hostileScenario)}}
+
+// hostile wraps a misbehaving handler for GET requests; DELETE (the cleanup)
+// always gets a faithful 404 and is counted, to prove cleanup runs.
+type hostile struct {
+	get     http.HandlerFunc
+	deletes atomic.Int32
+	other   atomic.Int32 // requests to paths no step asked for (a followed redirect)
+}
+
+func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/elsewhere":
+		h.other.Add(1)
+		w.WriteHeader(http.StatusOK)
+	case r.Method == http.MethodDelete:
+		h.deletes.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"statusCode":404,"code":"NOT_FOUND","message":"The endpoint you are looking for seems to be not found."}`)
+	default:
+		h.get(w, r)
+	}
+}
+
+func TestHostileTargets(t *testing.T) {
+	cases := []struct {
+		name     string
+		get      http.HandlerFunc
+		check    string // the kind of finding the first step must carry
+		contains string
+	}{
+		{"hang", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}, conformance.CheckTransport, "no answer within 200ms"},
+		{"html", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html>oops</html>")
+		}, conformance.CheckBody, "body is not JSON"},
+		{"5xx", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"error":"down"}`)
+		}, conformance.CheckStatus, "status 503 is not one listContacts documents"},
+		{"10 MB body", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"data":"`))
+			w.Write(bytes.Repeat([]byte("x"), 10<<20))
+			w.Write([]byte(`"}`))
+		}, conformance.CheckBody, "larger than the 1048576 bytes"},
+		{"redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		}, conformance.CheckRedirect, "redirecting to \"/elsewhere\""},
+		{"garbage headers", func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: banana\r\n\r\n{}")
+			buf.Flush()
+			conn.Close()
+		}, conformance.CheckTransport, "no answer"},
+		{"cut off mid-body", func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\":")
+			buf.Flush()
+			conn.Close()
+		}, conformance.CheckTransport, "the body broke off"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := &hostile{get: tc.get}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			rep, err := conformance.Run(context.Background(), conformance.Config{
+				Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Timeout: 200 * time.Millisecond,
+			})
+			require.NoError(t, err, "%s: the run itself must not fail", tc.name)
+			require.Len(t, rep.Scenarios, 1)
+			assert.False(t, rep.OK(), "%s: must be a mismatch", tc.name)
+			steps := rep.Scenarios[0].Steps
+			require.NotEmpty(t, steps)
+			var found bool
+			for _, f := range steps[0].Findings {
+				if f.Check == tc.check && strings.Contains(f.Message, tc.contains) {
+					found = true
+				}
+			}
+			assert.True(t, found, "%s: want a %s finding holding %q, got %+v", tc.name, tc.check, tc.contains, steps[0].Findings)
+			last := steps[len(steps)-1]
+			assert.True(t, last.Cleanup, "%s: the cleanup step is reported", tc.name)
+			assert.Equal(t, int32(1), h.deletes.Load(), "%s: cleanup sent its DELETE", tc.name)
+			assert.Zero(t, h.other.Load(), "%s: a redirect was followed", tc.name)
+			if tc.check == conformance.CheckTransport {
+				assert.Equal(t, conformance.Skipped, steps[1].Status, "%s: the step after a lost answer is skipped", tc.name)
+			}
+		})
+	}
+}
+
+func TestUnreachableTarget(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	_, err = conformance.Run(context.Background(), conformance.Config{Target: "http://" + addr, Token: testToken, App: testApp, Suite: hostileSuite})
+	assert.True(t, errors.Is(err, conformance.ErrUnreachable), "closed port: err = %v, want ErrUnreachable", err)
+}
+
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  conformance.Config
+		want error
+	}{
+		{"empty", conformance.Config{}, conformance.ErrConfig},
+		{"no token", conformance.Config{Target: "http://127.0.0.1:1", App: "a"}, conformance.ErrConfig},
+		{"bad pattern", conformance.Config{Target: "http://127.0.0.1:1", Token: "t", App: "a", Run: "("}, conformance.ErrConfig},
+		{"same foreign app", conformance.Config{Target: "http://127.0.0.1:1", Token: "t", App: "a", ForeignApp: "a"}, conformance.ErrConfig},
+		{"bad suite", conformance.Config{Target: "http://127.0.0.1:1", Token: "t", App: "a", Suite: fstest.MapFS{"x.yaml": {Data: []byte("name: [")}}}, conformance.ErrSuite},
+	}
+	for _, tc := range cases {
+		_, err := conformance.Run(context.Background(), tc.cfg)
+		assert.ErrorIs(t, err, tc.want, "config %s", tc.name)
+	}
+}
+
+// TestTokenEchoedIsScrubbed runs against a server that puts the token in its
+// bodies, headers and errors; no report may hold it.
+func TestTokenEchoedIsScrubbed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Location", r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusOK)
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		io.WriteString(w, `{"statusCode":200,"code":"`+tok+`","message":"your token is `+tok+`","data":{"`+tok+`":1}}`)
+	}))
+	defer srv.Close()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite})
+	require.NoError(t, err)
+	var text, js, junit bytes.Buffer
+	require.NoError(t, rep.WriteText(&text, true))
+	require.NoError(t, rep.WriteJSON(&js))
+	require.NoError(t, rep.WriteJUnit(&junit))
+	for name, out := range map[string]string{"console": text.String(), "JSON": js.String(), "JUnit": junit.String()} {
+		assert.NotContains(t, out, testToken, "%s report holds the token", name)
+		assert.Contains(t, out, "***", "%s report shows where the token was", name)
+	}
+}

@@ -1,0 +1,140 @@
+package conformance_test
+
+import (
+	"errors"
+	"io/fs"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/fixtures"
+)
+
+func TestDefaultSuiteLoads(t *testing.T) {
+	scs, err := conformance.Load(fixtures.Suite, conformance.DefaultSuiteName)
+	require.NoError(t, err, "the embedded suite must load")
+	assert.GreaterOrEqual(t, len(scs), 15, "scenarios in the default suite")
+	for _, sc := range scs {
+		assert.NotEmpty(t, sc.Tags, "scenario %q (%s:%d) has tags", sc.Name, sc.File, sc.Line)
+	}
+}
+
+func TestParseErrorsSayFileAndLine(t *testing.T) {
+	cases := []struct {
+		name, src string
+		line      int
+		msg       string
+	}{
+		{"unknown op", "name: a\nsteps:\n  - name: s\n    op: listContact\n    expect: {status: 200}\n", 4, `op "listContact" is not an operationId`},
+		{"unknown key", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expext: {status: 200}\n", 5, `unknown key "expext"`},
+		{"no expect", "name: a\nsteps:\n  - name: s\n    op: listContacts\n", 3, "has no expect"},
+		{"bad status", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 99}\n", 5, `status "99" is not an HTTP status`},
+		{"undefined placeholder", "name: a\nsteps:\n  - name: s\n    op: getContact\n    params: {contactId: \"{{nope}}\"}\n    expect: {status: 200}\n", 3, "uses {{nope}}"},
+		{"unquoted placeholder", "name: a\nsteps:\n  - name: s\n    op: createContacts\n    body: [{name: {{n}}}]\n    expect: {status: 201}\n", 5, "quote placeholders"},
+		{"broken yaml", "name: a\nsteps:\n  - name: s\n   op: x\n", 2, "did not find expected"},
+		{"bad matcher", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /data: {type: list}\n", 8, "type list is not one of"},
+		{"bad pointer", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        meta: 1\n", 8, "is not a JSON pointer"},
+		{"walk on detail", "name: a\nsteps:\n  - name: s\n    op: getContact\n    walk: true\n    params: {contactId: x}\n    expect: {status: 200}\n", 3, "walk works with op listContacts only"},
+		{"across without exclusive", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    walk: true\n    across_pages: true\n    expect: {status: 200}\n", 3, "needs the scenario to be exclusive"},
+		{"op and path", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    method: GET\n    path: /x\n    expect: {status: 200}\n", 3, "not both"},
+		{"no steps", "name: a\n", 1, "has no steps"},
+		{"bad auth", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    auth: maybe\n    expect: {status: 200}\n", 5, `auth "maybe" is not one of`},
+		{"on status not expected", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      on:\n        400: {/x: 1}\n", 6, "status 400 is not one of the expected"},
+	}
+	for _, tc := range cases {
+		_, err := conformance.Parse("suite/x.yaml", []byte(tc.src))
+		require.Error(t, err, "parse %s", tc.name)
+		var le *conformance.LoadError
+		require.True(t, errors.As(err, &le), "parse %s: error %v is not a *LoadError", tc.name, err)
+		assert.Equal(t, "suite/x.yaml", le.File, "parse %s: file", tc.name)
+		assert.Equal(t, tc.line, le.Line, "parse %s: line of %q", tc.name, err)
+		assert.Contains(t, err.Error(), tc.msg, "parse %s: message", tc.name)
+	}
+}
+
+func TestLoadReportsEveryBadFile(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a.yaml": {Data: []byte("name: a\nsteps:\n  - name: s\n    op: nope\n    expect: {status: 200}\n")},
+		"b.yml":  {Data: []byte("name: b\nsteps: 3\n")},
+		"c.yaml": {Data: []byte("name: c\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n---\nname: c\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n")},
+		"d.txt":  {Data: []byte("ignored")},
+	}
+	_, err := conformance.Load(fsys, "mine")
+	require.Error(t, err)
+	for _, want := range []string{"mine/a.yaml:4:", "mine/b.yml:2:", `mine/c.yaml:7: scenario name "c" is already used at mine/c.yaml:1`} {
+		assert.Contains(t, err.Error(), want, "load errors")
+	}
+}
+
+func TestParseKeepsTypesAndOrder(t *testing.T) {
+	src := `name: typed
+tags: [x]
+vars:
+  phone: "{{unique_phone}}"
+steps:
+  - name: create
+    op: createContacts
+    body: [{name: "n", phone: "{{phone}}"}]
+    expect: {status: [201, 422]}
+  - name: list
+    op: listContacts
+    query: {limit: 50, page: 1}
+    walk: true
+    expect:
+      status: 200
+      body:
+        "/data[phone={{phone}}]/tag": {equals: "n", type: string}
+    capture:
+      id: "/data[phone={{phone}}]/id"
+`
+	scs, err := conformance.Parse("t.yaml", []byte(src))
+	require.NoError(t, err)
+	require.Len(t, scs, 1)
+	sc := scs[0]
+	assert.Equal(t, "typed", sc.Name)
+	require.Len(t, sc.Steps, 2)
+	assert.Equal(t, []int{201, 422}, sc.Steps[0].Expect.Status)
+	assert.Equal(t, "limit", sc.Steps[1].Query[0].Name, "query keeps file order")
+	assert.Equal(t, 50, sc.Steps[1].Query[0].Value)
+	require.Len(t, sc.Steps[1].Expect.Body, 1)
+	assert.Len(t, sc.Steps[1].Expect.Body[0].Checks, 2)
+	assert.Equal(t, 10, sc.Steps[1].Line)
+}
+
+// FuzzParse feeds the scenario parser arbitrary text: it may refuse it, but it
+// must not panic, and what it accepts has names and steps.
+func FuzzParse(f *testing.F) {
+	entries, _ := fs.ReadDir(fixtures.Suite, ".")
+	for _, e := range entries {
+		if data, err := fs.ReadFile(fixtures.Suite, e.Name()); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, seed := range []string{
+		"name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n",
+		"name: a\nvars: {p: \"{{unique_phone}}\"}\nsteps:\n  - name: s\n    op: createContacts\n    body: [{name: x, phone: \"{{p}}\"}]\n    expect: {status: 201, body: {\"/data[phone={{p}}]\": {absent: true}}}\n",
+		"---\n---\n",
+		"name: &a x\nsteps: *a\n",
+		"{{x}}",
+		"name: a\nsteps:\n  - name: s\n    method: GET\n    path: /x\n    expect: {status: [404, 405], on: {404: {/m: {length: {min: 1}}}}}\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		scs, err := conformance.Parse("fuzz.yaml", data)
+		if err != nil {
+			var le *conformance.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %v is not a *LoadError", err)
+			}
+		}
+		for _, sc := range scs {
+			if sc.Name == "" || len(sc.Steps) == 0 {
+				t.Fatalf("accepted a scenario without a name or steps: %+v", sc)
+			}
+		}
+	})
+}
