@@ -192,3 +192,22 @@ func TestTokenEchoedIsScrubbed(t *testing.T) {
 		assert.Contains(t, out, "***", "%s report shows where the token was", name)
 	}
 }
+
+// TestShortTokenKeepsWords checks a one-letter token is redacted where it stands
+// alone and nowhere else: "Bearer t" hides, "conform-wrong-token" stays readable.
+func TestShortTokenKeepsWords(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"statusCode":403,"code":"FORBIDDEN","message":"You do not have access to this resource.","echo":"`+r.Header.Get("Authorization")+`"}`)
+	}))
+	defer srv.Close()
+	suite := fstest.MapFS{"a.yaml": {Data: []byte("name: a\nsteps:\n  - name: wrong\n    op: listContacts\n    auth: wrong-token\n    expect: {status: 200}\n  - name: right\n    op: listContacts\n    expect: {status: 200}\n")}}
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: "t", App: testApp, Suite: suite})
+	require.NoError(t, err)
+	steps := rep.Scenarios[0].Steps
+	require.Len(t, steps, 2)
+	assert.Contains(t, steps[0].Curl, "Bearer conform-wrong-token-", "wrong token stays readable")
+	assert.Contains(t, steps[1].Curl, "'Authorization: Bearer ***'", "the token is redacted in curl")
+	assert.Contains(t, steps[1].Body, `"echo":"Bearer ***"`, "the echoed token is redacted in the body")
+}

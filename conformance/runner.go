@@ -455,8 +455,8 @@ func (r *runner) curl(req *request) string {
 			continue
 		}
 		for _, v := range req.header[k] {
-			if k == "Authorization" && r.cfg.Token != "" {
-				v = strings.ReplaceAll(v, r.cfg.Token, "***")
+			if k == "Authorization" && v == "Bearer "+r.cfg.Token {
+				v = "Bearer " + redacted
 			}
 			b.WriteString(" -H " + shellQuote(k+": "+v))
 		}
@@ -526,6 +526,9 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 	if err != nil {
 		res.Status = Skipped
 		res.SkipReason = "not run: " + err.Error()
+		if cleanup {
+			res.SkipReason = "nothing to clean up: " + err.Error()
+		}
 		if !errors.Is(err, errUnset) {
 			res.Status = Failed
 			res.Findings = []Finding{{Check: CheckExpect, Message: err.Error()}}
