@@ -57,27 +57,31 @@ func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
 		setBody(r, nil)
 	}
 
-	pref := parsePrefer(r.Header.Values("Prefer"), s.cfg.MaxDelay)
-	if bodyProblem != nil || pref.forces() {
-		// These answers skip kin-openapi, so authorize here as it would: a 403
-		// comes before any other answer.
-		if err := s.authorize(r, appID); err != nil {
-			return s.withDelay(s.fail(opID, err), pref)
-		}
-		if bodyProblem != nil {
-			return s.withDelay(s.fail(opID, bodyProblem), pref)
-		}
-		if a, ok := s.preferred(opID, pref); ok {
-			return s.withDelay(a, pref)
-		}
-	}
-
 	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: params,
 		Route:      route,
 		Options:    &s.reqOpts,
 	}
+	pref := parsePrefer(r.Header.Values("Prefer"), s.cfg.MaxDelay)
+	done := func(a answer) answer {
+		a.opID, a.input = opID, input
+		return s.withDelay(a, pref)
+	}
+	if bodyProblem != nil || pref.forces() {
+		// These answers skip kin-openapi, so authorize here as it would: a 403
+		// comes before any other answer.
+		if err := s.authorize(r, appID); err != nil {
+			return done(s.fail(opID, err))
+		}
+		if bodyProblem != nil {
+			return done(s.fail(opID, bodyProblem))
+		}
+		if a, ok := s.preferred(opID, pref); ok {
+			return done(a)
+		}
+	}
+
 	var a answer
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		err = requestFailure(err)
@@ -93,9 +97,7 @@ func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
 	} else {
 		a = s.handle(r, opID, appID, params["contactId"])
 	}
-	a.opID = opID
-	a.input = input
-	return s.withDelay(a, pref)
+	return done(a)
 }
 
 // withDelay adds any Prefer delay to a.

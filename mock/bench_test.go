@@ -1,0 +1,129 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/brianvoe/gofakeit/v6"
+)
+
+// The benchmarks drive ServeHTTP directly (routing, validation, store, encoding),
+// so they measure the mock rather than loopback TCP.
+
+const million = 1_000_000
+
+// bigMock returns a mock whose app "big" holds a million contacts, seeded.
+func bigMock(b *testing.B) *Server {
+	b.Helper()
+	s, err := New(Config{Contacts: million})
+	if err != nil {
+		b.Fatal(err)
+	}
+	serve(b, s, "GET", "/contacts/big?limit=1", "", http.StatusOK)
+	return s
+}
+
+func serve(b *testing.B, s *Server, method, path, body string, want int) *httptest.ResponseRecorder {
+	var req *http.Request
+	if body != "" {
+		req = httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	req.Header.Set("Authorization", token)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body)
+	}
+	return rec
+}
+
+func BenchmarkList(b *testing.B) {
+	s := bigMock(b)
+	// Delete a spread of contacts first, so the deep page also crosses tombstones.
+	for i := range 1000 {
+		id := newestID(b, s, 1+i*97)
+		serve(b, s, "DELETE", "/contacts/big/"+id, "", http.StatusOK)
+	}
+	// Page 20,000 of limit 10 and page 19,000 of limit 50 are deep in the list
+	// (not past its end): each must cost what page 1 costs.
+	for _, q := range []string{"page=1&limit=10", "page=20000&limit=10", "page=1&limit=50", "page=19000&limit=50"} {
+		b.Run(q, func(b *testing.B) {
+			rec := serve(b, s, "GET", "/contacts/big?"+q, "", http.StatusOK)
+			if strings.Contains(rec.Body.String(), `"data":[]`) {
+				b.Fatalf("%s is past the last page", q)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, s, "GET", "/contacts/big?"+q, "", http.StatusOK)
+			}
+		})
+	}
+}
+
+// newestID returns the id on the given page (limit 1).
+func newestID(b *testing.B, s *Server, page int) string {
+	rec := serve(b, s, "GET", fmt.Sprintf("/contacts/big?limit=1&page=%d", page), "", http.StatusOK)
+	body := rec.Body.String()
+	i := strings.Index(body, `"id":"`)
+	return body[i+6 : i+6+36]
+}
+
+func BenchmarkGet(b *testing.B) {
+	s := bigMock(b)
+	path := "/contacts/big/" + newestID(b, s, 500_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "GET", path, "", http.StatusOK)
+	}
+}
+
+func BenchmarkToggle(b *testing.B) {
+	s := bigMock(b)
+	path := "/contacts/big/" + newestID(b, s, 500_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "PUT", path, "", http.StatusOK)
+	}
+}
+
+func BenchmarkCreateBatch10(b *testing.B) {
+	s, err := New(Config{Contacts: 100_000, MaxContacts: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := make([]string, 10)
+	for i := range rows {
+		rows[i] = fmt.Sprintf(`{"name":"Budi Santoso %d","phone":62812345678%02d}`, i, i)
+	}
+	body := "[" + strings.Join(rows, ",") + "]"
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "POST", "/contacts/big", body, http.StatusCreated)
+	}
+}
+
+// BenchmarkSeedMillion measures bringing a million-contact app into being: the
+// fake data, its index and the tree.
+func BenchmarkSeedMillion(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		a := &app{id: "big", seed: appSeed(DefaultSeed, "big"), contacts: million}
+		a.mu.Lock()
+		a.ensureSeeded()
+		a.mu.Unlock()
+	}
+}
+
+// BenchmarkSeedContacts is the fake data alone.
+func BenchmarkSeedContacts(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		seedContacts(gofakeit.NewUnlocked(1), million)
+	}
+}

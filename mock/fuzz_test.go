@@ -1,0 +1,99 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// fuzzAnswer checks the invariants every answer keeps: a JSON envelope whose
+// statusCode is the HTTP status, and never a 5xx.
+func fuzzAnswer(t *testing.T, rec *httptest.ResponseRecorder, want ...int) {
+	t.Helper()
+	var env struct {
+		StatusCode int               `json:"statusCode"`
+		Code       string            `json:"code"`
+		Message    string            `json:"message"`
+		Errors     map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+		t.Fatalf("answer %d is not a JSON envelope: %v: %q", rec.Code, err, rec.Body.String())
+	}
+	if env.StatusCode != rec.Code || env.Code == "" || env.Message == "" {
+		t.Fatalf("envelope %+v for HTTP %d", env, rec.Code)
+	}
+	for _, w := range want {
+		if rec.Code == w {
+			return
+		}
+	}
+	t.Fatalf("status %d, want one of %v: %s", rec.Code, want, rec.Body.String())
+}
+
+func FuzzCreateBody(f *testing.F) {
+	for _, seed := range []string{
+		docsBatch, `[]`, `null`, `{}`, `[1]`, `[{"name":"x","phone":1.5}]`, `[{"name":"","phone":"1"}]`,
+		`[{"name":"a","phone":99999999999999999999}]`, `[{"name":"a","phone":6.28e12}]`, `[[[[`, "\xff",
+		`[{"name":"a\u0000b","phone":-1}]`, `[{"name":"a","phone":1}] []`,
+	} {
+		f.Add([]byte(seed))
+	}
+	s, err := New(Config{Strict: true, Contacts: 3, MaxContacts: 1 << 30})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/contacts/fuzz", bytes.NewReader(body))
+		req.Header.Set("Authorization", token)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		fuzzAnswer(t, rec, http.StatusCreated, http.StatusUnprocessableEntity)
+		if rec.Code == http.StatusCreated {
+			var rows []map[string]any
+			if err := json.Unmarshal(body, &rows); err != nil || len(rows) == 0 {
+				t.Fatalf("stored a body that is no array of rows: %q", body)
+			}
+		}
+	})
+}
+
+func FuzzListQuery(f *testing.F) {
+	for _, seed := range []string{
+		"", "page=1", "page=0", "limit=50", "limit=51", "page=2&limit=3", "page=99999999999999999999",
+		"page=%32", "page=1&page=x", "limit=1e1", "page=+1", "page=;", "%zz", "page=9223372036854775807&limit=50",
+	} {
+		f.Add(seed)
+	}
+	s, err := New(Config{Strict: true, Contacts: 7})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		req := httptest.NewRequest(http.MethodGet, "/contacts/fuzz", nil)
+		req.URL.RawQuery = query
+		req.Header.Set("Authorization", token)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		fuzzAnswer(t, rec, http.StatusOK, http.StatusBadRequest)
+		page, limit, err := paging(query)
+		if rec.Code == http.StatusOK && err != nil {
+			t.Fatalf("200 for a query paging refuses: %q", query)
+		}
+		if rec.Code == http.StatusOK {
+			var got struct {
+				Data []any `json:"data"`
+				Meta struct {
+					Limit       int   `json:"limit"`
+					CurrentPage int64 `json:"current_page"`
+				} `json:"meta"`
+			}
+			_ = json.Unmarshal(rec.Body.Bytes(), &got)
+			if got.Meta.Limit != limit || got.Meta.CurrentPage != page || len(got.Data) > limit {
+				t.Fatalf("query %q: meta %+v with %d rows, paging read page %d limit %d", query, got.Meta, len(got.Data), page, limit)
+			}
+		}
+	})
+}
