@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMockFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"mock", "--log-format", "xml"},
+		{"mock", "--auth", "no-equals"},
+		{"mock", "--auth", "t="},
+		{"mock", "--auth", "t=a,,b"},
+		{"mock", "--contacts", "-1"},
+		{"mock", "--max-body", "0"},
+		{"mock", "--contacts", "10", "--max-contacts", "5"},
+		{"mock", "--tz", "Mars/Olympus"},
+		{"mock", "--latency", "-1s"},
+		{"mock", "--no-such-flag"},
+		{"mock", "stray"},
+	} {
+		code, _, stderr := execute(t, args...)
+		assert.Equal(t, exitUsage, code, "contactkit %s: exit code", strings.Join(args, " "))
+		assert.NotEmpty(t, stderr, "contactkit %s: says why", strings.Join(args, " "))
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the mock writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestMockServesAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"mock", "--addr", "127.0.0.1:0", "--auth", "tok=app", "--log-format", "json"}, &out, &errOut)
+	}()
+	var url string
+	require.Eventually(t, func() bool {
+		m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(out.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	}, 5*time.Second, 10*time.Millisecond, "banner printed")
+	assert.Contains(t, out.String(), "curl -H 'Authorization: Bearer")
+	assert.NotContains(t, out.String(), "tok=", "the banner shows no token")
+
+	req, _ := http.NewRequest("GET", url+"/contacts/app", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode, "%s", body)
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("mock did not shut down")
+	}
+	assert.Contains(t, errOut.String(), `"msg":"request"`, "one JSON log line per request")
+	assert.NotContains(t, errOut.String(), "Bearer tok", "the log shows no token")
+}
