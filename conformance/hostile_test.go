@@ -211,3 +211,26 @@ func TestShortTokenKeepsWords(t *testing.T) {
 	assert.Contains(t, steps[1].Curl, "'Authorization: Bearer ***'", "the token is redacted in curl")
 	assert.Contains(t, steps[1].Body, `"echo":"Bearer ***"`, "the echoed token is redacted in the body")
 }
+
+// TestInterruptedRunStillCleansUp cancels the run while a step waits for an answer:
+// Run returns ErrInterrupted with the report, and the cleanup step still ran.
+func TestInterruptedRunStillCleansUp(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var started atomic.Bool
+	h := &hostile{get: func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			w.WriteHeader(http.StatusNotFound) // the preflight
+			return
+		}
+		started.Store(true)
+		cancel()
+		<-r.Context().Done()
+	}}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	rep, err := conformance.Run(ctx, conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Timeout: 2 * time.Second})
+	require.ErrorIs(t, err, conformance.ErrInterrupted)
+	require.NotNil(t, rep, "an interrupted run still reports")
+	assert.True(t, started.Load())
+	assert.Equal(t, int32(1), h.deletes.Load(), "cleanup ran after the cancel")
+}

@@ -32,6 +32,9 @@ var (
 	// ErrUnreachable means the target refused the connection (or has no address)
 	// before any scenario ran.
 	ErrUnreachable = errors.New("target unreachable")
+	// ErrInterrupted means ctx ended the run early; Run still returns the Report
+	// of what ran.
+	ErrInterrupted = errors.New("run interrupted")
 )
 
 // Defaults for the zero values of Config.
@@ -87,7 +90,8 @@ type Config struct {
 
 // Run replays every selected scenario of cfg.Suite against cfg.Target and returns
 // a Report of every mismatch. The error is non-nil only when nothing could be run
-// (ErrConfig, ErrSuite, ErrUnreachable); mismatches are in the Report.
+// (ErrConfig, ErrSuite, ErrUnreachable, with a nil Report) or when ctx cut the run
+// short (ErrInterrupted, with the Report of what ran); mismatches are in the Report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r, scenarios, err := prepare(cfg)
 	if err != nil {
@@ -129,6 +133,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Duration = time.Since(start)
 	rep.count()
 	r.scrubReport(rep)
+	if err := ctx.Err(); err != nil {
+		// The report holds what ran (and the cleanup, which ignores the cancel).
+		return rep, fmt.Errorf("%w: %w", ErrInterrupted, err)
+	}
 	return rep, nil
 }
 

@@ -76,6 +76,10 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	switch {
 	case errors.Is(err, conformance.ErrUnreachable):
 		return &exitError{code: exitNoTarget, err: fmt.Errorf("conform: %w", err)}
+	case errors.Is(err, conformance.ErrInterrupted):
+		// Report what ran; an interrupted run is not a passing one.
+		_ = rep.WriteText(stdout, verbose)
+		return &exitError{code: exitMismatch, err: fmt.Errorf("conform: %w", err)}
 	case err != nil:
 		return &exitError{code: exitUsage, err: fmt.Errorf("conform: %w", err)}
 	}
