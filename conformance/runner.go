@@ -286,7 +286,7 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
 	res := ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: Passed}
 	if sc.NeedsForeignApp() && r.cfg.ForeignApp == "" {
 		res.Status = Skipped
-		res.SkipReason = "needs a foreign app (--foreign-app), an app the token is not granted"
+		res.SkipReason = "needs --foreign-app, an app the token is not granted, which also says the target enforces token grants"
 		return res
 	}
 	scope := newScope(r.gen, r.cfg.App, r.cfg.ForeignApp)

@@ -67,6 +67,7 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 		{flawMissingToken401, "without a token answers 403: status: status 401 is not one"},
 		{flawMissingTokenAllowed, "list without a token answers 403: expect: status 200, want 403"},
 		{flawForeignAllowed, "not granted answers 403: expect: status 200, want 403"},
+		{flawWrongTokenAllowed, "list with a token nobody issued answers 403: expect: status 200, want 403"},
 		{flawPagingRepeats, "is listed twice across pages"},
 		{flawTotalWrong, "meta.total says"},
 		{flawNextOnLast, "meta.next_page must be null on the last page"},

@@ -29,6 +29,8 @@ type Scenario struct {
 	// Exclusive scenarios run while no other scenario of the run does, for checks
 	// (a consistent paging walk) that concurrent writers would disturb.
 	Exclusive bool
+	// Needs lists what the run must offer for the scenario to run; see needsKinds.
+	Needs []string
 	// Vars are evaluated once, in order, when the scenario starts.
 	Vars    []Var
 	Steps   []*Step
@@ -38,6 +40,9 @@ type Scenario struct {
 // NeedsForeignApp reports whether a step talks to the foreign app, so the scenario
 // is skipped when the run has none.
 func (s *Scenario) NeedsForeignApp() bool {
+	if slices.Contains(s.Needs, NeedForeignApp) {
+		return true
+	}
 	for _, st := range slices.Concat(s.Steps, s.Cleanup) {
 		if st.Auth == AuthForeignApp || st.mentions("foreign_app") {
 			return true
@@ -45,6 +50,14 @@ func (s *Scenario) NeedsForeignApp() bool {
 	}
 	return false
 }
+
+// NeedForeignApp, in a scenario's needs, skips it when the run has no foreign app.
+// Besides the scenarios that use one, those that need a target which enforces
+// token grants declare it: naming an app the token is not granted is how a user
+// says the target checks tokens (the mock in open mode accepts any).
+const NeedForeignApp = "foreign_app"
+
+var needsKinds = []string{NeedForeignApp}
 
 // Var is a scenario variable: a name and a value that may hold placeholders.
 type Var struct {
@@ -294,7 +307,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	sc := &Scenario{File: p.file, Line: n.Line}
 	nerr := len(p.errs)
 	var stepsNode, varsNode *yaml.Node
-	ok := p.fields(n, "scenario", []string{"name", "tags", "exclusive", "vars", "steps", "cleanup"}, func(key string, k, v *yaml.Node) {
+	ok := p.fields(n, "scenario", []string{"name", "tags", "needs", "exclusive", "vars", "steps", "cleanup"}, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
 			sc.Name = p.str(v, "name")
@@ -302,6 +315,13 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 			sc.Tags = p.strs(v, "tags")
 		case "exclusive":
 			sc.Exclusive = p.boolean(v, "exclusive")
+		case "needs":
+			sc.Needs = p.strs(v, "needs")
+			for _, need := range sc.Needs {
+				if !slices.Contains(needsKinds, need) {
+					p.fail(v, "needs %q is not one of %s", need, strings.Join(needsKinds, ", "))
+				}
+			}
 		case "vars":
 			varsNode = v // read below: vars keep their file order and take any name
 		case "steps":
