@@ -17,7 +17,11 @@ import (
 // answers" column says, unless told to break one documented behaviour (flaw). It
 // lives in the tests so the runner is proven without importing the mock.
 type double struct {
-	flaw    flaw
+	flaw flaw
+	// alt answers with the other readings design.md allows where the docs are
+	// silent: 400 for a bad create body, 405 for an unknown method, a limit above
+	// 50 clamped, previous_page past the end pointing at the last page.
+	alt     bool
 	token   string
 	granted map[string]bool
 
@@ -92,7 +96,7 @@ var docsMessages = map[int]string{
 	422: "Data cannot be processed as it is invalid.",
 }
 
-var codeWords = map[int]string{200: "OK", 201: "CREATED", 400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND", 422: "UNPROCESSABLE_ENTITY", 401: "UNAUTHORIZED", 500: "INTERNAL_SERVER_ERROR"}
+var codeWords = map[int]string{200: "OK", 201: "CREATED", 400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND", 422: "UNPROCESSABLE_ENTITY", 401: "UNAUTHORIZED", 405: "METHOD_NOT_ALLOWED", 500: "INTERNAL_SERVER_ERROR"}
 
 var jakarta = time.FixedZone("WIB", 7*3600)
 
@@ -171,6 +175,10 @@ func (d *double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	allowed := map[string]bool{http.MethodGet: true, http.MethodPost: id == "", http.MethodPut: id != "", http.MethodDelete: id != ""}
 	if !allowed[r.Method] {
+		if d.alt {
+			d.send(w, 405, nil)
+			return
+		}
 		d.send(w, 404, nil)
 		return
 	}
@@ -238,6 +246,9 @@ func (d *double) list(w http.ResponseWriter, r *http.Request, app string) {
 	if d.flaw == flawLimitHonoured {
 		maxLimit = 100
 	}
+	if d.alt && ok2 && limit > maxLimit {
+		limit = maxLimit
+	}
 	if !ok1 || !ok2 || limit > maxLimit {
 		d.send(w, 400, nil)
 		return
@@ -262,6 +273,9 @@ func (d *double) list(w http.ResponseWriter, r *http.Request, app string) {
 	meta := map[string]any{"total": total, "limit": limit, "current_page": page, "first_page": 1, "previous_page": nil, "next_page": nil, "last_page": last}
 	if page > 1 {
 		meta["previous_page"] = page - 1
+		if d.alt && page > last {
+			meta["previous_page"] = last
+		}
 	}
 	if page < last || d.flaw == flawNextOnLast && page == last {
 		meta["next_page"] = page + 1
@@ -333,7 +347,7 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 			d.send(w, 500, nil)
 			return
 		}
-		d.send(w, 422, map[string]any{"errors": map[string]string{"body": "Data harus ber-tipe data array"}})
+		d.badBody(w)
 		return
 	}
 	rows, isArray := body.([]any)
@@ -341,7 +355,7 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 		rows, isArray = []any{obj}, true
 	}
 	if !isArray || len(rows) == 0 {
-		d.send(w, 422, map[string]any{"errors": map[string]string{"body": "Data harus ber-tipe data array"}})
+		d.badBody(w)
 		return
 	}
 	errs := map[string]string{}
@@ -383,6 +397,14 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 		return
 	}
 	d.send(w, 201, nil)
+}
+
+func (d *double) badBody(w http.ResponseWriter) {
+	if d.alt {
+		d.send(w, 400, nil)
+		return
+	}
+	d.send(w, 422, map[string]any{"errors": map[string]string{"body": "Data harus ber-tipe data array"}})
 }
 
 func (d *double) get(w http.ResponseWriter, app, id string) {

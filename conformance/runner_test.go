@@ -43,11 +43,26 @@ func TestFaithfulDoublePasses(t *testing.T) {
 	defer srv.Close()
 	start := time.Now()
 	rep := runAgainst(t, srv, nil)
-	t.Logf("default suite against the faithful double: %s", time.Since(start))
+	elapsed := time.Since(start)
+	t.Logf("default suite against the faithful double: %s", elapsed)
+	assert.Less(t, elapsed, 3*time.Second, "the default suite must stay fast")
 	assert.Empty(t, failures(rep), "faithful double: findings")
 	assert.True(t, rep.OK(), "faithful double: report OK")
 	assert.Zero(t, rep.Summary.Scenarios.Skipped, "faithful double: nothing skipped with a foreign app")
 	assert.Greater(t, rep.Summary.Steps.Passed, 40, "steps passed")
+}
+
+// TestFaithfulAlternativesPass answers, where the docs are silent, with the
+// other readings design.md allows; none of them may raise an alarm.
+func TestFaithfulAlternativesPass(t *testing.T) {
+	d := newDouble(flawNone)
+	d.alt = true
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	for _, parallel := range []int{1, 16} {
+		rep := runAgainst(t, srv, func(c *conformance.Config) { c.Parallel = parallel })
+		assert.Empty(t, failures(rep), "alternative answers, parallel %d: findings", parallel)
+	}
 }
 
 func TestBrokenDoublesAreCaught(t *testing.T) {
