@@ -106,6 +106,7 @@ type Finding struct {
 	Curl string `json:"curl,omitempty"`
 }
 
+// String gives the finding in one line: its check, message and pointer.
 func (f Finding) String() string {
 	var b strings.Builder
 	b.WriteString(f.Check + ": " + f.Message)

@@ -161,6 +161,7 @@ type LoadError struct {
 	Msg  string
 }
 
+// Error reads "file:line: why", the form editors jump to.
 func (e *LoadError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
