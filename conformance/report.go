@@ -42,6 +42,8 @@ type Report struct {
 	Duration  time.Duration    `json:"duration_ns"`
 	Scenarios []ScenarioResult `json:"scenarios"`
 	Summary   Summary          `json:"summary"`
+	// Hint names a likely cause when the failures share one, e.g. a refused token.
+	Hint string `json:"hint,omitempty"`
 }
 
 // Summary counts outcomes.
@@ -193,6 +195,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				}
 			}
 		}
+	}
+	if r.Hint != "" {
+		ew.printf("\nhint: %s\n", r.Hint)
 	}
 	verdict := "ok"
 	if !r.OK() {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/contactkit/contactkit"
@@ -132,6 +133,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	rep.Duration = time.Since(start)
 	rep.count()
+	if r.tokenOK.Load() == 0 && r.tokenRefused.Load() > 0 {
+		rep.Hint = fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App)
+	}
 	r.scrubReport(rep)
 	if err := ctx.Err(); err != nil {
 		// The report holds what ran (and the cleanup, which ignores the cancel).
@@ -149,6 +153,10 @@ type runner struct {
 	parallel int
 	timeout  time.Duration
 	scrub    func(string) string
+
+	// tokenOK and tokenRefused count answers to requests sent with the token, so
+	// a run where the token is refused everywhere says so once, up front.
+	tokenOK, tokenRefused atomic.Int64
 }
 
 func prepare(cfg Config) (*runner, []*Scenario, error) {
@@ -589,11 +597,24 @@ func (r *runner) single(ctx context.Context, st *Step, req *request, res *StepRe
 	}
 	res.HTTPStatus = x.status
 	res.Body = snippet(x.body, x.truncated)
+	r.countToken(st, x.status)
 	doc, findings := r.check.check(ctx, x)
 	if st.Op == "" && x.op != "" {
 		res.Operation = x.op
 	}
 	return x.status, doc, findings, true
+}
+
+func (r *runner) countToken(st *Step, status int) {
+	if st.Auth != AuthToken {
+		return
+	}
+	switch {
+	case status >= 200 && status < 300:
+		r.tokenOK.Add(1)
+	case status == http.StatusForbidden && !slices.Contains(st.Expect.Status, status):
+		r.tokenRefused.Add(1)
+	}
 }
 
 // walk follows next_page from the requested page to the last. Every page gets the
@@ -624,6 +645,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		}
 		res.HTTPStatus = x.status
 		res.Body = snippet(x.body, x.truncated)
+		r.countToken(st, x.status)
 		doc, fs := r.check.check(ctx, x)
 		for i := range fs {
 			fs[i].Curl = lastCurl

@@ -65,6 +65,7 @@ func (r *runner) scrubReport(rep *Report) {
 	s := r.scrub
 	rep.Target = s(rep.Target)
 	rep.App = s(rep.App)
+	rep.Hint = s(rep.Hint)
 	for i := range rep.Scenarios {
 		sc := &rep.Scenarios[i]
 		sc.SkipReason = s(sc.SkipReason)

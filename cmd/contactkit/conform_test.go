@@ -98,6 +98,20 @@ func TestConformExitCodes(t *testing.T) {
 	}
 }
 
+// TestConformRefusedTokenHint runs against a target that refuses the token on
+// every request: the report ends with a hint naming the likely cause.
+func TestConformRefusedTokenHint(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"statusCode":403,"code":"FORBIDDEN","message":"You do not have access to this resource."}`)
+	}))
+	defer srv.Close()
+	code, stdout, _ := execute(t, "conform", "--target", srv.URL, "--token", secret, "--app", "app1", "--run", "list - ")
+	assert.Equal(t, exitMismatch, code)
+	assert.Contains(t, stdout, `hint: every request sent with --token was refused (403): is the token granted app "app1" on this target?`)
+}
+
 func TestConformMissingFlags(t *testing.T) {
 	t.Setenv(tokenEnv, "")
 	code, _, stderr := execute(t, "conform", "--app", "a")
