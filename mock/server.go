@@ -3,7 +3,6 @@ package mock
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -157,7 +156,7 @@ func (s *Server) readContract() error {
 					if ex.Value == nil {
 						continue
 					}
-					body, err := json.Marshal(ex.Value.Value)
+					body, err := appendOrdered(nil, ex.Value.Value)
 					if err != nil {
 						return fmt.Errorf("contract: example %s of %s %d: %w", name, op.OperationID, status, err)
 					}
