@@ -234,11 +234,11 @@ func (s *Server) handle(r *http.Request, opID, appID, contactID string) answer {
 }
 
 func (s *Server) contactAnswer(opID string, c Contact, detail bool) answer {
-	b := make([]byte, 0, 256)
+	b := getBuffer()
 	b = append(b, s.prefix(opID, http.StatusOK)...)
 	b = append(b, `,"data":`...)
 	b = appendContact(b, c, s.cfg.Zone, detail)
-	return answer{status: http.StatusOK, body: append(b, '}')}
+	return answer{status: http.StatusOK, body: append(b, '}'), pooled: true}
 }
 
 // list answers one page, newest first; meta is computed from the same snapshot as
@@ -257,7 +257,7 @@ func (s *Server) list(r *http.Request, app *app) answer {
 	if page < last {
 		next = page + 1
 	}
-	b := make([]byte, 0, 256+160*len(rows))
+	b := getBuffer()
 	b = append(b, s.prefix(contactkit.OpListContacts, http.StatusOK)...)
 	b = append(b, `,"data":[`...)
 	for i, c := range rows {
@@ -278,7 +278,7 @@ func (s *Server) list(r *http.Request, app *app) answer {
 	b = appendPageNumber(b, next)
 	b = append(b, `,"last_page":`...)
 	b = strconv.AppendInt(b, last, 10)
-	return answer{status: http.StatusOK, body: append(b, "}}"...)}
+	return answer{status: http.StatusOK, body: append(b, "}}"...), pooled: true}
 }
 
 // Paging defaults and bounds, as the docs give them.

@@ -141,8 +141,48 @@ func appendContact(b []byte, c Contact, zone *time.Location, detail bool) []byte
 	b = append(b, `,"is_blocked":`...)
 	b = strconv.AppendBool(b, c.Blocked)
 	b = append(b, `,"created_at":"`...)
-	b = time.UnixMilli(c.CreatedMs).In(zone).AppendFormat(b, createdLayout)
+	b = appendCreated(b, c.CreatedMs, zone)
 	return append(b, `"}`...)
+}
+
+// appendCreated writes unix milliseconds as createdLayout does, without parsing
+// the layout each time: it is a third of a list page's cost otherwise.
+func appendCreated(b []byte, ms int64, zone *time.Location) []byte {
+	t := time.UnixMilli(ms).In(zone)
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, createdLayout)
+	}
+	hour, minute, sec := t.Clock()
+	b = append4(b, year)
+	b = append(b, '-')
+	b = append2(b, int(month))
+	b = append(b, '-')
+	b = append2(b, day)
+	b = append(b, 'T')
+	b = append2(b, hour)
+	b = append(b, ':')
+	b = append2(b, minute)
+	b = append(b, ':')
+	b = append2(b, sec)
+	b = append(b, '.')
+	milli := t.Nanosecond() / 1e6
+	b = append(b, byte('0'+milli/100), byte('0'+milli/10%10), byte('0'+milli%10))
+	_, offset := t.Zone()
+	sign := byte('+')
+	if offset < 0 {
+		sign, offset = '-', -offset
+	}
+	b = append(b, sign)
+	b = append2(b, offset/3600)
+	b = append(b, ':')
+	return append2(b, offset/60%60)
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10%10), byte('0'+n%10)) }
+
+func append4(b []byte, n int) []byte {
+	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }
 
 // appendPageNumber writes n, or null when n is 0 (no such page).

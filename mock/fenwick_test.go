@@ -3,6 +3,7 @@ package mock
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -36,5 +37,15 @@ func TestFenwickFind(t *testing.T) {
 			}
 		}
 		check("after flips")
+	}
+}
+
+func TestAppendCreated(t *testing.T) {
+	zones := []*time.Location{time.FixedZone("WIB", 7*3600), time.UTC, time.FixedZone("NST", -(3*3600 + 30*60)), time.FixedZone("x", 5*3600+45*60)}
+	for _, ms := range []int64{0, 1715662308000, 1715662308123, 1735689599999, -1, 253402300799999, -62135596800001} {
+		for _, z := range zones {
+			want := time.UnixMilli(ms).In(z).Format(createdLayout)
+			assert.Equal(t, want, string(appendCreated(nil, ms, z)), "appendCreated(%d, %s)", ms, z)
+		}
 	}
 }

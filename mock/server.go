@@ -33,6 +33,8 @@ type Server struct {
 	store   *store
 	journal *journal
 	started time.Time
+	// corsOrigin is cfg.CORSOrigin as a header value.
+	corsOrigin []string
 
 	reqOpts  openapi3filter.Options
 	respOpts openapi3filter.Options
@@ -72,6 +74,7 @@ type answer struct {
 	applied     string // Preference-Applied
 	delay       time.Duration
 	preflight   bool
+	pooled      bool // body came from getBuffer and goes back after writing
 	input       *openapi3filter.RequestValidationInput
 }
 
@@ -107,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 		journal: newJournal(cfg.JournalSize),
 		started: time.Now(),
 	}
+	s.corsOrigin = []string{cfg.CORSOrigin}
 	s.reqOpts = openapi3filter.Options{
 		MultiError:              true,
 		AuthenticationFunc:      s.authenticate,
@@ -256,15 +260,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Strict {
 		s.check(r, &a)
 	}
+	// Headers are set on the map directly, with shared value slices: net/http only
+	// reads them, and canonicalizing and allocating per request shows up under load.
 	h := w.Header()
 	if bodyErr != nil {
 		// Part of the body is still unread: close rather than drain it.
-		h.Set("Connection", "close")
+		h["Connection"] = hdrClose
 	}
-	h.Set("Access-Control-Allow-Origin", s.cfg.CORSOrigin)
-	h.Set("Access-Control-Expose-Headers", "Preference-Applied")
+	h["Access-Control-Allow-Origin"] = s.corsOrigin
 	if s.cfg.CORSOrigin != "*" {
-		h.Set("Vary", "Origin")
+		h["Vary"] = hdrVary
 	}
 	if a.preflight {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
@@ -272,6 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Max-Age", "600")
 	}
 	if a.applied != "" {
+		h["Access-Control-Expose-Headers"] = hdrExpose // so a browser may read it
 		h.Set("Preference-Applied", a.applied)
 	}
 	if a.body != nil {
@@ -279,14 +285,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ct == "" {
 			ct = "application/json"
 		}
-		h.Set("Content-Type", ct)
-		h.Set("Content-Length", strconv.Itoa(len(a.body)))
+		if ct == "application/json" {
+			h["Content-Type"] = hdrJSON
+		} else {
+			h["Content-Type"] = []string{ct}
+		}
+		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
 	}
 	w.WriteHeader(a.status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(a.body)
 	}
+	if a.pooled {
+		putBuffer(a.body)
+	}
 	s.record(r, a, time.Since(start))
+}
+
+var (
+	hdrClose  = []string{"close"}
+	hdrExpose = []string{"Preference-Applied"}
+	hdrVary   = []string{"Origin"}
+	hdrJSON   = []string{"application/json"}
+)
+
+// buffers recycles answer bodies: a list page is a few kilobytes per request.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func getBuffer() []byte { return (*buffers.Get().(*[]byte))[:0] }
+
+func putBuffer(b []byte) {
+	if cap(b) > 64<<10 {
+		return // let a rare huge one go
+	}
+	buffers.Put(&b)
 }
 
 // answer builds the answer to r, in the envelope even if a handler panics.
