@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
 )
@@ -22,9 +24,13 @@ import (
 // api answers a request to the contract's operations: route, authorize, honour a
 // Prefer, validate, handle.
 func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
-	route, params, err := s.router.FindRoute(r)
-	if err != nil {
-		return s.fail("", errNoRoute)
+	key := verdictKey{method: r.Method, uri: r.RequestURI}
+	route, params, cached := s.verdicts.get(key)
+	if !cached {
+		var err error
+		if route, params, err = s.router.FindRoute(r); err != nil {
+			return s.fail("", errNoRoute)
+		}
 	}
 	opID := route.Operation.OperationID
 	appID := params["appId"]
@@ -83,6 +89,14 @@ func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
 	}
 
 	var a answer
+	if cached {
+		// kin-openapi passed this very method, path and query before; only the
+		// bearer check depends on anything else.
+		if err := s.authorize(r, appID); err != nil {
+			return done(s.fail(opID, err))
+		}
+		return done(s.handle(r, opID, appID, params["contactId"]))
+	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		err = requestFailure(err)
 		var invalid *invalidError
@@ -95,6 +109,9 @@ func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
 		}
 		a = s.fail(opID, err)
 	} else {
+		if opID != contactkit.OpCreateContacts && key.uri != "" {
+			s.verdicts.put(key, route, params)
+		}
 		a = s.handle(r, opID, appID, params["contactId"])
 	}
 	return done(a)
@@ -378,4 +395,48 @@ func decodeJSON(r io.Reader) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// verdictKey names a request without a body by what kin-openapi judges of it: the
+// contract has no header or cookie parameters, so method, path and query decide.
+type verdictKey struct {
+	method, uri string
+}
+
+// verdictCacheSize bounds the verdict cache; when full it starts over.
+const verdictCacheSize = 4096
+
+// verdicts remembers the requests without a body that kin-openapi found valid,
+// with their route, so a repeated one (a front end polling page 1, a load test)
+// skips routing and parameter validation. The verdict is a pure function of the
+// key, so the answer is the same; the bearer check still runs every time, and a
+// create (which has a body) is never cached.
+type verdicts struct {
+	// mu guards m.
+	mu sync.RWMutex
+	m  map[verdictKey]verdict
+}
+
+type verdict struct {
+	route  *routers.Route
+	params map[string]string // shared, read only
+}
+
+func (v *verdicts) get(k verdictKey) (*routers.Route, map[string]string, bool) {
+	if k.uri == "" {
+		return nil, nil, false
+	}
+	v.mu.RLock()
+	e, ok := v.m[k]
+	v.mu.RUnlock()
+	return e.route, e.params, ok
+}
+
+func (v *verdicts) put(k verdictKey, route *routers.Route, params map[string]string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= verdictCacheSize {
+		v.m = make(map[verdictKey]verdict, 64)
+	}
+	v.m[k] = verdict{route: route, params: params}
 }

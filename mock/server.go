@@ -27,12 +27,13 @@ var _ http.Handler = (*Server)(nil)
 // Server is the mock: an http.Handler over the contract and an in-memory store.
 // Serve it with Start and Shutdown, or mount it anywhere (httptest.NewServer).
 type Server struct {
-	cfg     Config
-	doc     *openapi3.T
-	router  routers.Router
-	store   *store
-	journal *journal
-	started time.Time
+	cfg      Config
+	doc      *openapi3.T
+	router   routers.Router
+	store    *store
+	journal  *journal
+	verdicts verdicts
+	started  time.Time
 	// corsOrigin is cfg.CORSOrigin as a header value.
 	corsOrigin []string
 
