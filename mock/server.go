@@ -300,7 +300,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.pooled {
 		putBuffer(a.body)
 	}
-	s.record(r, a, time.Since(start))
+	s.record(r, a, start)
 }
 
 var (
@@ -380,10 +380,11 @@ func (s *Server) check(r *http.Request, a *answer) {
 }
 
 // record logs the request and puts it in the journal.
-func (s *Server) record(r *http.Request, a answer, took time.Duration) {
+func (s *Server) record(r *http.Request, a answer, start time.Time) {
+	took := time.Since(start)
 	if !strings.HasPrefix(r.URL.Path, "/__admin/") {
 		s.journal.add(entry{
-			Time:        time.Now(),
+			Time:        start,
 			Method:      r.Method,
 			Path:        clip(r.URL.RequestURI(), maxJournalPath),
 			OperationID: a.opID,
