@@ -29,8 +29,17 @@ type mockT struct {
 
 func newMock(t testing.TB, cfg Config) *mockT {
 	t.Helper()
+	return newMockWith(t, cfg, nil)
+}
+
+// newMockWith lets a test reach into the Server before it serves anything.
+func newMockWith(t testing.TB, cfg Config, setup func(*Server)) *mockT {
+	t.Helper()
 	s, err := New(cfg)
 	require.NoError(t, err, "New")
+	if setup != nil {
+		setup(s)
+	}
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	doc, err := contactkit.Load()

@@ -237,21 +237,27 @@ func TestCORSAndContract(t *testing.T) {
 }
 
 func TestStrictCatchesBrokenAnswer(t *testing.T) {
-	m := newMock(t, Config{Strict: true})
+	var broken atomic.Bool
+	m := newMockWith(t, Config{Strict: true}, func(s *Server) {
+		s.breakAnswer = func(a *answer) {
+			if broken.Load() && a.status == 200 {
+				a.body = bytes.Replace(a.body, []byte(`"phone":`), []byte(`"phone":"x`), 1)
+			}
+		}
+	})
 	assert.Equal(t, 200, m.do("GET", "/contacts/app", "").status, "a faithful answer passes")
 	assert.Equal(t, 404, m.do("GET", "/nope", "").status, "unrouted answers pass")
 	assert.Equal(t, 422, m.do("POST", "/contacts/app", `[1]`).status)
-	m.srv.breakAnswer = func(a *answer) {
-		if a.status == 200 {
-			a.body = bytes.Replace(a.body, []byte(`"phone":`), []byte(`"phone":"x`), 1)
-		}
-	}
+	assert.Equal(t, 201, m.do("POST", "/contacts/app", docsBatch).status)
+	broken.Store(true)
 	r := m.do("GET", "/contacts/app", "")
 	assert.Equal(t, 500, r.status, "strict mode replaces a broken answer")
 
-	lax := newMock(t, Config{})
-	lax.srv.breakAnswer = func(a *answer) { panic("boom") }
+	lax := newMockWith(t, Config{}, func(s *Server) {
+		s.breakAnswer = func(a *answer) { panic("boom") }
+	})
 	assert.Equal(t, 500, lax.do("GET", "/contacts/app", "").status, "a panic still answers the envelope")
+	assert.Equal(t, 500, lax.do("POST", "/contacts/app", docsBatch).status, "every time")
 }
 
 // TestSoak has many goroutines create, read, toggle and delete in one app at once
