@@ -111,6 +111,9 @@ The contract: GET /openapi.yaml.`, stderr)
 	default:
 		return usageError("mock: --log-format %q: want text, json or none", *logFormat)
 	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return usageError("mock: --addr %q: want HOST:PORT, as in %s", *addr, mock.DefaultAddr)
+	}
 	switch {
 	case *contacts < 0:
 		return usageError("mock: --contacts %d: want 0 or more", *contacts)

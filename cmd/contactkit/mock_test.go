@@ -26,6 +26,7 @@ func TestMockFlagErrors(t *testing.T) {
 		{"mock", "--contacts", "10", "--max-contacts", "5"},
 		{"mock", "--tz", "Mars/Olympus"},
 		{"mock", "--latency", "-1s"},
+		{"mock", "--addr", "nonsense"},
 		{"mock", "--no-such-flag"},
 		{"mock", "stray"},
 	} {
