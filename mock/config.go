@@ -160,7 +160,8 @@ func (cfg Config) withDefaults() Config {
 		cfg.ReadTimeout = DefaultReadTimeout
 	}
 	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = DefaultWriteTimeout
+		// The timeout covers the whole exchange, added latency included.
+		cfg.WriteTimeout = DefaultWriteTimeout + max(cfg.Latency, 0)
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
