@@ -81,12 +81,12 @@ func (s *Server) admin(r *http.Request) answer {
 	switch r.Method + " " + r.URL.Path {
 	case "POST /__admin/reset":
 		s.store.reset()
-		return s.envelope("", statusOK)
+		return s.envelope("", http.StatusOK)
 	case "GET /__admin/requests":
 		return s.adminData(s.journal.entries())
 	case "DELETE /__admin/requests":
 		s.journal.clear()
-		return s.envelope("", statusOK)
+		return s.envelope("", http.StatusOK)
 	case "GET /__admin/health":
 		return s.adminData(map[string]any{
 			"status":    "ok",
@@ -103,8 +103,8 @@ func (s *Server) adminData(data any) answer {
 	if err != nil {
 		return s.fail("", err)
 	}
-	b := append([]byte(nil), s.prefix("", statusOK)...)
+	b := append([]byte(nil), s.prefix("", http.StatusOK)...)
 	b = append(b, `,"data":`...)
 	b = append(b, body...)
-	return answer{status: statusOK, body: append(b, '}')}
+	return answer{status: http.StatusOK, body: append(b, '}')}
 }

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +95,3 @@ func joinApplied(a, b string) string {
 	}
 	return a + ", " + b
 }
-
-// statusOK is here for the admin answers, which share the API's 200 envelope.
-const statusOK = http.StatusOK
