@@ -43,10 +43,12 @@ start() {
   LAST_PID=$!
 }
 
-# rps URL [HEADER]: requests per second wrk measures (1 thread, $CONNS connections).
+# rps URL [HEADER]: requests per second wrk measures (1 thread, $CONNS connections);
+# with WRK_SCRIPT set, wrk runs that Lua script.
 rps() {
   local url=$1; shift
   local args=(-t1 -c"${CONNS:-16}" -d"${DURATION:-10s}" --latency)
+  [ -n "${WRK_SCRIPT:-}" ] && args+=(-s "$WRK_SCRIPT")
   [ $# -gt 0 ] && args+=(-H "$1")
   wrk "${args[@]}" "$url" >"$BENCH_TMP/wrk.out"
   if grep -q "Non-2xx" "$BENCH_TMP/wrk.out"; then
