@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -89,4 +90,28 @@ func TestMockServesAndShutsDown(t *testing.T) {
 	}
 	assert.Contains(t, errOut.String(), `"msg":"request"`, "one JSON log line per request")
 	assert.NotContains(t, errOut.String(), "Bearer tok", "the log shows no token")
+}
+
+func TestTuneGC(t *testing.T) {
+	gcPercent := func() int { // read it by setting it back
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, tc := range []struct {
+		name     string
+		envGOGC  string
+		contacts int
+		want     int
+	}{
+		{"small seed", "", 25, 400},
+		{"a million contacts keep the default", "", 1_000_000, 100},
+		{"GOGC in the environment wins", "150", 25, 100},
+	} {
+		debug.SetGCPercent(100)
+		t.Setenv("GOGC", tc.envGOGC)
+		tuneGC(tc.contacts)
+		assert.Equal(t, tc.want, gcPercent(), "%s: GC percent", tc.name)
+	}
 }
