@@ -48,3 +48,4 @@ DURATION=${DURATION:-5s}
 p1=$(rps "http://$ADDR/contacts/big?page=1&limit=50" "$AUTH")
 p20k=$(rps "http://$ADDR/contacts/big?page=20000&limit=50" "$AUTH")
 printf 'list limit 50: page 1 %.0f req/s, page 20,000 %.0f req/s, ratio %s (flat paging: ~1.0)\n' "$p1" "$p20k" "$(ratio "$p20k" "$p1")"
+echo "1M contacts: resident memory after those load runs $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") MB"
