@@ -5,8 +5,10 @@ BENCH_TMP=$(mktemp -d)
 BENCH_PIDS=()
 
 bench_cleanup() {
+  # Each server leads its own process group (see start), so npx's child node
+  # process goes with it.
   for pid in "${BENCH_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$pid" ] && kill -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
   rm -rf "$BENCH_TMP"
 }
@@ -36,9 +38,10 @@ wait_ready() {
   done
 }
 
-# start CMD...: run a server in the background and remember its pid.
+# start CMD...: run a server in the background, in a process group of its own, and
+# remember its pid (which is the group's id).
 start() {
-  "$@" >"$BENCH_TMP/server.$$.$RANDOM.log" 2>&1 &
+  setsid "$@" >"$BENCH_TMP/server.$$.$RANDOM.log" 2>&1 &
   BENCH_PIDS+=("$!")
   LAST_PID=$!
 }
