@@ -339,7 +339,7 @@ func paging(rawQuery string) (page int64, limit int, err error) {
 			seenPage = true
 			n, err := strconv.ParseInt(value, 10, 64)
 			if err != nil || n < 1 {
-				return 0, 0, errPaging
+				return 0, 0, pagingError("page")
 			}
 			page = n
 		case "limit":
@@ -349,7 +349,7 @@ func paging(rawQuery string) (page int64, limit int, err error) {
 			seenLimit = true
 			n, err := strconv.Atoi(value)
 			if err != nil || n < 1 || n > maxLimit {
-				return 0, 0, errPaging
+				return 0, 0, pagingError("limit")
 			}
 			limit = n
 		}

@@ -19,7 +19,7 @@ import (
 // error from kin-openapi, to an HTTP status; nothing else decides a status.
 var (
 	errNoRoute     = errors.New("no such route")
-	errPaging      = errors.New("page or limit out of range")
+	errPaging      = errors.New("bad paging parameter")
 	errForbidden   = errors.New("forbidden")
 	errNoBearer    = fmt.Errorf("%w: no bearer token", errForbidden)
 	errBadToken    = fmt.Errorf("%w: unknown token", errForbidden)
@@ -106,6 +106,12 @@ const (
 	msgAppFull       = "Aplikasi maksimal berisi %d kontak"
 )
 
+// pagingError names the parameter at fault, for the journal and the log; the
+// client gets the docs' 400 envelope either way.
+func pagingError(name string) error {
+	return fmt.Errorf("%w: %s", errPaging, name)
+}
+
 // requestFailure turns what ValidateRequest returned into one of the failures above:
 // a security failure wins (403), then a bad parameter (400), then the body (422).
 func requestFailure(err error) error {
@@ -118,9 +124,11 @@ func requestFailure(err error) error {
 		case *openapi3filter.RequestError:
 			if e.RequestBody != nil {
 				translateBody(e, body)
+			} else if e.Parameter != nil {
+				param = pagingError(e.Parameter.Name)
 			} else {
-				// A parameter, or a request problem kin-openapi ties to neither a
-				// parameter nor the body: the request is bad, not the mock.
+				// A request problem kin-openapi ties to neither a parameter nor
+				// the body: the request is bad, not the mock.
 				param = errPaging
 			}
 		default:

@@ -384,3 +384,20 @@ func TestStalledHeaderCutOff(t *testing.T) {
 	}
 	assert.Less(t, time.Since(start), 3*time.Second, "cut off after ReadHeaderTimeout")
 }
+
+// The journal names the paging parameter at fault, whether kin-openapi or the
+// mock's own guard refused it, and the client still gets the docs' 400.
+func TestJournalNamesPagingParameter(t *testing.T) {
+	m := newMock(t, Config{})
+	for _, tc := range []struct{ query, want string }{
+		{"limit=51", "bad paging parameter: limit"},
+		{"page=0", "bad paging parameter: page"},
+		{"page=abc", "bad paging parameter: page"},
+		{"page=99999999999999999999", "bad paging parameter: page"},
+	} {
+		require.Equal(t, 400, m.do("GET", "/contacts/app?"+tc.query, "").status, "list?%s", tc.query)
+		entries := m.do("GET", "/__admin/requests", "").data()
+		last := entries[len(entries)-1].(map[string]any)
+		assert.Equal(t, tc.want, last["problem"], "journal problem for list?%s", tc.query)
+	}
+}

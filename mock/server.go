@@ -229,8 +229,11 @@ func (s *Server) fail(opID string, err error) answer {
 
 // problemText says what went wrong without any kin-openapi wording or token.
 func problemText(err error) string {
+	if errors.Is(err, errPaging) {
+		return err.Error() // built by pagingError from our words and a parameter name
+	}
 	for _, known := range []error{errNoBearer, errBadToken, errNotGranted, errAdminToken, errNoApp,
-		errNoContact, errNoRoute, errPaging, errBrokenReply, errPanic} {
+		errNoContact, errNoRoute, errBrokenReply, errPanic} {
 		if errors.Is(err, known) {
 			return known.Error()
 		}
