@@ -263,6 +263,18 @@ func (p *parser) fail(n *yaml.Node, format string, args ...any) {
 	p.errs = append(p.errs, &LoadError{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)})
 }
 
+// oneOf reports value unless it is one of allowed, and says whether it is.
+func (p *parser) oneOf(n *yaml.Node, what string, value any, allowed []string) bool {
+	if s, ok := value.(string); ok && slices.Contains(allowed, s) {
+		return true
+	}
+	if s, ok := value.(string); ok {
+		value = strconv.Quote(s)
+	}
+	p.fail(n, "%s %v is not one of %s", what, value, strings.Join(allowed, ", "))
+	return false
+}
+
 // fields walks a mapping node, calling f per key and refusing unknown keys, so a
 // typo is an error and not a silently ignored expectation.
 func (p *parser) fields(n *yaml.Node, what string, known []string, f func(key string, k, v *yaml.Node)) bool {
@@ -319,9 +331,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 		case "needs":
 			sc.Needs = p.strs(v, "needs")
 			for _, need := range sc.Needs {
-				if !slices.Contains(needsKinds, need) {
-					p.fail(v, "needs %q is not one of %s", need, strings.Join(needsKinds, ", "))
-				}
+				p.oneOf(v, "needs", need, needsKinds)
 			}
 		case "vars":
 			varsNode = v // read below: vars keep their file order and take any name
@@ -423,9 +433,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 			st.Headers = p.pairs(v, "headers")
 		case "auth":
 			st.Auth = p.str(v, "auth")
-			if !slices.Contains(authModes, st.Auth) {
-				p.fail(v, "auth %q is not one of %s", st.Auth, strings.Join(authModes, ", "))
-			}
+			p.oneOf(v, "auth", st.Auth, authModes)
 		case "body":
 			st.Body, st.HasBody = p.value(v)
 		case "raw_body":
@@ -579,9 +587,7 @@ func (p *parser) checks(n *yaml.Node) []Check {
 				return
 			}
 		case "type":
-			s, _ := val.(string)
-			if !slices.Contains(typeNames, s) {
-				p.fail(v, "type %v is not one of %s", val, strings.Join(typeNames, ", "))
+			if !p.oneOf(v, "type", val, typeNames) {
 				return
 			}
 		case "length":

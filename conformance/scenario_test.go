@@ -35,7 +35,7 @@ func TestParseErrorsSayFileAndLine(t *testing.T) {
 		{"undefined placeholder", "name: a\nsteps:\n  - name: s\n    op: getContact\n    params: {contactId: \"{{nope}}\"}\n    expect: {status: 200}\n", 3, "uses {{nope}}"},
 		{"unquoted placeholder", "name: a\nsteps:\n  - name: s\n    op: createContacts\n    body: [{name: {{n}}}]\n    expect: {status: 201}\n", 5, "quote placeholders"},
 		{"broken yaml", "name: a\nsteps:\n  - name: s\n   op: x\n", 2, "did not find expected"},
-		{"bad matcher", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /data: {type: list}\n", 8, "type list is not one of"},
+		{"bad matcher", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /data: {type: list}\n", 8, `type "list" is not one of`},
 		{"bad pointer", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        meta: 1\n", 8, "is not a JSON pointer"},
 		{"walk on detail", "name: a\nsteps:\n  - name: s\n    op: getContact\n    walk: true\n    params: {contactId: x}\n    expect: {status: 200}\n", 3, "walk works with op listContacts only"},
 		{"across without exclusive", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    walk: true\n    across_pages: true\n    expect: {status: 200}\n", 3, "needs the scenario to be exclusive"},
