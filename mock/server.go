@@ -385,11 +385,17 @@ func (s *Server) check(r *http.Request, a *answer) {
 // record logs the request and puts it in the journal.
 func (s *Server) record(r *http.Request, a answer, start time.Time) {
 	took := time.Since(start)
+	// The request line as the client sent it; URL.RequestURI would rebuild it.
+	uri := r.RequestURI
+	if uri == "" {
+		uri = r.URL.RequestURI() // a request built in-process, not read off the wire
+	}
+	path := clip(uri, maxJournalPath)
 	if !strings.HasPrefix(r.URL.Path, "/__admin/") {
 		s.journal.add(entry{
 			Time:        start,
 			Method:      r.Method,
-			Path:        clip(r.URL.RequestURI(), maxJournalPath),
+			Path:        path,
 			OperationID: a.opID,
 			Status:      a.status,
 			DurationMs:  float64(took.Microseconds()) / 1000,
@@ -402,7 +408,7 @@ func (s *Server) record(r *http.Request, a answer, start time.Time) {
 	}
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
-		slog.String("path", clip(r.URL.RequestURI(), maxJournalPath)),
+		slog.String("path", path),
 		slog.Int("status", a.status),
 		slog.Duration("took", took),
 	}
