@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,7 +127,7 @@ type example struct {
 func examples(t *testing.T, doc *openapi3.T) []example {
 	t.Helper()
 	var out []example
-	for _, id := range sortedKeys(documented) {
+	for _, id := range slices.Sorted(maps.Keys(documented)) {
 		op := operation(doc, id)
 		if op.RequestBody != nil {
 			media := op.RequestBody.Value.Content.Get("application/json")
@@ -300,7 +301,7 @@ func mutations(schema *openapi3.Schema, value any, pointer string) []mutation {
 	})
 	switch v := value.(type) {
 	case map[string]any:
-		for _, key := range sortedKeys(v) {
+		for _, key := range slices.Sorted(maps.Keys(v)) {
 			child := pointer + "/" + key
 			if slices.Contains(schema.Required, key) {
 				out = append(out, mutation{
@@ -393,15 +394,6 @@ func normalize(t *testing.T, v any) any {
 }
 
 func deepCopy(t *testing.T, v any) any { return normalize(t, v) }
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 func TestCodeAndDocsMessage(t *testing.T) {
 	doc := load(t)

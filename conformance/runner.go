@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -244,19 +246,11 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 		client:   client,
 		check:    &checker{doc: doc, router: router},
 		gen:      newGenerator(),
-		parallel: cmpOr(cfg.Parallel, DefaultParallel),
-		timeout:  cmpOr(cfg.Timeout, DefaultTimeout),
+		parallel: cmp.Or(cfg.Parallel, DefaultParallel),
+		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
 		scrub:    newScrubber(cfg.Token),
 	}
 	return r, selected, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // preflight asks the target for its base URL once: a refused connection or an
@@ -466,7 +460,7 @@ func (r *runner) fullURL(req *request) string {
 func (r *runner) curl(req *request) string {
 	var b strings.Builder
 	b.WriteString("curl -sS -X " + req.method + " " + shellQuote(r.fullURL(req)))
-	for _, k := range sortedKeys(req.header) {
+	for _, k := range slices.Sorted(maps.Keys(req.header)) {
 		if k == "User-Agent" || k == "Accept" {
 			continue
 		}

@@ -228,7 +228,7 @@ func appendPageNumber(b []byte, n int64) []byte {
 // appendErrors writes a 422's errors in row order.
 func appendErrors(b []byte, fields map[string]string) []byte {
 	b = append(b, '{')
-	for i, k := range sortedKeys(fields) {
+	for i, k := range errorKeys(fields) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -41,7 +41,7 @@ func (e *invalidError) Error() string { return "invalid body: " + e.summary() }
 // summary lists the fields in order, for the journal and the log.
 func (e *invalidError) summary() string {
 	var b strings.Builder
-	for i, k := range sortedKeys(e.fields) {
+	for i, k := range errorKeys(e.fields) {
 		if i > 0 {
 			b.WriteString("; ")
 		}
@@ -306,9 +306,9 @@ func parsePhone(v any) (int64, string) {
 	return int64(f), ""
 }
 
-// sortedKeys orders error keys by row number, then field: "2.phone" before
+// errorKeys orders error keys by row number, then field: "2.phone" before
 // "10.name", and "body" first.
-func sortedKeys(m map[string]string) []string {
+func errorKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
