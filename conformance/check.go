@@ -549,3 +549,38 @@ func queryInt(q url.Values, name string, def int64) (int64, error) {
 	}
 	return strconv.ParseInt(q.Get(name), 10, 64)
 }
+
+// Exchange is one request and its answer, as the checks every answer gets see them.
+// The runner, the explorer and the proxy all judge traffic through it.
+type Exchange struct {
+	// Op is the operationId the request was meant for; "" lets the checks find it
+	// from Method and Path.
+	Op     string
+	Method string
+	// Path is the path below the target's base, as the contract writes it.
+	Path   string
+	Query  url.Values
+	Status int
+	Header http.Header
+	Body   []byte
+	// Truncated says Body was cut at the size a reader keeps.
+	Truncated bool
+}
+
+// Checker judges answers against the contract: the checks every answer gets,
+// unasked. It is safe for concurrent use.
+type Checker struct{ c checker }
+
+// NewChecker returns a Checker for the contract spec indexes.
+func NewChecker(spec *contactkit.Spec) *Checker {
+	return &Checker{c: checker{doc: spec.Doc, router: spec.Router}}
+}
+
+// Check runs every check on x and returns the operation it was found to be ("" for
+// a route the contract does not have), the decoded body (nil when it is not JSON)
+// and every finding.
+func (c *Checker) Check(ctx context.Context, x Exchange) (op string, body any, findings []Finding) {
+	in := &exchange{op: x.Op, method: x.Method, apiPath: x.Path, query: x.Query, status: x.Status, header: x.Header, body: x.Body, truncated: x.Truncated}
+	body, findings = c.c.check(ctx, in)
+	return in.op, body, findings
+}
