@@ -205,3 +205,6 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// adminPOST is the header that makes an admin POST one no HTML form can send.
+const adminPOST = "X-Contactkit-Admin: 1"
