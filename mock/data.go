@@ -1,11 +1,16 @@
 package mock
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -176,29 +181,144 @@ func (l *dataLoader) fail(line int, app string, row int, field, format string, a
 	}
 }
 
-// parse reads src, a data file; with onlyApp set (an admin PUT), src may also be
-// the bare list of that app's rows, and must name no other app.
+// parse reads src, a data file in YAML or JSON (JSON, a subset of YAML, is read
+// by a faster path); with onlyApp set (an admin PUT), src may also be the bare
+// list of that app's rows, and must name no other app.
 func (l *dataLoader) parse(src []byte, onlyApp string) (*Data, error) {
+	var apps []rawApp
+	if trimmed := bytes.TrimLeft(src, " \t\r\n"); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		apps = l.parseJSON(src, onlyApp)
+	} else {
+		apps = l.parseYAML(src, onlyApp)
+	}
+	if apps == nil && len(l.errs) > 0 {
+		return nil, l.errs // the file could not be read through
+	}
+	d := &Data{apps: make(map[string][]Contact, len(apps))}
+	for _, a := range apps {
+		switch {
+		case a.id == "":
+			l.fail(a.line, "", -1, "apps", "an app id must be a non-empty string")
+			continue
+		case len(a.id) > maxDataAppID || !utf8.ValidString(a.id) || strings.ContainsAny(a.id, "/?#"):
+			l.fail(a.line, "", -1, "apps", "app id %q: want at most %d bytes of UTF-8 without / ? #", clip(a.id, 64), maxDataAppID)
+			continue
+		case onlyApp != "" && a.id != onlyApp:
+			l.fail(a.line, clip(a.id, 64), -1, "", "this PUT is for app %q only", onlyApp)
+			continue
+		}
+		if _, dup := d.apps[a.id]; dup {
+			l.fail(a.line, a.id, -1, "", "app listed twice")
+			continue
+		}
+		d.order = append(d.order, a.id)
+		d.apps[a.id] = l.rows(a)
+	}
+	if len(d.order) > l.maxApps {
+		l.fail(0, "", -1, "apps", "%d apps: more than --max-apps %d", len(d.order), l.maxApps)
+	}
+	if len(l.errs) > 0 {
+		return nil, l.errs
+	}
+	return d, nil
+}
+
+// fieldKind is what a field's value is, whichever format wrote it.
+type fieldKind uint8
+
+const (
+	kindOther fieldKind = iota
+	kindString
+	kindInt
+	kindNumber
+	kindBool
+	kindNull
+	kindMap
+	kindList
+)
+
+// rawField is one field of a contact as the file wrote it.
+type rawField struct {
+	line  int
+	kind  fieldKind
+	text  string // a string's value, or a scalar's text
+	num   int64  // an integer's value, when numOK
+	numOK bool
+	yes   bool // a boolean's value
+}
+
+// describe says what the value is, in a user's words.
+func (f *rawField) describe() string {
+	switch f.kind {
+	case kindString:
+		return fmt.Sprintf("the string %q", clip(f.text, 40))
+	case kindInt:
+		return "the integer " + clip(f.text, 40)
+	case kindNumber:
+		return "the number " + clip(f.text, 40)
+	case kindBool:
+		return "the boolean " + f.text
+	case kindNull:
+		return "nothing (null)"
+	case kindMap:
+		return "a mapping"
+	case kindList:
+		return "a list"
+	}
+	return clip(f.text, 40)
+}
+
+// rawRow is one contact as the file wrote it.
+type rawRow struct {
+	line                              int
+	notMap                            *rawField // what stands in place of a mapping
+	id, name, phone, blocked, created *rawField
+}
+
+// slot returns where a row keeps the field named key, or nil for an unknown key.
+func (r *rawRow) slot(key string) **rawField {
+	switch key {
+	case "id":
+		return &r.id
+	case "name":
+		return &r.name
+	case "phone":
+		return &r.phone
+	case "is_blocked":
+		return &r.blocked
+	case "created_at":
+		return &r.created
+	}
+	return nil
+}
+
+// rawApp is one app of a data file, its rows newest first.
+type rawApp struct {
+	id     string
+	line   int
+	rows   []rawRow
+	notSeq *rawField // what stands in place of a list
+}
+
+// parseYAML reads a YAML data file into its apps.
+func (l *dataLoader) parseYAML(src []byte, onlyApp string) []rawApp {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		line, msg := yamlProblem(err)
 		l.fail(line, "", -1, "", "%s", msg)
-		return nil, l.errs
+		return nil
 	}
-	d := &Data{apps: map[string][]Contact{}}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		l.fail(1, "", -1, "", "empty: want a mapping with apps:")
-		return nil, l.errs
+		return nil
 	}
 	root := doc.Content[0]
 	if onlyApp != "" && root.Kind == yaml.SequenceNode {
-		d.order = []string{onlyApp}
-		d.apps[onlyApp] = l.rows(onlyApp, root)
-		return l.done(d)
+		return []rawApp{l.yamlApp(onlyApp, root, root)}
 	}
 	if root.Kind != yaml.MappingNode {
-		l.fail(root.Line, "", -1, "", "want a mapping with apps:, found %s", kindName(root))
-		return nil, l.errs
+		l.fail(root.Line, "", -1, "", "want a mapping with apps:, found %s", yamlField(root).describe())
+		return nil
 	}
 	var apps *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -209,63 +329,305 @@ func (l *dataLoader) parse(src []byte, onlyApp string) (*Data, error) {
 		}
 		apps = v
 	}
-	if apps == nil {
+	switch {
+	case apps == nil:
 		if len(l.errs) == 0 {
 			l.fail(root.Line, "", -1, "", "no apps: key")
 		}
-		return nil, l.errs
-	}
-	if apps.Kind != yaml.MappingNode {
-		l.fail(apps.Line, "", -1, "apps", "want a mapping of app id to contacts, found %s", kindName(apps))
-		return nil, l.errs
-	}
-	for i := 0; i+1 < len(apps.Content); i += 2 {
-		k, v := apps.Content[i], apps.Content[i+1]
-		app := k.Value
-		switch {
-		case k.Kind != yaml.ScalarNode || app == "":
-			l.fail(k.Line, "", -1, "apps", "an app id must be a non-empty string")
-			continue
-		case len(app) > maxDataAppID || !utf8.ValidString(app) || strings.ContainsAny(app, "/?#"):
-			l.fail(k.Line, "", -1, "apps", "app id %q: want at most %d bytes of UTF-8 without / ? #", clip(app, 64), maxDataAppID)
-			continue
-		case onlyApp != "" && app != onlyApp:
-			l.fail(k.Line, clip(app, 64), -1, "", "this PUT is for app %q only", onlyApp)
-			continue
-		}
-		if _, dup := d.apps[app]; dup {
-			l.fail(k.Line, app, -1, "", "app listed twice")
-			continue
-		}
-		d.order = append(d.order, app)
-		d.apps[app] = l.rows(app, v)
-	}
-	if len(d.order) > l.maxApps {
-		l.fail(apps.Line, "", -1, "apps", "%d apps: more than --max-apps %d", len(d.order), l.maxApps)
-	}
-	return l.done(d)
-}
-
-func (l *dataLoader) done(d *Data) (*Data, error) {
-	if len(l.errs) > 0 {
-		return nil, l.errs
-	}
-	return d, nil
-}
-
-// rows checks an app's contacts, newest first in seq, and returns them oldest
-// first, with what was missing filled in.
-func (l *dataLoader) rows(app string, seq *yaml.Node) []Contact {
-	if seq.Kind == yaml.ScalarNode && seq.Tag == "!!null" {
-		return []Contact{} // "my-app:" with nothing: an app with no contacts
-	}
-	if seq.Kind != yaml.SequenceNode {
-		l.fail(seq.Line, app, -1, "", "want a list of contacts, found %s", kindName(seq))
+		return nil
+	case apps.Kind != yaml.MappingNode:
+		l.fail(apps.Line, "", -1, "apps", "want a mapping of app id to contacts, found %s", yamlField(apps).describe())
 		return nil
 	}
-	n := len(seq.Content)
+	out := make([]rawApp, 0, len(apps.Content)/2)
+	for i := 0; i+1 < len(apps.Content); i += 2 {
+		k, v := apps.Content[i], apps.Content[i+1]
+		id := k.Value
+		if k.Kind != yaml.ScalarNode {
+			id = ""
+		}
+		out = append(out, l.yamlApp(id, k, v))
+	}
+	return out
+}
+
+func (l *dataLoader) yamlApp(id string, key, seq *yaml.Node) rawApp {
+	a := rawApp{id: id, line: key.Line}
+	if seq.Kind != yaml.SequenceNode {
+		a.notSeq = yamlField(seq)
+		return a
+	}
+	a.rows = make([]rawRow, len(seq.Content))
+	for i, n := range seq.Content {
+		r := &a.rows[i]
+		r.line = n.Line
+		if n.Kind != yaml.MappingNode {
+			r.notMap = yamlField(n)
+			continue
+		}
+		for k := 0; k+1 < len(n.Content); k += 2 {
+			key, v := n.Content[k], n.Content[k+1]
+			slot := r.slot(key.Value)
+			switch {
+			case slot == nil:
+				l.fail(key.Line, id, i, clip(key.Value, 64), "unknown field (want %s)", strings.Join(dataFields, ", "))
+			case *slot != nil:
+				l.fail(key.Line, id, i, key.Value, "given twice")
+			default:
+				*slot = yamlField(v)
+			}
+		}
+	}
+	return a
+}
+
+// yamlField reads a node as a field, by the type YAML gives it.
+func yamlField(n *yaml.Node) *rawField {
+	f := &rawField{line: n.Line, text: n.Value}
+	switch n.Kind {
+	case yaml.MappingNode:
+		f.kind = kindMap
+	case yaml.SequenceNode:
+		f.kind = kindList
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str", "!!timestamp": // an unquoted date is still its text
+			f.kind = kindString
+		case "!!int":
+			f.kind = kindInt
+			f.numOK = n.Decode(&f.num) == nil
+		case "!!float":
+			f.kind = kindNumber
+		case "!!bool":
+			f.kind = kindBool
+			_ = n.Decode(&f.yes)
+		case "!!null":
+			f.kind = kindNull
+		}
+	}
+	return f
+}
+
+// jsonRow is one contact of a JSON data file, each field as written.
+type jsonRow struct {
+	ID        json.RawMessage `json:"id"`
+	Name      json.RawMessage `json:"name"`
+	Phone     json.RawMessage `json:"phone"`
+	IsBlocked json.RawMessage `json:"is_blocked"`
+	CreatedAt json.RawMessage `json:"created_at"`
+}
+
+// parseJSON reads a JSON data file into its apps, a row at a time, with the line
+// of each row for messages.
+func (l *dataLoader) parseJSON(src []byte, onlyApp string) []rawApp {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.DisallowUnknownFields() // in a row; the rest is read token by token
+	lines := lineCounter{src: src}
+	syntax := func(err error) []rawApp {
+		var se *json.SyntaxError
+		line := 0
+		if errors.As(err, &se) {
+			line = lines.at(se.Offset)
+		}
+		l.fail(line, "", -1, "", "not valid JSON: %s", clip(jsonProblem(err), 200))
+		return nil
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return syntax(err)
+	}
+	if tok == json.Delim('[') && onlyApp != "" {
+		a, err := l.jsonRows(dec, &lines, onlyApp, 1)
+		if err != nil {
+			return syntax(err)
+		}
+		return []rawApp{a}
+	}
+	if tok != json.Delim('{') {
+		l.fail(1, "", -1, "", `want an object with "apps"`)
+		return nil
+	}
+	var out []rawApp
+	for dec.More() {
+		keyLine := lines.next(dec.InputOffset())
+		tok, err := dec.Token()
+		if err != nil {
+			return syntax(err)
+		}
+		if tok != "apps" {
+			l.fail(keyLine, "", -1, "", "unknown key %q: a data file has only apps", clip(fmt.Sprint(tok), 64))
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return syntax(err)
+			}
+			continue
+		}
+		if tok, err = dec.Token(); err != nil {
+			return syntax(err)
+		}
+		if tok != json.Delim('{') {
+			l.fail(keyLine, "", -1, "apps", "want an object of app id to contacts")
+			return nil
+		}
+		for dec.More() {
+			appLine := lines.next(dec.InputOffset())
+			tok, err := dec.Token()
+			if err != nil {
+				return syntax(err)
+			}
+			id, _ := tok.(string)
+			tok, err = dec.Token()
+			if err != nil {
+				return syntax(err)
+			}
+			switch tok {
+			case json.Delim('['):
+				a, err := l.jsonRows(dec, &lines, id, appLine)
+				if err != nil {
+					return syntax(err)
+				}
+				out = append(out, a)
+			case nil:
+				out = append(out, rawApp{id: id, line: appLine})
+			default:
+				out = append(out, rawApp{id: id, line: appLine, notSeq: &rawField{line: appLine, text: clip(fmt.Sprint(tok), 40)}})
+				if d, ok := tok.(json.Delim); ok && d == '{' {
+					l.fail(appLine, id, -1, "", "want a list of contacts, found an object")
+					return out
+				}
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the apps object's }
+			return syntax(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return syntax(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		l.fail(lines.next(dec.InputOffset()), "", -1, "", "more after the JSON object")
+	}
+	return out
+}
+
+// jsonRows reads an app's rows, up to and including the closing ].
+func (l *dataLoader) jsonRows(dec *json.Decoder, lines *lineCounter, id string, line int) (rawApp, error) {
+	a := rawApp{id: id, line: line}
+	for dec.More() {
+		i := len(a.rows)
+		a.rows = append(a.rows, rawRow{line: lines.next(dec.InputOffset())})
+		r := &a.rows[i]
+		var row jsonRow
+		if err := dec.Decode(&row); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			switch {
+			case errors.As(err, &typeErr) && typeErr.Field == "":
+				r.notMap = &rawField{line: r.line, text: "a JSON " + typeErr.Value}
+				continue
+			case strings.HasPrefix(err.Error(), "json: unknown field "):
+				// The decoder read the rest of the row: its other fields are
+				// checked too.
+				name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+				l.fail(r.line, id, i, clip(name, 64), "unknown field (want %s)", strings.Join(dataFields, ", "))
+			default:
+				return a, err // a syntax error: the decoder cannot go on
+			}
+		}
+		for _, f := range []struct {
+			raw  json.RawMessage
+			slot **rawField
+		}{{row.ID, &r.id}, {row.Name, &r.name}, {row.Phone, &r.phone}, {row.IsBlocked, &r.blocked}, {row.CreatedAt, &r.created}} {
+			if f.raw != nil {
+				*f.slot = jsonField(f.raw, r.line)
+			}
+		}
+	}
+	_, err := dec.Token() // ]
+	return a, err
+}
+
+// jsonField reads a JSON value as a field, by its first byte.
+func jsonField(raw json.RawMessage, line int) *rawField {
+	f := &rawField{line: line, text: string(raw)}
+	if len(raw) == 0 {
+		return f
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		f.kind = kindString
+		if s := raw[1 : len(raw)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+			f.text = string(s)
+		} else {
+			_ = json.Unmarshal(raw, &f.text)
+		}
+	case c == '{':
+		f.kind = kindMap
+	case c == '[':
+		f.kind = kindList
+	case c == 't' || c == 'f':
+		f.kind, f.yes = kindBool, c == 't'
+	case c == 'n':
+		f.kind = kindNull
+	case bytes.ContainsAny(raw, ".eE"):
+		f.kind = kindNumber
+	default:
+		f.kind = kindInt
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		f.num, f.numOK = n, err == nil
+	}
+	return f
+}
+
+// lineCounter turns byte offsets, met in increasing order, into line numbers.
+type lineCounter struct {
+	src  []byte
+	off  int64
+	line int
+}
+
+// next returns the line of the first value at or after off, skipping blanks and
+// the comma before it.
+func (c *lineCounter) next(off int64) int {
+	for off < int64(len(c.src)) && strings.IndexByte(" \t\r\n,:", c.src[off]) >= 0 {
+		off++
+	}
+	return c.at(off)
+}
+
+func (c *lineCounter) at(off int64) int {
+	if c.line == 0 {
+		c.line = 1
+	}
+	if off < c.off { // an error's offset may lie behind: count afresh
+		c.off, c.line = 0, 1
+	}
+	off = min(off, int64(len(c.src)))
+	c.line += bytes.Count(c.src[c.off:off], []byte{'\n'})
+	c.off = off
+	return c.line
+}
+
+// checked is a row that passed the mock's own checks, waiting for the contract's.
+type checked struct {
+	row   int
+	line  int
+	shown map[string]any
+}
+
+// rows checks an app's contacts, newest first in the file, and returns them
+// oldest first, with what was missing filled in.
+func (l *dataLoader) rows(a rawApp) []Contact {
+	app := a.id
+	if a.notSeq != nil {
+		if a.notSeq.kind == kindNull {
+			return []Contact{} // "my-app:" with nothing: an app with no contacts
+		}
+		l.fail(a.line, app, -1, "", "want a list of contacts, found %s", a.notSeq.describe())
+		return nil
+	}
+	n := len(a.rows)
 	if n > l.maxRows {
-		l.fail(seq.Line, app, -1, "", "%d contacts: more than --max-contacts %d", n, l.maxRows)
+		l.fail(a.line, app, -1, "", "%d contacts: more than --max-contacts %d", n, l.maxRows)
 		return nil
 	}
 	out := make([]Contact, n)
@@ -273,20 +635,27 @@ func (l *dataLoader) rows(app string, seq *yaml.Node) []Contact {
 	hasDate := make([]bool, n)
 	lines := make([]int, n)
 	seen := make(map[[16]byte]int, n)
+	toCheck := make([]checked, 0, n)
 	before := len(l.errs)
-	for i, node := range seq.Content {
+	for i := range a.rows {
 		// The file is newest first; the store takes oldest first.
-		c := &out[n-1-i]
-		lines[n-1-i] = node.Line
-		hasID[n-1-i], hasDate[n-1-i] = l.row(app, i, node, c)
-		if hasID[n-1-i] {
+		j := n - 1 - i
+		c := &out[j]
+		lines[j] = a.rows[i].line
+		var shown map[string]any
+		hasID[j], hasDate[j], shown = l.row(app, i, &a.rows[i], c)
+		if shown != nil {
+			toCheck = append(toCheck, checked{row: i, line: lines[j], shown: shown})
+		}
+		if hasID[j] {
 			if first, dup := seen[c.ID]; dup {
-				l.fail(node.Line, app, i, "id", "id given twice (first on line %d)", first)
+				l.fail(lines[j], app, i, "id", "id given twice (first on line %d)", first)
 			} else {
-				seen[c.ID] = node.Line
+				seen[c.ID] = lines[j]
 			}
 		}
 	}
+	l.contract(app, toCheck)
 	if len(l.errs) > before {
 		return nil
 	}
@@ -295,98 +664,24 @@ func (l *dataLoader) rows(app string, seq *yaml.Node) []Contact {
 	return out
 }
 
-// row reads one contact into c and reports whether it gave an id and a date.
-func (l *dataLoader) row(app string, i int, node *yaml.Node, c *Contact) (hasID, hasDate bool) {
-	if node.Kind != yaml.MappingNode {
-		l.fail(node.Line, app, i, "", "want a contact {name, phone}, found %s", kindName(node))
-		return false, false
+// contract checks rows against the Contact schema through kin-openapi, spread
+// over the CPUs (it is most of a large file's load time), reporting in order.
+func (l *dataLoader) contract(app string, rows []checked) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/1024))
+	errs := make([]error, len(rows))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(rows); i += workers {
+				errs[i] = l.contact.VisitJSON(rows[i].shown, l.opts...)
+			}
+		})
 	}
-	var name, phone, blocked, id, created *yaml.Node
-	for k := 0; k+1 < len(node.Content); k += 2 {
-		key, v := node.Content[k], node.Content[k+1]
-		var slot **yaml.Node
-		switch key.Value {
-		case "name":
-			slot = &name
-		case "phone":
-			slot = &phone
-		case "is_blocked":
-			slot = &blocked
-		case "id":
-			slot = &id
-		case "created_at":
-			slot = &created
-		default:
-			l.fail(key.Line, app, i, clip(key.Value, 64), "unknown field (want %s)", strings.Join(dataFields, ", "))
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
 			continue
 		}
-		if *slot != nil {
-			l.fail(key.Line, app, i, key.Value, "given twice")
-		}
-		*slot = v
-	}
-	bad := len(l.errs)
-	// Each field is checked by what the contract cannot say first (YAML's own
-	// types, the docs' date format, the mock's name rules), then the contact as
-	// the API would show it goes through the Contact schema.
-	switch {
-	case name == nil:
-		l.fail(node.Line, app, i, "name", "missing")
-	case !isScalar(name, "!!str"):
-		l.fail(name.Line, app, i, "name", "want a string, found %s", kindName(name))
-	case strings.TrimSpace(name.Value) == "":
-		l.fail(name.Line, app, i, "name", "empty or only blanks")
-	case utf8.RuneCountInString(name.Value) > l.maxName:
-		l.fail(name.Line, app, i, "name", "longer than %d characters", l.maxName)
-	default:
-		c.Name = name.Value
-	}
-	switch {
-	case phone == nil:
-		l.fail(node.Line, app, i, "phone", "missing")
-	case !isScalar(phone, "!!int"):
-		l.fail(phone.Line, app, i, "phone", "want an integer such as 6281234567890, found %s", kindName(phone))
-	default:
-		if err := phone.Decode(&c.Phone); err != nil {
-			l.fail(phone.Line, app, i, "phone", "does not fit a 64-bit integer")
-		}
-	}
-	if blocked != nil {
-		if !isScalar(blocked, "!!bool") {
-			l.fail(blocked.Line, app, i, "is_blocked", "want true or false, found %s", kindName(blocked))
-		} else {
-			c.Blocked = blocked.Value == "true" || blocked.Value == "True" || blocked.Value == "TRUE"
-		}
-	}
-	if id != nil {
-		parsed, ok := parseID(id.Value)
-		if !isScalar(id, "!!str") || !ok {
-			l.fail(id.Line, app, i, "id", "want a uuid such as 0b5e0b4c-6a4e-4f57-9b1e-3f3f7c1b2a10")
-		} else {
-			c.ID, hasID = parsed, true
-		}
-	}
-	if created != nil {
-		t, err := time.Parse(createdLayout, created.Value)
-		if !isScalar(created, "!!str") && !isScalar(created, "!!timestamp") || err != nil {
-			l.fail(created.Line, app, i, "created_at", "want the docs' format, 2024-05-14T11:51:48.000+07:00")
-		} else {
-			c.CreatedMs, hasDate = t.UnixMilli(), true
-		}
-	}
-	if len(l.errs) > bad {
-		return hasID, hasDate
-	}
-	// The contract's word on the contact as the list would give it.
-	shown := map[string]any{"phone": c.Phone, "tag": c.Name, "is_blocked": c.Blocked,
-		"id": "00000000-0000-4000-8000-000000000000", "created_at": "2024-05-14T11:51:48.000+07:00"}
-	if hasID {
-		shown["id"] = id.Value
-	}
-	if hasDate {
-		shown["created_at"] = created.Value
-	}
-	if err := l.contact.VisitJSON(shown, l.opts...); err != nil {
 		field, msg := "", err.Error()
 		var se *openapi3.SchemaError
 		if errors.As(err, &se) {
@@ -398,9 +693,79 @@ func (l *dataLoader) row(app string, i int, node *yaml.Node, c *Contact) (hasID,
 		if field == "tag" {
 			field = "name"
 		}
-		l.fail(node.Line, app, i, field, "the contract refuses it: %s", clip(msg, 200))
+		l.fail(rows[i].line, app, rows[i].row, field, "the contract refuses it: %s", clip(msg, 200))
 	}
-	return hasID, hasDate
+}
+
+// row reads one contact into c: whether it gave an id and a date, and, when the
+// mock's own checks pass, the contact as the list would show it, for the
+// contract to judge.
+func (l *dataLoader) row(app string, i int, r *rawRow, c *Contact) (hasID, hasDate bool, shown map[string]any) {
+	if r.notMap != nil {
+		l.fail(r.line, app, i, "", "want a contact {name, phone}, found %s", r.notMap.describe())
+		return false, false, nil
+	}
+	bad := len(l.errs)
+	// What the contract cannot say first (the file's own types, the docs' date
+	// format, the mock's name rules); then the contract, on the contact as the
+	// API would show it.
+	switch f := r.name; {
+	case f == nil:
+		l.fail(r.line, app, i, "name", "missing")
+	case f.kind != kindString:
+		l.fail(f.line, app, i, "name", "want a string, found %s", f.describe())
+	case strings.TrimSpace(f.text) == "":
+		l.fail(f.line, app, i, "name", "empty or only blanks")
+	case utf8.RuneCountInString(f.text) > l.maxName:
+		l.fail(f.line, app, i, "name", "longer than %d characters", l.maxName)
+	default:
+		c.Name = f.text
+	}
+	switch f := r.phone; {
+	case f == nil:
+		l.fail(r.line, app, i, "phone", "missing")
+	case f.kind != kindInt:
+		l.fail(f.line, app, i, "phone", "want an integer such as 6281234567890, found %s", f.describe())
+	case !f.numOK:
+		l.fail(f.line, app, i, "phone", "does not fit a 64-bit integer")
+	default:
+		c.Phone = f.num
+	}
+	if f := r.blocked; f != nil {
+		if f.kind != kindBool {
+			l.fail(f.line, app, i, "is_blocked", "want true or false, found %s", f.describe())
+		} else {
+			c.Blocked = f.yes
+		}
+	}
+	if f := r.id; f != nil {
+		parsed, ok := parseID(f.text)
+		if f.kind != kindString || !ok {
+			l.fail(f.line, app, i, "id", "want a uuid such as 0b5e0b4c-6a4e-4f57-9b1e-3f3f7c1b2a10, found %s", f.describe())
+		} else {
+			c.ID, hasID = parsed, true
+		}
+	}
+	if f := r.created; f != nil {
+		t, err := time.Parse(createdLayout, f.text)
+		if f.kind != kindString || err != nil {
+			l.fail(f.line, app, i, "created_at", "want the docs' format, 2024-05-14T11:51:48.000+07:00, found %s", f.describe())
+		} else {
+			c.CreatedMs, hasDate = t.UnixMilli(), true
+		}
+	}
+	if len(l.errs) > bad {
+		return hasID, hasDate, nil
+	}
+	shown = map[string]any{"phone": c.Phone, "tag": c.Name, "is_blocked": c.Blocked,
+		"id": "00000000-0000-4000-8000-000000000000", "created_at": "2024-05-14T11:51:48.000+07:00"}
+	if hasID {
+		shown["id"] = r.id.text
+	}
+	if hasDate {
+		shown["created_at"] = r.created.text
+	}
+	return hasID, hasDate, shown
 }
 
 // fillIDs gives rows without an id one drawn from the seed and the app id. The
@@ -472,35 +837,6 @@ func (l *dataLoader) fillDates(app string, rows []Contact, has []bool, lines []i
 	}
 }
 
-func isScalar(n *yaml.Node, tag string) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == tag
-}
-
-// kindName says what a node is, in a user's words.
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	switch n.ShortTag() {
-	case "!!str":
-		return fmt.Sprintf("the string %q", clip(n.Value, 40))
-	case "!!int":
-		return "the integer " + clip(n.Value, 40)
-	case "!!float":
-		return "the number " + clip(n.Value, 40)
-	case "!!bool":
-		return "the boolean " + n.Value
-	case "!!null":
-		return "nothing (null)"
-	}
-	return clip(n.Value, 40)
-}
-
 // yamlProblem pulls the line out of a YAML syntax error ("yaml: line 3: ...").
 func yamlProblem(err error) (int, string) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -543,3 +879,6 @@ func appendExport(b []byte, app string, rows []Contact, zone *time.Location) []b
 	}
 	return append(b, "]}}\n"...)
 }
+
+// DataApps returns the app ids of the data file, in file order.
+func (s *Server) DataApps() []string { return s.data.Apps() }

@@ -451,3 +451,32 @@ func ParseFault(s string) (FaultRule, error) {
 	}
 	return r, nil
 }
+
+// String writes the rule as --fault takes it.
+func (r FaultRule) String() string {
+	var parts []string
+	add := func(k, v string) {
+		if v != "" && v != "0" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("op", r.Op)
+	add("app", r.App)
+	add("method", r.Method)
+	add("status", strconv.Itoa(r.Status))
+	add("retry_after", strconv.Itoa(r.RetryAfter))
+	add("cut", r.Cut)
+	add("body", r.Body)
+	if len(r.LatencyMs) > 0 {
+		l := strconv.FormatInt(r.LatencyMs[0], 10) + "ms"
+		if len(r.LatencyMs) == 2 {
+			l += "-" + strconv.FormatInt(r.LatencyMs[1], 10) + "ms"
+		}
+		add("latency", l)
+	}
+	add("times", strconv.Itoa(r.Times))
+	if r.Rate > 0 {
+		add("rate", strconv.FormatFloat(r.Rate, 'g', -1, 64))
+	}
+	return strings.Join(parts, ",")
+}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
