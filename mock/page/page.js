@@ -133,6 +133,7 @@ function addEntry(e) {
     for (const k of oldest) entries.delete(k);
   }
   if (e.app) noteApp(e.app);
+  if (e.injected) loadFaults().catch(() => {}); // its hits changed
   const newest = Math.max(...entries.keys());
   if (e.seq === newest && matches(e)) {
     const body = $('feed').tBodies[0];
