@@ -29,7 +29,7 @@ func TestPreflightReflectsHeaders(t *testing.T) {
 		{"authorization, content-type, x-request-id", "authorization, content-type, x-request-id"},
 		{"Prefer", "Prefer"},
 		{"", "Authorization, Content-Type, Prefer"},
-		{"bad header, x", "Authorization, Content-Type, Prefer"},   // not a token: not echoed
+		{"bad header, x", "Authorization, Content-Type, Prefer"},        // not a token: not echoed
 		{"x-a\r\nSet-Cookie: y", "Authorization, Content-Type, Prefer"}, // never reaches us, but refused anyway
 		{strings.Repeat("x-h,", maxRequestHeaders+1) + "x", "Authorization, Content-Type, Prefer"},
 		{"x-" + strings.Repeat("a", maxRequestHeaderBytes), "Authorization, Content-Type, Prefer"},
