@@ -25,10 +25,13 @@ var _ http.Handler = (*Server)(nil)
 // Server is the mock: an http.Handler over the contract and a Store.
 // Serve it with Start and Shutdown, or mount it anywhere (httptest.NewServer).
 type Server struct {
-	cfg      Config
-	spec     *contactkit.Spec
-	store    Store
-	journal  *journal
+	cfg     Config
+	spec    *contactkit.Spec
+	store   Store
+	budget  *budget
+	journal *journal
+	// delayed holds a token per request waiting out a Prefer delay.
+	delayed  chan struct{}
 	verdicts *verdicts // nil when the contract rules it out
 	started  time.Time
 	// corsOrigin is cfg.CORSOrigin as a header value.
@@ -72,8 +75,8 @@ func New(cfg Config) (*Server, error) {
 			return nil, errors.New("auth: every token must name at least one app")
 		}
 		for _, app := range apps {
-			if app == "" {
-				return nil, errors.New("auth: a token names an empty app id")
+			if app == "" || len(app) > MaxAppIDLength {
+				return nil, fmt.Errorf("auth: a token names an app id that is empty or longer than %d bytes", MaxAppIDLength)
 			}
 		}
 	}
@@ -85,10 +88,13 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	list := spec.Op(contactkit.OpListContacts)
+	b := newBudget(cfg.MaxMemory)
 	s := &Server{
 		cfg:     cfg,
 		spec:    spec,
-		store:   newMemStore(cfg),
+		store:   newMemStore(cfg, b),
+		budget:  b,
+		delayed: make(chan struct{}, cfg.MaxDelayed),
 		journal: newJournal(cfg.JournalSize),
 		started: time.Now(),
 		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
@@ -241,6 +247,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
 	}
+	ln = newLimitListener(ln, s.cfg.MaxConns, s.cfg.Logger)
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s,
