@@ -70,6 +70,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
+	if need := int64(cfg.Contacts) * contactCost; need > cfg.MaxMemory {
+		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
+			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
+	}
 	for token, apps := range cfg.Auth {
 		if token == "" || len(apps) == 0 {
 			return nil, errors.New("auth: every token must name at least one app")

@@ -28,6 +28,7 @@ func TestMockFlagErrors(t *testing.T) {
 		{"mock", "--tz", "Mars/Olympus"},
 		{"mock", "--latency", "-1s"},
 		{"mock", "--max-memory", "0"},
+		{"mock", "--contacts", "1000000", "--max-memory", "64MiB"},
 		{"mock", "--max-memory", "lots"},
 		{"mock", "--max-memory", "-5MiB"},
 		{"mock", "--max-conns", "0"},
