@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,9 +251,13 @@ func (s *Server) fail(opID string, err error) answer {
 	}
 	a := s.envelope(opID, status)
 	if fields != nil {
+		errs, err := json.Marshal(rowOrdered(fields))
+		if err != nil {
+			return s.fail("", err) // strings always marshal: never reached
+		}
 		b := a.body[:len(a.body)-1]
 		b = append(b, `,"errors":`...)
-		b = appendErrors(b, fields)
+		b = append(b, errs...)
 		a.body = append(b, '}')
 	}
 	a.problem = problem

@@ -403,3 +403,19 @@ func TestJournalNamesPagingParameter(t *testing.T) {
 		assert.Equal(t, tc.want, last["problem"], "journal problem for list?%s", tc.query)
 	}
 }
+
+// TestErrorsInRowOrder: a 422 lists its fields by row number, then field, "body"
+// first, not in encoding/json's alphabetical order of map keys.
+func TestErrorsInRowOrder(t *testing.T) {
+	m := newMock(t, Config{})
+	rows := make([]string, 11)
+	for i := range rows {
+		rows[i] = `{"name":"Budi","phone":6281}`
+	}
+	rows[2] = `{"name":"Budi","phone":"x"}`
+	rows[10] = `{"name":"","phone":6281}`
+	r := m.do("POST", "/contacts/app", "["+strings.Join(rows, ",")+"]")
+	require.Equal(t, 422, r.status)
+	raw := string(r.raw)
+	assert.Less(t, strings.Index(raw, `"2.phone"`), strings.Index(raw, `"10.name"`), "2.phone before 10.name in %s", raw)
+}
