@@ -293,15 +293,18 @@ func TestFractionalPhones(t *testing.T) {
 // than a connection reset.
 func TestOversizedBodyGoClient(t *testing.T) {
 	m := newMock(t, Config{})
+	_, addr := started(t, Config{}) // behind the connection cap's listener
 	huge := "[" + strings.Repeat(" ", 8<<20) + "]"
-	for i := range 3 {
-		req, err := http.NewRequest("POST", m.http.URL+"/contacts/app", strings.NewReader(huge))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", token)
-		req.Header.Set("Content-Type", "application/json")
-		r := m.send(req)
-		assert.Equal(t, 422, r.status, "8 MiB body, try %d", i)
-		assert.Equal(t, fmt.Sprintf(msgBodyLarge, DefaultMaxBody), r.errors()["body"], "8 MiB body, try %d", i)
+	for _, base := range []string{m.http.URL, "http://" + addr} {
+		for i := range 3 {
+			req, err := http.NewRequest("POST", base+"/contacts/app", strings.NewReader(huge))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", token)
+			req.Header.Set("Content-Type", "application/json")
+			r := m.send(req)
+			assert.Equal(t, 422, r.status, "8 MiB body to %s, try %d", base, i)
+			assert.Equal(t, fmt.Sprintf(msgBodyLarge, DefaultMaxBody), r.errors()["body"], "8 MiB body to %s, try %d", base, i)
+		}
 	}
 }
 

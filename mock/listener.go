@@ -56,3 +56,13 @@ func (c *limitConn) Close() error {
 	c.once.Do(func() { c.l.open.Add(-1) })
 	return err
 }
+
+// CloseWrite half-closes the connection, as net/http does before closing one
+// whose request body it refused: the client then reads the answer rather than a
+// reset. Without it here, net/http would find no CloseWrite on the wrapper.
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
