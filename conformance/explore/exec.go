@@ -198,7 +198,8 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []conformanc
 type expect struct {
 	statuses []int
 	asserts  []assertion
-	captures map[string]string // scenario form only
+	// onPage adds assertions about the contacts an answer's page shows.
+	onPage *identity
 }
 
 // check runs r, judges it against ex and, recording the step, returns the answer
@@ -209,6 +210,10 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		findings = append(findings, conformance.Finding{Check: conformance.CheckExpect, Message: fmt.Sprintf("status %d, want %s", a.status, statusList(ex.statuses)),
 			Expected: statusList(ex.statuses), Actual: strconv.Itoa(a.status), Contract: model.OpLocation(e.x.spec, r.op)})
 	} else if a.status != 0 {
+		if ex.onPage != nil && a.status == http.StatusOK {
+			items, _ := field(a.body, "data").([]any)
+			ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
+		}
 		findings = append(findings, evalAll(a.body, ex.asserts, e.x.spec, r.op)...)
 	}
 	e.record(r, ex)
@@ -296,6 +301,7 @@ func (e *execution) do(ctx context.Context, i int, a action) {
 		case lenient:
 			ex.statuses = []int{http.StatusOK, http.StatusBadRequest}
 		}
+		ex.onPage = &id
 		r.yStep.Name = fmt.Sprintf("list with %s answers %s", queryText(r), statusList(ex.statuses))
 		e.check(ctx, i, r, ex)
 	case kGet, kToggle, kDelete:
@@ -376,29 +382,32 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 func (e *execution) contactAsserts(c *mine, at string, detail bool, blocked bool) []assertion {
 	idv := fmt.Sprintf("{{c%d}}", c.ord)
 	out := []assertion{
-		{ptr: at + "/id", kind: "equals", want: c.id, wantTpl: idv},
-		{ptr: at + "/is_blocked", kind: "equals", want: blocked},
-		{ptr: at + "/created_at", kind: "equals", want: c.created, wantTpl: fmt.Sprintf("{{t%d}}", c.ord)},
+		{ptr: at, field: "id", kind: "equals", want: c.id, wantTpl: idv},
+		{ptr: at, field: "is_blocked", kind: "equals", want: blocked},
+		{ptr: at, field: "created_at", kind: "equals", want: c.created, wantTpl: fmt.Sprintf("{{t%d}}", c.ord)},
 	}
 	if c.keyName {
-		out = append(out, assertion{ptr: at + "/phone", kind: "equals", want: json.Number(c.phone)})
+		out = append(out, assertion{ptr: at, field: "phone", kind: "equals", want: json.Number(c.phone)})
 	} else {
-		out = append(out, assertion{ptr: at + "/phone", kind: "equals", want: json.Number(c.phone), wantTpl: fmt.Sprintf("{{p%d}}", c.ord)})
+		out = append(out, assertion{ptr: at, field: "phone", kind: "equals", want: json.Number(c.phone), wantTpl: fmt.Sprintf("{{p%d}}", c.ord)})
 	}
 	nameTpl := ""
 	if c.keyName {
 		nameTpl = e.nameTpl(c.ord)
 	}
 	if detail {
-		out = append(out, assertion{ptr: at + "/tags", kind: "contains", want: c.name, wantTpl: nameTpl})
+		out = append(out, assertion{ptr: at, field: "tags", kind: "contains", want: c.name, wantTpl: nameTpl})
 	} else {
-		out = append(out, assertion{ptr: at + "/tag", kind: "equals", want: c.name, wantTpl: nameTpl})
+		out = append(out, assertion{ptr: at, field: "tag", kind: "equals", want: c.name, wantTpl: nameTpl})
 	}
 	return out
 }
 
 // newRequest starts a request of op by id on contact (its scenario form tpl).
 func (e *execution) newRequest(op string, id identity, contact, tpl string) *request {
+	if id.foreign {
+		e.foreignTok = true
+	}
 	r := &request{op: op, app: id.app, contact: contact, authz: "Bearer " + id.token, authShow: "Bearer ***"}
 	r.yStep = yStep{Op: op, Auth: id.yAuth}
 	if tpl != "" {
@@ -492,7 +501,7 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 	r.authz, r.authShow, r.yStep.Auth = "Bearer "+actor.token, "Bearer ***", actor.yAuth
 	refusal := refuse != nil
 	if refusal {
-		r.authz, r.authShow, r.yStep.Auth = refuse.header, refuse.show, refuse.yAuth
+		r.authz, r.authShow, r.yStep.Auth, r.yStep.Headers = refuse.header, refuse.show, refuse.yAuth, refuse.headers
 	}
 	var keys []key
 	var body, tpl []string
@@ -622,6 +631,7 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 			r.yStep.addCapture(fmt.Sprintf("t%d", k.ord), "/data["+sel+"="+selTpl+"]/created_at")
 		}
 	}
+	asserts = append(asserts, e.pageAsserts(id, items)...)
 	r.yStep.Walk = true
 	r.yStep.Name = fmt.Sprintf("the list of app %s holds exactly the rows stored, as sent", appWord(id))
 	ex := expect{statuses: []int{http.StatusOK}, asserts: asserts}
@@ -660,11 +670,42 @@ func (e *execution) walk(ctx context.Context, i int, id identity, limit int64) {
 	if !ok {
 		return
 	}
+	asserts = append(asserts, e.pageAsserts(id, items)...)
 	r.yStep.Walk, r.yStep.AcrossPages = true, true
 	r.yStep.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others and with what was made", appWord(id), limit)
 	findings := evalAll(map[string]any{"data": items}, asserts, e.x.spec, contactkit.OpListContacts)
 	e.record(r, expect{statuses: []int{http.StatusOK}, asserts: asserts})
 	e.failed(i, wr, findings)
+}
+
+// pageAsserts are what one page must say of the contacts made: none deleted or of
+// another app is on it, and those on it are as the model has them.
+func (e *execution) pageAsserts(id identity, items []any) []assertion {
+	on := map[string]bool{}
+	for _, it := range items {
+		if s, ok := field(it, "id").(string); ok {
+			on[s] = true
+		}
+	}
+	var out []assertion
+	for _, c := range e.made {
+		idTpl := fmt.Sprintf("{{c%d}}", c.ord)
+		switch {
+		case c.app != id.app:
+			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: "a contact of another app"})
+		case !c.alive:
+			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: "a deleted contact"})
+		case on[c.id]:
+			for _, a := range e.contactAsserts(c, "/data", false, c.blocked) {
+				if a.field == "id" {
+					continue // the selector says it
+				}
+				a.sel, a.selVal, a.selTpl = "id", c.id, idTpl
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 func (e *execution) walkAsserts(id identity) []assertion {
@@ -732,8 +773,13 @@ func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int6
 				Expected: "200", Actual: strconv.Itoa(a.status), Contract: model.OpLocation(e.x.spec, contactkit.OpListContacts)})
 		}
 		if len(fs) > 0 {
-			r.yStep.Name = fmt.Sprintf("list page %d with limit %d answers 200 as the contract says", page, limit)
-			e.record(r, expect{statuses: []int{http.StatusOK}})
+			r.yStep.Name = fmt.Sprintf("list page %d with limit %d answers 200 as the contract and the model say", page, limit)
+			ex := expect{statuses: []int{http.StatusOK}}
+			if a.status == http.StatusOK {
+				data, _ := field(a.body, "data").([]any)
+				ex.asserts = e.pageAsserts(id, data)
+			}
+			e.record(r, ex)
 			e.failed(i, a, fs)
 			return nil, a, nil, false
 		}
@@ -793,13 +839,15 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 	switch a.cred {
 	case authForeignToken, authForeignOwn:
 		e.foreignTok = true
-	case authSuffix, authPrefix, authRawToken, authOtherScheme:
+	case authSuffix, authPrefix:
 		e.tokenVariant = true
 	}
 	if a.op == contactkit.OpCreateContacts {
 		cr := &cred{}
 		cr.header, cr.show = e.credHeader(a.cred, actor)
-		cr.yAuth, _ = e.credScenario(a.cred, path)
+		var hdr map[string]string
+		cr.yAuth, hdr = e.credScenario(a.cred, path)
+		cr.headers = hdr
 		e.create(ctx, i, actor, path, a.rows, cr)
 		return
 	}
@@ -854,7 +902,10 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 }
 
 // cred is how a refused request sends its credentials.
-type cred struct{ header, show, yAuth string }
+type cred struct {
+	header, show, yAuth string
+	headers             map[string]string
+}
 
 // credHeader is the Authorization header for cred sent as actor, and how reports
 // show it (the token masked, never shown in part).
@@ -894,7 +945,12 @@ func (e *execution) credScenario(cred auth, path identity) (string, map[string]s
 		return "basic", nil
 	case authBearerOnly:
 		return "bearer-only", nil
-	case authWrong, authSuffix, authPrefix, authRawToken, authOtherScheme:
+	case authRawToken:
+		// Any text without a scheme shows the same flaw; the token is never written.
+		return "", map[string]string{"Authorization": "explore-not-the-token"}
+	case authOtherScheme:
+		return "", map[string]string{"Authorization": "Token explore-not-the-token"}
+	case authWrong, authSuffix, authPrefix:
 		return "wrong-token", nil
 	case authForeignApp:
 		return "foreign-app", nil

@@ -338,11 +338,11 @@ func (x *explorer) write(e *execution, seq []action) (string, error) {
 		header = append(header, "Contract: "+f.Contract)
 	}
 	if e.usesForeignToken() {
-		header = append(header, "The second identity's steps (--foreign-token) are written with the main token on the foreign app:",
-			"a file never holds a token; they replay as found against a target that does not check grants.")
+		header = append(header, "Not an exact replay: the second identity's steps (--foreign-token) are written with the main token on",
+			"the foreign app, as a file never holds a token; they replay as found against a target that does not check grants.")
 	}
 	if e.usesTokenVariant() {
-		header = append(header, "Credentials that embed the token (a prefix, a suffix, no scheme) are written as auth: wrong-token.")
+		header = append(header, "Not an exact replay: a token with a prefix or a suffix is written as auth: wrong-token, as a file never holds a token.")
 	}
 	var cleanup []yStep
 	for _, c := range e.made {

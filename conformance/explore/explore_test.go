@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,9 +78,6 @@ func describe(res *explore.Result) string {
 	return out
 }
 
-var _ = os.ReadFile
-var _ = filepath.Join
-
 // bugs are the broken doubles: each breaks one behaviour, and the setup it
 // needs to be seen (a second token for the authorization matrix).
 var bugs = []struct {
@@ -150,4 +148,57 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFailuresReplay proves the written scenario files: each parses, and replayed
+// by the scripted runner it fails against the broken double it came from and
+// passes against a faithful one.
+func TestFailuresReplay(t *testing.T) {
+	for _, b := range bugs {
+		t.Run(b.bug, func(t *testing.T) {
+			srv, cfg := serve(t, b.setup, b.bug)
+			cfg.Seed = 1
+			cfg.Out = t.TempDir()
+			res, err := explore.Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.False(t, res.OK(), "%s not caught", b.bug)
+			require.Len(t, res.Files, 1, "%s: files written", b.bug)
+			data, err := os.ReadFile(res.Files[0])
+			require.NoError(t, err)
+			require.NotContains(t, string(data), "secret", "%s: the file holds a token", b.bug)
+			_, err = conformance.Parse(filepath.Base(res.Files[0]), data)
+			require.NoError(t, err, "%s: written file does not parse:\n%s", b.bug, data)
+			if !replayable(b.setup, res) {
+				t.Skipf("%s: found with the second token, which a scenario file cannot hold", b.bug)
+			}
+			replay := func(target string) *conformance.Report {
+				rc := conformance.Config{Target: target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, Suite: os.DirFS(cfg.Out), SuiteName: cfg.Out}
+				rep, err := conformance.Run(context.Background(), rc)
+				require.NoError(t, err)
+				return rep
+			}
+			if rep := replay(srv.URL); rep.OK() {
+				t.Errorf("%s: the written file passes against the broken double:\n%s", b.bug, data)
+			}
+			good, _ := serve(t, b.setup, "")
+			if rep := replay(good.URL); !rep.OK() {
+				var buf strings.Builder
+				_ = rep.WriteText(&buf, false)
+				t.Errorf("%s: the written file fails against a faithful double:\n%s\n%s", b.bug, data, buf.String())
+			}
+		})
+	}
+}
+
+// replayable says whether a failure can replay from a file: steps of the second
+// identity are written with the main token, which a target checking grants
+// refuses, and a token with a suffix as a wrong token.
+func replayable(_ setup, res *explore.Result) bool {
+	for _, sc := range res.Scenarios {
+		if sc.Status == conformance.Failed && sc.File != "" {
+			data, _ := os.ReadFile(sc.File)
+			return !strings.Contains(string(data), "Not an exact replay")
+		}
+	}
+	return true
 }

@@ -95,6 +95,9 @@ func evalAll(doc any, asserts []assertion, spec *contactkit.Spec, op string) []c
 func resolve(doc any, a assertion) (any, bool) {
 	cur := doc
 	for _, t := range strings.Split(strings.TrimPrefix(a.ptr, "/"), "/") {
+		if t == "" {
+			continue
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false
