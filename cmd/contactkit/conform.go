@@ -37,6 +37,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&cfg.Parallel, "parallel", conformance.DefaultParallel, "scenarios run at once")
 	fs.DurationVar(&cfg.Timeout, "timeout", conformance.DefaultTimeout, "time limit of each request")
 	fs.BoolVar(&verbose, "verbose", false, "also list the scenarios and steps that passed")
+	ef := addExploreFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,6 +59,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Timeout <= 0 {
 		return usageError("conform: --timeout must be positive")
 	}
+	if err := checkExploreFlags(ef, cfg.ForeignApp); err != nil {
+		return err
+	}
 	for _, t := range strings.Split(tags, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			cfg.Tags = append(cfg.Tags, t)
@@ -73,6 +77,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 
 	rep, err := conformance.Run(ctx, cfg)
+	if err == nil {
+		err = exploreAfter(ctx, cfg, ef, rep)
+	}
 	switch {
 	case errors.Is(err, conformance.ErrUnreachable):
 		return &exitError{code: exitNoTarget, err: fmt.Errorf("conform: %w", err)}
