@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // Redacted stands in for a credential wherever one would show.
@@ -25,6 +26,12 @@ var credentialWords = []string{"auth", "token", "secret", "password", "passwd", 
 // isCredential reports whether a header or query parameter name looks like one
 // that carries a credential.
 func isCredential(name string) bool {
+	switch name {
+	case "Accept", "Accept-Encoding", "Accept-Language", "Content-Type", "Content-Length", "Date",
+		"User-Agent", "Host", "Connection", "Origin", "Referer", "Prefer", "Cache-Control", "Vary",
+		"Access-Control-Allow-Origin", "Preference-Applied", "page", "limit":
+		return false // the common ones, without lowering them
+	}
 	n := strings.ToLower(name)
 	if n == "key" || n == "sig" {
 		return true
@@ -76,7 +83,16 @@ func RedactHeader(h http.Header) (http.Header, []string) {
 // Secrets returns the credentials h carries (the bearer token and the like), for
 // Scrub; nil when there are none.
 func Secrets(h http.Header) []string {
-	_, s := RedactHeader(h)
+	var cred http.Header
+	for name, values := range h {
+		if isCredential(name) {
+			if cred == nil {
+				cred = http.Header{}
+			}
+			cred[name] = values
+		}
+	}
+	_, s := RedactHeader(cred)
 	return s
 }
 
@@ -140,13 +156,54 @@ type Scrubber struct {
 	long  *strings.Replacer // forms of credentials long enough to replace anywhere
 	words []string          // short credentials, replaced only as whole words
 	heads []string          // forms long enough that a cut one's start must go too
+	// marks are the distinct starts of every form: a text holding none of them
+	// holds no credential, and is returned as is without running the replacer.
+	marks []string
 }
+
+// scrubbers remembers recent Scrubbers by their secrets: a server sees the same
+// token on request after request, and building the replacer is the costly part.
+// Only short keys are kept, and the map starts over when full, so it stays small
+// whatever clients send.
+var scrubbers = struct {
+	sync.Mutex
+	m map[string]*Scrubber
+}{m: map[string]*Scrubber{}}
+
+const (
+	maxScrubbers   = 256
+	maxScrubberKey = 1024
+)
 
 // NewScrubber returns a Scrubber for secrets. A secret of PrefixLen characters or
 // more is replaced wherever it occurs, raw, JSON-escaped (with "/" or "\/"),
 // URL-encoded or in base64, and so is its first PrefixLen characters; a shorter
 // one only where it stands as a word of its own.
 func NewScrubber(secrets ...string) *Scrubber {
+	if len(secrets) == 0 {
+		return &Scrubber{}
+	}
+	key := strings.Join(secrets, "\x00")
+	if len(key) > maxScrubberKey {
+		return newScrubber(secrets)
+	}
+	scrubbers.Lock()
+	s, ok := scrubbers.m[key]
+	scrubbers.Unlock()
+	if ok {
+		return s
+	}
+	s = newScrubber(secrets)
+	scrubbers.Lock()
+	if len(scrubbers.m) >= maxScrubbers {
+		clear(scrubbers.m)
+	}
+	scrubbers.m[key] = s
+	scrubbers.Unlock()
+	return s
+}
+
+func newScrubber(secrets []string) *Scrubber {
 	s := &Scrubber{}
 	var pairs []string
 	seen := map[string]bool{}
@@ -178,6 +235,14 @@ func NewScrubber(secrets ...string) *Scrubber {
 	if len(pairs) > 0 {
 		s.long = strings.NewReplacer(append(pairs, prefixes...)...)
 	}
+	seenMark := map[string]bool{}
+	for _, f := range s.heads {
+		m := f[:min(len(f), PrefixLen)]
+		if !seenMark[m] {
+			seenMark[m] = true
+			s.marks = append(s.marks, m)
+		}
+	}
 	return s
 }
 
@@ -202,13 +267,23 @@ func (s *Scrubber) Scrub(text string) string {
 	if s.Empty() || text == "" {
 		return text
 	}
-	if s.long != nil {
+	if s.long != nil && s.marked(text) {
 		text = s.long.Replace(text)
 	}
 	for _, w := range s.words {
 		text = replaceWord(text, w)
 	}
 	return text
+}
+
+// marked reports whether text holds the start of any form of a credential.
+func (s *Scrubber) marked(text string) bool {
+	for _, m := range s.marks {
+		if strings.Contains(text, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // Clip scrubs text, then cuts it to at most n bytes (on a rune boundary); cut

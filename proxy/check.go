@@ -318,7 +318,7 @@ func (s *Server) checkAnswer(ctx context.Context, f *flight) {
 		s.respVerdicts.put(key, fs)
 		f.findings = slices.Clone(fs)
 	}
-	f.findings = append(f.findings, s.model.end(f, s.spec)...)
+	f.findings = append(f.findings, s.model.end(f, s.spec, key)...)
 }
 
 func rawQuery(uri string) string {

@@ -190,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.finish(f)
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+	body, err := readBody(r.Body, r.ContentLength, s.cfg.MaxBody)
 	if err != nil {
 		f.status, f.problem = http.StatusBadRequest, "the request body could not be read (the client stalled or went away)"
 		s.finish(f)
@@ -219,6 +219,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.rp.ServeHTTP(w, r.WithContext(ctx))
 }
 
+// readBody reads at most max+1 bytes of body, in one allocation when its length
+// is known; more than max bytes read means the body is larger than max.
+func readBody(body io.Reader, length, max int64) ([]byte, error) {
+	if body == nil || body == http.NoBody || length == 0 {
+		return nil, nil
+	}
+	if length > 0 && length <= max {
+		buf := make([]byte, length)
+		n, err := io.ReadFull(body, buf)
+		if err != nil {
+			return nil, err
+		}
+		return buf[:n], nil
+	}
+	return io.ReadAll(io.LimitReader(body, max+1))
+}
+
 type readCloser struct {
 	io.Reader
 	io.Closer
@@ -232,7 +249,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		return nil
 	}
 	f.status, f.respHeader, f.respSize = resp.StatusCode, resp.Header, resp.ContentLength
-	data, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBody+1))
+	data, err := readBody(resp.Body, resp.ContentLength, s.cfg.MaxBody)
 	if err != nil {
 		return &answerError{err}
 	}
@@ -241,7 +258,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		f.respBody = data[:s.cfg.MaxBody]
 		f.problem = fmt.Sprintf("answer not checked: larger than %d bytes", s.cfg.MaxBody)
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}
-		s.model.end(f, nil)
+		s.model.end(f, nil, [32]byte{})
 		s.finish(f)
 		return nil
 	}
@@ -253,7 +270,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		plain, err := s.decode(enc, data)
 		if err != nil {
 			f.problem = fmt.Sprintf("answer not checked: %s", err)
-			s.model.end(f, nil)
+			s.model.end(f, nil, [32]byte{})
 			s.finish(f)
 			return nil
 		}
@@ -293,6 +310,7 @@ func (s *Server) decode(enc string, data []byte) ([]byte, error) {
 // other headers (CORS among them, so a browser can read the 502).
 func (s *Server) replace(resp *http.Response, f *flight) {
 	n := len(f.findings)
+	f.respHeader = resp.Header.Clone() // the journal keeps what the target sent
 	msg := fmt.Sprintf("contactkit proxy --strict: the target's answer (%d) to %s breaks the contract (%d violation%s, first: %s); see /__admin/requests",
 		f.status, orText(f.op, f.method+" "+clip(f.path, 100)), n, plural(n), clip(f.findings[0].String(), 300))
 	body := envelopeBytes(http.StatusBadGateway, "BAD_GATEWAY", s.scrubber(f).Scrub(msg))
@@ -331,7 +349,7 @@ func (s *Server) errorHandler(w http.ResponseWriter, r *http.Request, err error)
 	if f != nil {
 		f.status, f.problem = status, msg
 		f.respHeader, f.respBody, f.plain, f.findings = nil, nil, nil, nil
-		s.model.end(f, nil)
+		s.model.end(f, nil, [32]byte{})
 		s.finish(f)
 	}
 	if status == 499 {
@@ -375,7 +393,7 @@ func (s *Server) finish(f *flight) {
 		return
 	}
 	f.done = true
-	s.model.end(f, nil) // a no-op unless the exchange ended early
+	s.model.end(f, nil, [32]byte{}) // a no-op unless the exchange ended early
 	if f.status == 0 {
 		f.status = http.StatusBadGateway
 		f.problem = orText(f.problem, "no answer")

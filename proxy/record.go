@@ -48,6 +48,7 @@ type recorder struct {
 	apps    map[string]bool
 	changed bool
 	full    bool
+	written string // the file last written
 }
 
 // recStep is one exchange as the recording keeps it.
@@ -148,13 +149,13 @@ func orderedQuery(raw string) [][2]string {
 }
 
 // write renders the session and writes it, if anything changed since the last
-// write, through a temporary file so a reader never sees half a file. A
+// write (else it returns the file last written), through a temporary file so a reader never sees half a file. A
 // rendering conformance.Parse refuses (a bug) is written beside it as .invalid.
 func (r *recorder) write() (string, error) {
 	r.mu.Lock()
 	if !r.changed {
-		r.mu.Unlock()
-		return "", nil
+		defer r.mu.Unlock()
+		return r.written, nil
 	}
 	steps := append([]recStep(nil), r.steps...)
 	r.changed = false
@@ -166,6 +167,7 @@ func (r *recorder) write() (string, error) {
 	}
 	data, err := render(steps, r.start, spec)
 	if err != nil {
+		r.retry()
 		return "", fmt.Errorf("render recording: %w", err)
 	}
 	file := r.file
@@ -174,26 +176,37 @@ func (r *recorder) write() (string, error) {
 		file += ".invalid"
 	}
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		r.retry()
 		return "", fmt.Errorf("write recording: %w", err)
 	}
 	tmp, err := os.CreateTemp(r.dir, ".recording-*")
 	if err != nil {
+		r.retry()
 		return "", fmt.Errorf("write recording: %w", err)
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), file)
+	}
+	if err != nil {
 		os.Remove(tmp.Name())
+		r.retry()
 		return "", fmt.Errorf("write recording: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("write recording: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("write recording: %w", err)
-	}
+	r.mu.Lock()
+	r.written = file
+	r.mu.Unlock()
 	return file, nil
+}
+
+// retry marks the recording as still to write, after a failed write.
+func (r *recorder) retry() {
+	r.mu.Lock()
+	r.changed = true
+	r.mu.Unlock()
 }
 
 // uuidRE recognises an id that names no contact when a 404 answered it.

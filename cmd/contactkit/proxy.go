@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"runtime/debug"
 
 	"github.com/contactkit/contactkit/proxy"
 )
@@ -59,6 +61,12 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return usageError("proxy: --addr %q: want HOST:PORT, as in %s", cfg.Addr, proxy.DefaultAddr)
+	}
+	// As for the mock: with a few MB live, Go's default collects every few MB
+	// allocated, and every exchange allocates its bodies; GOGC from the
+	// environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 	srv, err := proxy.New(cfg)
 	if errors.Is(err, proxy.ErrConfig) {
