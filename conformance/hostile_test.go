@@ -65,7 +65,7 @@ func TestHostileTargets(t *testing.T) {
 	cases := []struct {
 		name     string
 		get      http.HandlerFunc
-		check    string // the kind of finding the first step must carry
+		check    conformance.Check // the kind of finding the first step must carry
 		contains string
 	}{
 		{"hang", func(w http.ResponseWriter, r *http.Request) {

@@ -20,18 +20,22 @@ const (
 	Skipped Status = "skipped"
 )
 
-// Kinds of finding, so a reader (or a script) knows which rule was broken.
+// Check is the kind of a finding, so a reader (or a script) knows which rule was
+// broken. It marshals as its word.
+type Check string
+
+// Kinds of finding.
 const (
-	CheckTransport   = "transport"    // no answer: refused, timed out, cut off
-	CheckRedirect    = "redirect"     // a 3xx, which the API never sends
-	CheckStatus      = "status"       // a status the contract does not document
-	CheckContentType = "content-type" // not application/json
-	CheckBody        = "body"         // not JSON, or too large
-	CheckSchema      = "schema"       // the body breaks the contract's schema
-	CheckEnvelope    = "envelope"     // statusCode, code or message wrong
-	CheckPaging      = "paging"       // meta inconsistent with data
-	CheckExpect      = "expect"       // the scenario's own expectation
-	CheckCapture     = "capture"      // a value to keep was not there
+	CheckTransport   Check = "transport"    // no answer: refused, timed out, cut off
+	CheckRedirect    Check = "redirect"     // a 3xx, which the API never sends
+	CheckStatus      Check = "status"       // a status the contract does not document
+	CheckContentType Check = "content-type" // not application/json
+	CheckBody        Check = "body"         // not JSON, or too large
+	CheckSchema      Check = "schema"       // the body breaks the contract's schema
+	CheckEnvelope    Check = "envelope"     // statusCode, code or message wrong
+	CheckPaging      Check = "paging"       // meta inconsistent with data
+	CheckExpect      Check = "expect"       // the scenario's own expectation
+	CheckCapture     Check = "capture"      // a value to keep was not there
 )
 
 // Report is the outcome of a run; it marshals to JSON and back unchanged.
@@ -98,7 +102,7 @@ type StepResult struct {
 // Finding is one mismatch: what was wrong, where in the body, and which part of
 // the contract says so.
 type Finding struct {
-	Check    string `json:"check"`
+	Check    Check  `json:"check"`
 	Message  string `json:"message"`
 	Pointer  string `json:"pointer,omitempty"`
 	Expected string `json:"expected,omitempty"`
@@ -111,7 +115,7 @@ type Finding struct {
 // String gives the finding in one line: its check, message and pointer.
 func (f Finding) String() string {
 	var b strings.Builder
-	b.WriteString(f.Check + ": " + f.Message)
+	b.WriteString(string(f.Check) + ": " + f.Message)
 	if f.Pointer != "" && !strings.Contains(f.Message, f.Pointer) {
 		b.WriteString(" (at " + f.Pointer + ")")
 	}
@@ -223,7 +227,7 @@ func groupFindings(fs []Finding) []findingGroup {
 	var out []findingGroup
 	index := map[string]int{}
 	for _, f := range fs {
-		key := f.Check + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
+		key := string(f.Check) + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
 		if i, ok := index[key]; ok && f.Pointer != "" {
 			at := f.Pointer
 			if at == out[i].first.Pointer {

@@ -10,6 +10,7 @@ import (
 // Journal bounds: a path or a problem longer than these is clipped, so the
 // journal's memory stays bounded whatever clients send.
 const (
+	maxJournalMethod  = 16
 	maxJournalPath    = 512
 	maxJournalProblem = 1024
 )
@@ -80,7 +81,9 @@ func (s *Server) admin(r *http.Request) answer {
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "POST /__admin/reset":
-		s.store.reset()
+		if err := s.store.Reset(r.Context()); err != nil {
+			return s.fail("", err)
+		}
 		return s.envelope("", http.StatusOK)
 	case "GET /__admin/requests":
 		return s.adminData(s.journal.entries())
@@ -88,9 +91,13 @@ func (s *Server) admin(r *http.Request) answer {
 		s.journal.clear()
 		return s.envelope("", http.StatusOK)
 	case "GET /__admin/health":
+		apps, err := s.store.Apps(r.Context())
+		if err != nil {
+			return s.fail("", err)
+		}
 		return s.adminData(map[string]any{
 			"status":    "ok",
-			"apps":      s.store.appCount(),
+			"apps":      apps,
 			"uptime_ms": time.Since(s.started).Milliseconds(),
 		})
 	}

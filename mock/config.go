@@ -3,6 +3,8 @@ package mock
 import (
 	"log/slog"
 	"time"
+
+	"github.com/contactkit/contactkit"
 )
 
 // Defaults for Config's zero fields; cmd uses them as flag defaults.
@@ -96,6 +98,9 @@ type Config struct {
 	Strict bool
 	// Logger gets one line per request; nil discards them.
 	Logger *slog.Logger
+	// Spec is the contract served; nil means the embedded one (contactkit.LoadSpec).
+	// Tests pass a changed copy to show the mock follows the contract.
+	Spec *contactkit.Spec
 
 	// Server timeouts and header cap; 0 means the Default* value.
 	ReadHeaderTimeout time.Duration

@@ -12,22 +12,76 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
-// Failures the handlers and the request check return. failure maps each, and every
-// error from kin-openapi, to an HTTP status; nothing else decides a status.
+// Every way a request can fail that the mock words itself. failures below maps
+// each to its status and the words the journal and the log use; nothing else
+// decides a status.
 var (
 	errNoRoute     = errors.New("no such route")
-	errPaging      = errors.New("bad paging parameter")
-	errForbidden   = errors.New("forbidden")
-	errNoBearer    = fmt.Errorf("%w: no bearer token", errForbidden)
-	errBadToken    = fmt.Errorf("%w: unknown token", errForbidden)
-	errNotGranted  = fmt.Errorf("%w: token not granted this app", errForbidden)
-	errAdminToken  = fmt.Errorf("%w: admin token missing or wrong", errForbidden)
+	errNoBearer    = errors.New("no bearer token")
+	errBadToken    = errors.New("unknown token")
+	errNotGranted  = errors.New("token not granted this app")
+	errAdminToken  = errors.New("admin token missing or wrong")
+	errNoApp       = errors.New("no room for another app")
+	errNoContact   = errors.New("no such contact")
+	errFull        = errors.New("app is full")
+	errDuplicateID = errors.New("contact id given twice")
+	errBadQuery    = errors.New("query does not decode")
 	errBrokenReply = errors.New("answer breaks the contract")
 	errPanic       = errors.New("handler panicked")
 )
+
+// failure is one row of the table: a failure, its status, and for a 422 the
+// message the envelope's errors give under "body" (built from the config, since
+// it may name a limit).
+type failure struct {
+	err    error
+	status int
+	body   func(cfg *Config) string
+}
+
+// failures is the one table from a failure to its answer (benbjohnson/wtf's
+// http/http.go): a sentinel's status here, its own text in the journal and the
+// log. Two typed failures complete it: *invalidError (422, with its fields) and
+// *pagingError (400, naming the parameter). Anything else is the mock's fault: 500.
+var failures = []failure{
+	{errNoRoute, http.StatusNotFound, nil},
+	{errNoContact, http.StatusNotFound, nil},
+	{errNoBearer, http.StatusForbidden, nil},
+	{errBadToken, http.StatusForbidden, nil},
+	{errNotGranted, http.StatusForbidden, nil},
+	{errAdminToken, http.StatusForbidden, nil},
+	{errNoApp, http.StatusForbidden, nil},
+	{errBadQuery, http.StatusBadRequest, nil},
+	{errFull, http.StatusUnprocessableEntity, func(cfg *Config) string { return fmt.Sprintf(msgAppFull, cfg.MaxContacts) }},
+	{errDuplicateID, http.StatusUnprocessableEntity, func(*Config) string { return msgFieldInvalid }},
+	{errBrokenReply, http.StatusInternalServerError, nil},
+	{errPanic, http.StatusInternalServerError, nil},
+}
+
+// classify finds err's status, what the journal and the log say of it, and for a
+// 422 the fields its envelope lists.
+func classify(err error, cfg *Config) (status int, problem string, fields map[string]string) {
+	var invalid *invalidError
+	var paging *pagingError
+	switch {
+	case errors.As(err, &invalid):
+		return http.StatusUnprocessableEntity, invalid.summary(), invalid.fields
+	case errors.As(err, &paging):
+		return http.StatusBadRequest, paging.Error(), nil
+	}
+	for _, f := range failures {
+		if !errors.Is(err, f.err) {
+			continue
+		}
+		if f.body != nil {
+			fields = map[string]string{"body": f.body(cfg)}
+		}
+		return f.status, f.err.Error(), fields
+	}
+	return http.StatusInternalServerError, "unexpected failure", nil
+}
 
 // invalidError is a 422: every invalid field of a create, keyed `<row>.<field>`
 // (or `<row>` for a row that is not an object, `body` for the body as a whole),
@@ -62,27 +116,6 @@ func bodyError(msg string) *invalidError {
 	return &invalidError{fields: map[string]string{"body": msg}}
 }
 
-// failure is the one table from a failure to a status: the API's envelope for each
-// is built from the status alone (plus the fields of a 422).
-func failure(err error) int {
-	var invalid *invalidError
-	var security *openapi3filter.SecurityRequirementsError
-	switch {
-	case errors.Is(err, errNoRoute), errors.Is(err, routers.ErrPathNotFound),
-		errors.Is(err, routers.ErrMethodNotAllowed), errors.Is(err, errNoContact):
-		return http.StatusNotFound
-	case errors.Is(err, errForbidden), errors.Is(err, errNoApp), errors.As(err, &security):
-		return http.StatusForbidden
-	case errors.Is(err, errPaging):
-		return http.StatusBadRequest
-	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity
-	default:
-		// errBrokenReply, errPanic and anything unforeseen: the mock's fault.
-		return http.StatusInternalServerError
-	}
-}
-
 // The API's own words for invalid create bodies. The docs give the first; the
 // others follow its pattern.
 const (
@@ -106,44 +139,46 @@ const (
 	msgAppFull       = "Aplikasi maksimal berisi %d kontak"
 )
 
-// pagingError names the parameter at fault, for the journal and the log; the
-// client gets the docs' 400 envelope either way.
-func pagingError(name string) error {
-	return fmt.Errorf("%w: %s", errPaging, name)
+// pagingError is a 400: a query parameter of the list that the contract refuses.
+// It names the parameter for the journal and the log; the client gets the docs'
+// 400 envelope either way.
+type pagingError struct {
+	param string
 }
 
-// requestFailure turns what ValidateRequest returned into one of the failures above:
-// a security failure wins (403), then a bad parameter (400), then the body (422).
+func (e *pagingError) Error() string {
+	if e.param == "" {
+		return "bad paging parameter"
+	}
+	return "bad paging parameter: " + e.param
+}
+
+// requestFailure turns what ValidateRequest returned into one of the failures
+// above: a bad parameter (400) wins over the body (422). The bearer check ran
+// before validation, so no security failure comes back.
 func requestFailure(err error) error {
-	var security, param error
+	var param error
 	body := &invalidError{fields: map[string]string{}}
 	walk(err, func(e error) {
-		switch e := e.(type) {
-		case *openapi3filter.SecurityRequirementsError:
-			security = e
-		case *openapi3filter.RequestError:
-			if e.RequestBody != nil {
-				translateBody(e, body)
-			} else if e.Parameter != nil {
-				param = pagingError(e.Parameter.Name)
-			} else {
-				// A request problem kin-openapi ties to neither a parameter nor
-				// the body: the request is bad, not the mock.
-				param = errPaging
-			}
+		req, _ := e.(*openapi3filter.RequestError)
+		switch {
+		case req != nil && req.RequestBody != nil:
+			translateBody(req, body)
+		case req != nil && req.Parameter != nil:
+			param = &pagingError{param: req.Parameter.Name}
 		default:
-			param = errPaging
+			// A problem kin-openapi ties to neither a parameter nor the body:
+			// the request is bad, not the mock.
+			param = &pagingError{}
 		}
 	})
 	switch {
-	case security != nil:
-		return security
 	case param != nil:
 		return param
 	case len(body.fields) > 0:
 		return body
 	}
-	return errPaging
+	return &pagingError{}
 }
 
 // walk calls fn for every error in err's tree of multi-errors. It matches the

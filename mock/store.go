@@ -1,19 +1,42 @@
 package mock
 
 import (
-	"errors"
+	"context"
 	"hash/fnv"
 	"sync"
 
 	"github.com/brianvoe/gofakeit/v6"
 )
 
-// Store failures, turned into envelopes by the failure table in errors.go.
-var (
-	errNoContact = errors.New("no such contact")
-	errFull      = errors.New("app is full")
-	errNoApp     = errors.New("no room for another app")
-)
+// Store is what the mock's handlers need of the contacts they serve, one app at a
+// time, and what the admin API needs to export, replace and reset them. An app
+// comes into being on first use, seeded from the server's seed and its id. Methods
+// take ctx and return errors because a store may live across a network; failures
+// are the sentinels of errors.go (errNoApp, errNoContact, errFull, errNoMemory) or
+// anything else, which answers 500.
+type Store interface {
+	// Page returns page (from 1) of the app's live contacts, newest first, limit
+	// per page, and how many live contacts the app holds.
+	Page(ctx context.Context, appID string, page int64, limit int) ([]Contact, int, error)
+	Get(ctx context.Context, appID string, id [16]byte) (Contact, error)
+	// Toggle flips is_blocked and returns the contact as it now is.
+	Toggle(ctx context.Context, appID string, id [16]byte) (Contact, error)
+	Delete(ctx context.Context, appID string, id [16]byte) error
+	// Create stores every row or none, dated nowMs (never before the app's newest).
+	Create(ctx context.Context, appID string, rows []NewContact, nowMs int64) error
+	// Export returns every live contact of the app, oldest first.
+	Export(ctx context.Context, appID string) ([]Contact, error)
+	// Replace makes rows (oldest first, ids unique) the app's contacts.
+	Replace(ctx context.Context, appID string, rows []Contact) error
+	// Empty leaves the app with no contacts (it is not seeded again until Reset).
+	Empty(ctx context.Context, appID string) error
+	// Reset drops every app; each comes back seeded on its next use.
+	Reset(ctx context.Context) error
+	// Apps reports how many apps exist.
+	Apps(ctx context.Context) (int, error)
+}
+
+var _ Store = (*memStore)(nil)
 
 // contact is one stored contact, kept small because an app may hold millions:
 // 16 + 8 + 8 + 16 + 2 bytes.
@@ -45,8 +68,8 @@ type NewContact struct {
 	Phone int64
 }
 
-// store holds every app's contacts, each app isolated from the others.
-type store struct {
+// memStore holds every app's contacts in memory, each app isolated from the others.
+type memStore struct {
 	seed     int64
 	contacts int
 	maxApps  int
@@ -58,8 +81,8 @@ type store struct {
 	apps map[string]*app
 }
 
-func newStore(cfg Config) *store {
-	return &store{
+func newMemStore(cfg Config) *memStore {
+	return &memStore{
 		seed:     cfg.Seed,
 		contacts: cfg.Contacts,
 		maxApps:  cfg.MaxApps,
@@ -72,7 +95,7 @@ func newStore(cfg Config) *store {
 // app returns the app with id, bringing it into being (unseeded) on first use.
 // Seeding happens later under the app's own lock, so a million-contact app never
 // holds up other apps.
-func (s *store) app(id string) (*app, error) {
+func (s *memStore) app(id string) (*app, error) {
 	s.mu.RLock()
 	a := s.apps[id]
 	s.mu.RUnlock()
@@ -92,18 +115,83 @@ func (s *store) app(id string) (*app, error) {
 	return a, nil
 }
 
-// reset drops every app; each is seeded afresh, identically, on its next use.
-func (s *store) reset() {
+func (s *memStore) Page(_ context.Context, appID string, page int64, limit int) ([]Contact, int, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, total := a.page(page, limit)
+	return rows, total, nil
+}
+
+func (s *memStore) Get(_ context.Context, appID string, id [16]byte) (Contact, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return Contact{}, err
+	}
+	return a.get(id)
+}
+
+func (s *memStore) Toggle(_ context.Context, appID string, id [16]byte) (Contact, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return Contact{}, err
+	}
+	return a.toggle(id)
+}
+
+func (s *memStore) Delete(_ context.Context, appID string, id [16]byte) error {
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	return a.remove(id)
+}
+
+func (s *memStore) Create(_ context.Context, appID string, rows []NewContact, nowMs int64) error {
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	return a.create(rows, nowMs, s.maxRows)
+}
+
+func (s *memStore) Export(_ context.Context, appID string) ([]Contact, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	return a.exportAll(), nil
+}
+
+func (s *memStore) Replace(_ context.Context, appID string, rows []Contact) error {
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	if len(rows) > s.maxRows {
+		return errFull
+	}
+	return a.replace(rows)
+}
+
+func (s *memStore) Empty(ctx context.Context, appID string) error {
+	return s.Replace(ctx, appID, nil)
+}
+
+// Reset drops every app; each is seeded afresh, identically, on its next use.
+func (s *memStore) Reset(context.Context) error {
 	s.mu.Lock()
 	s.apps = map[string]*app{}
 	s.mu.Unlock()
+	return nil
 }
 
-// appCount reports how many apps exist, for health.
-func (s *store) appCount() int {
+// Apps reports how many apps exist, for health.
+func (s *memStore) Apps(context.Context) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.apps)
+	return len(s.apps), nil
 }
 
 // appSeed derives an app's faker seed from the server seed and the app id, so each
@@ -209,6 +297,42 @@ func (a *app) get(id [16]byte) (Contact, error) {
 		return Contact{}, errNoContact
 	}
 	return a.rows[i].export(), nil
+}
+
+// exportAll returns copies of every live contact, oldest first.
+func (a *app) exportAll() []Contact {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureSeeded()
+	out := make([]Contact, 0, a.live)
+	for i := range a.rows {
+		if !a.rows[i].deleted {
+			out = append(out, a.rows[i].export())
+		}
+	}
+	return out
+}
+
+// replace makes rows, oldest first, the app's contacts; an id given twice is
+// refused, since the index could hold only one of them.
+func (a *app) replace(rows []Contact) error {
+	kept := make([]contact, len(rows))
+	seen := make(map[[16]byte]struct{}, len(rows))
+	for i, c := range rows {
+		if _, dup := seen[c.ID]; dup {
+			return errDuplicateID
+		}
+		seen[c.ID] = struct{}{}
+		kept[i] = contact{id: c.ID, phone: c.Phone, created: c.CreatedMs, name: c.Name, blocked: c.Blocked}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.faker == nil {
+		a.faker = gofakeit.NewUnlocked(a.seed) // later creates draw their ids from it
+	}
+	a.rows, a.lastCreated, a.seeded = kept, 0, true
+	a.reindex()
+	return nil
 }
 
 // toggle flips is_blocked and returns the contact as it now is.

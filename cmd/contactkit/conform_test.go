@@ -70,6 +70,7 @@ func TestConformExitCodes(t *testing.T) {
 	defer bad.Close()
 	suite := writeSuite(t, map[string]string{"routes.yaml": notFoundSuite})
 	broken := writeSuite(t, map[string]string{"a.yaml": notFoundSuite, "b.yaml": "name: typo\nsteps:\n  - name: x\n    op: listContact\n    expect: {status: 200}\n"})
+	misspelt := writeSuite(t, map[string]string{"m.yaml": notFoundSuite + "      body:\n        /message: {lenght: 3}\n"})
 
 	cases := []struct {
 		name   string
@@ -81,6 +82,7 @@ func TestConformExitCodes(t *testing.T) {
 		{"mismatch", []string{"--target", bad.URL, "--suite", suite}, exitMismatch, ""},
 		{"unreachable", []string{"--target", closedURL(t), "--suite", suite}, exitNoTarget, "target unreachable"},
 		{"suite error says file:line", []string{"--target", good.URL, "--suite", broken}, exitUsage, "b.yaml:4: op \"listContact\" is not an operationId"},
+		{"misspelt matcher is a load error", []string{"--target", good.URL, "--suite", misspelt}, exitUsage, "m.yaml:9: matcher: unknown key \"lenght\""},
 		{"missing suite dir", []string{"--target", good.URL, "--suite", filepath.Join(suite, "nope")}, exitUsage, "not a directory"},
 		{"bad run pattern", []string{"--target", good.URL, "--suite", suite, "--run", "("}, exitUsage, "run pattern"},
 		{"nothing selected", []string{"--target", good.URL, "--suite", suite, "--tags", "nope"}, exitUsage, "no scenario matches"},

@@ -68,9 +68,9 @@ func TestMockServesAndShutsDown(t *testing.T) {
 		if m != nil {
 			url = m[1]
 		}
-		return m != nil
-	}, 5*time.Second, 10*time.Millisecond, "banner printed")
-	assert.Contains(t, out.String(), "curl -H 'Authorization: Bearer")
+		// The banner is written line by line: wait for its last line.
+		return m != nil && strings.Contains(out.String(), "curl -H 'Authorization: Bearer")
+	}, 5*time.Second, 10*time.Millisecond, "banner printed with a curl to try")
 	assert.NotContains(t, out.String(), "tok=", "the banner shows no token")
 
 	req, _ := http.NewRequest("GET", url+"/contacts/app", nil)
