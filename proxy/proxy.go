@@ -30,8 +30,8 @@ var ErrConfig = errors.New("bad proxy configuration")
 // Checks the proxy adds to the runner's: a request the contract does not allow,
 // and the session model's.
 const (
-	CheckRequest = "request"
-	CheckModel   = "model"
+	CheckRequest conformance.Check = "request"
+	CheckModel   conformance.Check = "model"
 )
 
 // Server is the validating proxy. It is an http.Handler; Start and Shutdown run
@@ -402,7 +402,7 @@ func (s *Server) finish(f *flight) {
 	var viol []journal.Violation
 	for _, side := range [][]conformance.Finding{f.reqFindings, f.findings} {
 		for _, fd := range side {
-			viol = append(viol, journal.Violation{Check: fd.Check, Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract})
+			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract})
 		}
 	}
 	respBody := f.respBody
@@ -441,7 +441,7 @@ func (s *Server) log(f *flight, sc *journal.Scrubber, path string, took time.Dur
 				slog.String("method", clip(f.method, 32)),
 				slog.String("path", path),
 				slog.Int("status", f.status),
-				slog.String("check", fd.Check),
+				slog.String("check", string(fd.Check)),
 				slog.String("pointer", sc.Scrub(clip(fd.Pointer, 200))),
 				slog.String("expected", sc.Scrub(clip(fd.Expected, 300))),
 				slog.String("actual", sc.Scrub(clip(fd.Actual, 300))),

@@ -151,7 +151,7 @@ func violations(r *rig) []journal.Violation {
 func TestFlagsEachBreak(t *testing.T) {
 	for _, tc := range []struct {
 		flaw      flaw
-		wantCheck string
+		wantCheck conformance.Check
 		wantText  string
 	}{
 		{flawNone, "", ""},
@@ -179,7 +179,7 @@ func TestFlagsEachBreak(t *testing.T) {
 			}
 			found := false
 			for _, v := range got {
-				if v.Check == tc.wantCheck && strings.Contains(v.Message+v.Pointer+v.Actual, tc.wantText) {
+				if v.Check == string(tc.wantCheck) && strings.Contains(v.Message+v.Pointer+v.Actual, tc.wantText) {
 					found = true
 				}
 			}
@@ -230,7 +230,7 @@ func TestFlagsRequestsTheContractRefuses(t *testing.T) {
 			r.do(tc.method, tc.path, tc.body, tc.header...)
 			var req []journal.Violation
 			for _, v := range violations(r) {
-				if v.Check == CheckRequest {
+				if v.Check == string(CheckRequest) {
 					req = append(req, v)
 				}
 			}
