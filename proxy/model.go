@@ -19,6 +19,11 @@ const (
 	maxModelAppLen = 256
 	maxModelIDs    = 10_000 // per app, in each of deleted, blocked, matched
 	maxPending     = 10_000 // created rows not yet seen in a list, per app
+	// Longer ids, names and phones are not tracked: no contact of this API has
+	// them, and keeping them would let one client grow the model by megabytes.
+	maxModelID    = 128
+	maxModelName  = 1024
+	maxModelPhone = 32
 )
 
 // model keeps what the proxy saw of each app across the session, and judges later
@@ -182,7 +187,7 @@ func (j *judge) run() []conformance.Finding {
 			j.add(contactkit.OpDeleteContact, "", fmt.Sprintf("contact %s was deleted through the proxy at %s, yet deleting it again answers 200", clip(f.contactID, 64), at.Format(time.RFC3339)),
 				"404", "200")
 		}
-		if len(j.am.deleted) < maxModelIDs {
+		if len(j.am.deleted) < maxModelIDs && len(f.contactID) <= maxModelID {
 			j.am.deleted[f.contactID] = j.now
 		}
 		delete(j.am.blocked, f.contactID)
@@ -213,7 +218,7 @@ func (j *judge) created() {
 	}
 	for _, r := range rows {
 		name, ok := r.Name.(string)
-		if !ok || !isNumber(r.Phone) || len(j.am.pending) >= maxPending {
+		if !ok || len(name) > maxModelName || len(r.Phone) > maxModelPhone || !isNumber(r.Phone) || len(j.am.pending) >= maxPending {
 			continue
 		}
 		j.am.pending = append(j.am.pending, row{name: name, phone: string(r.Phone), at: j.now})
@@ -231,6 +236,9 @@ func (j *judge) contact(ptr, id string, c contactView, toggled bool) {
 	f := j.f
 	if c.ID != "" {
 		id = c.ID
+	}
+	if len(id) > maxModelID {
+		return
 	}
 	if at, ok := j.am.deleted[id]; ok && at.Before(f.start) {
 		what := "served"

@@ -30,6 +30,8 @@ const (
 	maxRecordBody  = 64 << 10 // a larger request body is not recorded
 	maxRecordItems = 1000     // contacts kept of one answer
 	maxRecordApps  = 100      // apps a session records, one scenario each
+	// maxRecordBytes bounds what a recording holds in memory all together.
+	maxRecordBytes = 32 << 20
 )
 
 // recorder keeps the session's exchanges, reduced to what a scenario needs, and
@@ -48,6 +50,7 @@ type recorder struct {
 	apps    map[string]bool
 	changed bool
 	full    bool
+	bytes   int    // what steps hold, roughly
 	written string // the file last written
 }
 
@@ -112,9 +115,22 @@ func (r *recorder) add(f *flight, sc *journal.Scrubber) {
 			}
 		}
 	}
+	size := 256 + len(st.path) + len(st.app) + len(st.contactID) + len(st.prefer) + len(st.contentType) + len(st.body)
+	for _, q := range st.query {
+		size += len(q[0]) + len(q[1])
+	}
+	for _, c := range st.items {
+		size += 128 + len(c.ID) + len(c.Phone)
+		for _, t := range c.Tags {
+			size += 16 + len(t)
+		}
+		if c.Tag != nil {
+			size += len(*c.Tag)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.steps) >= r.max || (!r.apps[st.app] && len(r.apps) >= maxRecordApps) {
+	if len(r.steps) >= r.max || r.bytes+size > maxRecordBytes || (!r.apps[st.app] && len(r.apps) >= maxRecordApps) {
 		if !r.full {
 			r.full = true
 			r.logger.Warn("recording full: later exchanges are not recorded", "steps", len(r.steps))
@@ -122,6 +138,7 @@ func (r *recorder) add(f *flight, sc *journal.Scrubber) {
 		return
 	}
 	r.apps[st.app] = true
+	r.bytes += size
 	r.steps = append(r.steps, st)
 	r.changed = true
 }
