@@ -28,6 +28,10 @@ import (
 // load test) is judged once; keys are digests, so a long URL costs no more.
 const verdictCacheSize = 4096
 
+// maxCachedFindings keeps a hostile answer's thousands of findings out of the
+// cache, whose size is then bounded by verdictCacheSize times this.
+const maxCachedFindings = 64
+
 // cache is a bounded map of verdicts by digest; when full it starts over, which
 // costs a few re-checks and keeps memory flat.
 type cache[V any] struct {
@@ -104,7 +108,7 @@ func (s *Server) checkRequest(ctx context.Context, f *flight) {
 	}
 	v := s.judgeRequest(ctx, f)
 	f.op, f.contactID, f.reqFindings = v.op, v.contactID, v.findings
-	if cacheable {
+	if cacheable && len(v.findings) <= maxCachedFindings {
 		s.reqVerdicts.put(key, v)
 	}
 }
@@ -315,7 +319,9 @@ func (s *Server) checkAnswer(ctx context.Context, f *flight) {
 	} else {
 		_, _, fs := s.checker.Check(ctx, conformance.Exchange{Op: f.op, Method: f.method, Path: f.path, Query: f.query,
 			Status: f.status, Header: f.respHeader, Body: f.plain})
-		s.respVerdicts.put(key, fs)
+		if len(fs) <= maxCachedFindings {
+			s.respVerdicts.put(key, fs)
+		}
 		f.findings = slices.Clone(fs)
 	}
 	f.findings = append(f.findings, s.model.end(f, s.spec, key)...)

@@ -425,6 +425,10 @@ func (s *Server) finish(f *flight) {
 	}
 }
 
+// maxLoggedViolations bounds the lines one exchange logs: an answer with
+// thousands of bad items gets a count, and the journal has the first ones.
+const maxLoggedViolations = 20
+
 // log writes one line per violation, naming the operation, the pointer, what was
 // expected and found, and the contract's rule; then one line for the exchange.
 func (s *Server) log(f *flight, sc *journal.Scrubber, path string, took time.Duration) {
@@ -433,10 +437,21 @@ func (s *Server) log(f *flight, sc *journal.Scrubber, path string, took time.Dur
 	if !lg.Enabled(ctx, slog.LevelWarn) {
 		return
 	}
-	for side, fs := range map[string][]conformance.Finding{"request": f.reqFindings, "answer": f.findings} {
-		for _, fd := range fs {
+	logged, total := 0, len(f.reqFindings)+len(f.findings)
+	for _, side := range []struct {
+		name string
+		fs   []conformance.Finding
+	}{{"request", f.reqFindings}, {"answer", f.findings}} {
+		for _, fd := range side.fs {
+			if logged == maxLoggedViolations {
+				lg.LogAttrs(ctx, slog.LevelWarn, "more contract violations",
+					slog.String("operation", orText(f.op, "(no operation)")), slog.String("path", path),
+					slog.Int("more", total-logged), slog.String("see", "/__admin/requests"))
+				break
+			}
+			logged++
 			lg.LogAttrs(ctx, slog.LevelWarn, "contract violation",
-				slog.String("side", side),
+				slog.String("side", side.name),
 				slog.String("operation", orText(f.op, "(no operation)")),
 				slog.String("method", clip(f.method, 32)),
 				slog.String("path", path),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -210,6 +211,27 @@ func TestViolationLogLine(t *testing.T) {
 	}
 	assert.NotEmpty(t, line["expected"], "expected")
 	assert.NotEmpty(t, line["actual"], "actual")
+}
+
+// TestLogLinesBounded shows an answer with many violations logs a bounded number
+// of lines and a count of the rest.
+func TestLogLinesBounded(t *testing.T) {
+	d := newDouble(spec(t), flawPhoneString)
+	r := newRig(t, d, Config{})
+	for i := range 40 {
+		r.do("POST", "/contacts/app1", fmt.Sprintf(`[{"name":"N%d","phone":62811000%05d}]`, i, i))
+	}
+	r.logs.Reset()
+	r.do("GET", "/contacts/app1?limit=50", "")
+	logs := r.logs.String()
+	lines := strings.Count(logs, `"msg":"contract violation"`)
+	assert.Equal(t, maxLoggedViolations, lines, "violation lines for 45 bad phones")
+	var total int
+	_, after, _ := strings.Cut(logs, `"violations":`)
+	_, _ = fmt.Sscanf(after, "%d", &total)
+	require.Greater(t, total, maxLoggedViolations, "violations on the exchange")
+	more := fmt.Sprintf(`"more":%d`, total-maxLoggedViolations)
+	assert.True(t, strings.Contains(logs, `"msg":"more contract violations"`) && strings.Contains(logs, more), "a line counts the other violations (%s)", more)
 }
 
 func TestFlagsRequestsTheContractRefuses(t *testing.T) {
