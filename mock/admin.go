@@ -238,11 +238,15 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 	return s.fail("", errNoRoute)
 }
 
-// withErrors adds a 422's errors to an envelope.
+// withErrors adds a 422's errors to an envelope, in row order as fail does.
 func withErrors(a answer, fields map[string]string) answer {
+	errs, err := json.Marshal(rowOrdered(fields))
+	if err != nil {
+		return a // strings always marshal: never reached
+	}
 	b := a.body[:len(a.body)-1]
 	b = append(b, `,"errors":`...)
-	b = appendErrors(b, fields)
+	b = append(b, errs...)
 	a.body = append(b, '}')
 	return a
 }

@@ -254,7 +254,8 @@ func (s *Server) applyFault(a *answer) {
 		}
 	}
 	if in.delay > 0 {
-		a.delay = min(a.delay+in.delay, s.cfg.MaxDelay)
+		// With a Prefer delay, the two stay within the one cap the timeouts allow.
+		a.faultDelay = max(0, min(in.delay, s.cfg.MaxDelay-a.delay))
 	}
 }
 

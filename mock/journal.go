@@ -17,6 +17,21 @@ import (
 // "Bearer ***", the verdict, filters and a live feed. This file hands it what a
 // request went through.
 
+// ownMethod returns method as a string of its own, shared for the methods of HTTP:
+// the request's is a slice of the whole request line, which would otherwise stay
+// in memory with it.
+func ownMethod(method string) string {
+	for _, m := range knownMethods {
+		if m == method {
+			return m
+		}
+	}
+	return strings.Clone(method)
+}
+
+var knownMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete,
+	http.MethodHead, http.MethodOptions, http.MethodPatch}
+
 // Bounds of what the log line keeps of a request: the journal bounds its own.
 const (
 	maxJournalMethod  = 16
