@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -49,6 +50,11 @@ func (s *Server) admin(r *http.Request) answer {
 	if path == "/__admin" {
 		return answer{status: http.StatusFound, header: http.Header{"Location": {"/__admin/"}}}
 	}
+	if s.loopback && !loopbackHost(r.Host) {
+		// A page that rebinds its own name to 127.0.0.1 would be same-origin
+		// with the mock; its requests still name its own host.
+		return s.adminError(http.StatusForbidden, "a mock on loopback answers admin calls made to localhost, 127.0.0.1 or [::1] only")
+	}
 	if !s.adminAllowed(r) {
 		if isPagePath(path) {
 			// A browser asks the person for the token (as the password) once.
@@ -71,7 +77,7 @@ func (s *Server) admin(r *http.Request) answer {
 		}
 		return s.envelope("", http.StatusOK)
 	case path == "/__admin/requests" || path == "/__admin/requests/stream":
-		return answer{serve: s.journal.ServeHTTP}
+		return answer{status: http.StatusOK, serve: s.journal.ServeHTTP} // status for the log
 	case path == "/__admin/faults":
 		return s.adminFaults(r)
 	case path == "/__admin/apps" && r.Method == http.MethodGet:
@@ -80,6 +86,25 @@ func (s *Server) admin(r *http.Request) answer {
 		return s.adminApp(r, strings.TrimPrefix(path, "/__admin/apps/"))
 	}
 	return s.fail("", errNoRoute)
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listensOnLoopback reports whether addr (HOST:PORT) is a loopback address only.
+func listensOnLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && host != "" && loopbackHost(host)
 }
 
 // nonSimple reports whether a browser would have preflighted r: a JSON body, or

@@ -165,3 +165,30 @@ func TestAdminRedirectsToPage(t *testing.T) {
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.Equal(t, "/__admin/", resp.Header.Get("Location"))
 }
+
+// A page whose own name rebinds to 127.0.0.1 is same-origin with the mock, but
+// its requests still name its host: a loopback mock's admin refuses them.
+func TestAdminRefusesRebindingHost(t *testing.T) {
+	m := newMock(t, Config{}) // Addr defaults to loopback
+	for _, tc := range []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:4010", 200}, {"localhost:4010", 200}, {"[::1]:4010", 200}, {"app.localhost", 200},
+		{"evil.example.test:4010", 403}, {"evil.example.test", 403}, {"127.0.0.1.evil.test", 403},
+	} {
+		req, err := http.NewRequest("GET", m.http.URL+"/__admin/requests", nil)
+		require.NoError(t, err)
+		req.Host = tc.host
+		assert.Equal(t, tc.want, m.send(req).status, "admin with Host %q", tc.host)
+	}
+	req, _ := http.NewRequest("GET", m.http.URL+"/contacts/app", nil)
+	req.Host = "evil.example.test"
+	req.Header.Set("Authorization", token)
+	assert.Equal(t, 200, m.send(req).status, "the API itself answers any Host")
+
+	shared := newMock(t, Config{Addr: "0.0.0.0:4010"})
+	req, _ = http.NewRequest("GET", shared.http.URL+"/__admin/requests", nil)
+	req.Host = "mock.team.test:4010"
+	assert.Equal(t, 200, shared.send(req).status, "a shared mock answers its own names (protect it with --admin-token)")
+}

@@ -135,6 +135,7 @@ var (
 // fixture sets up what makes the mock a test fixture: the journal, the CORS
 // policy, the fault rules and the data file's apps.
 func (s *Server) fixture(cfg *Config) error {
+	s.loopback = listensOnLoopback(cfg.Addr)
 	s.keepJournal = cfg.JournalSize > 0
 	s.journal = journal.New(journal.Config{MaxEntries: max(cfg.JournalSize, 1)})
 	s.journalBody = journal.DefaultMaxBody

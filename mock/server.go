@@ -46,6 +46,7 @@ type Server struct {
 	keepJournal bool
 	journalBody int
 	secrets     []string // scrubbed from the journal besides what requests carry
+	loopback    bool     // cfg.Addr is loopback only: admin answers loopback names only
 
 	reqOpts  openapi3filter.Options
 	respOpts openapi3filter.Options
