@@ -285,9 +285,17 @@ func (j *Journal) message(sc *Scrubber, h http.Header, body []byte, size int64, 
 					break
 				}
 				lines++
-				k, _ := sc.Clip(clipRunes(name, j.cfg.MaxText), j.cfg.MaxText, false)
-				val, _ := sc.Clip(v, j.cfg.MaxText, false)
-				m.Header[strings.Clone(k)] = append(m.Header[k], strings.Clone(val))
+				// A header's name and value are strings of their own; only a
+				// clipped one is a slice that would pin the rest.
+				k, kcut := sc.Clip(clipRunes(name, j.cfg.MaxText), j.cfg.MaxText, false)
+				if kcut || len(k) < len(name) {
+					k = strings.Clone(k)
+				}
+				val, vcut := sc.Clip(v, j.cfg.MaxText, false)
+				if vcut {
+					val = strings.Clone(val)
+				}
+				m.Header[k] = append(m.Header[k], val)
 			}
 		}
 	}
@@ -296,8 +304,11 @@ func (j *Journal) message(sc *Scrubber, h http.Header, body []byte, size int64, 
 		return m
 	}
 	if utf8.Valid(body) {
-		m.Body, m.Truncated = sc.Clip(string(body), j.cfg.MaxBody, truncated)
-		m.Body = strings.Clone(m.Body)
+		text := string(body)
+		m.Body, m.Truncated = sc.Clip(text, j.cfg.MaxBody, truncated)
+		if len(m.Body) < len(text) {
+			m.Body = strings.Clone(m.Body) // a clip would pin the whole copy
+		}
 		return m
 	}
 	// Not text: scrub what can be, then keep base64 of the start.
