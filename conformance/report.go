@@ -48,6 +48,14 @@ type Report struct {
 	Summary   Summary          `json:"summary"`
 	// Hint names a likely cause when the failures share one, e.g. a refused token.
 	Hint string `json:"hint,omitempty"`
+	// Error says why the run could not be judged whole: the target unreachable or
+	// not speaking HTTP, lost mid-run, or the run interrupted. The scenarios it
+	// kept from running are reported skipped.
+	Error string `json:"error,omitempty"`
+	// Seed is the exploration's seed (--seed), so that the run can be repeated;
+	// Explored is how many generated operations ran (0: no exploration).
+	Seed     int64 `json:"seed,omitempty"`
+	Explored int   `json:"explored,omitempty"`
 }
 
 // Summary counts outcomes.
@@ -110,6 +118,10 @@ type Finding struct {
 	Contract string `json:"contract,omitempty"`
 	// Curl is the request that got the offending answer, when the step sent several.
 	Curl string `json:"curl,omitempty"`
+	// Count is how many findings of this kind the answer had, when more than one:
+	// they are reported as this one, and More says where the first few others are.
+	Count int      `json:"count,omitempty"`
+	More  []string `json:"more,omitempty"`
 }
 
 // String gives the finding in one line: its check, message and pointer.
@@ -157,6 +169,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		if sc.SkipReason != "" {
 			ew.printf("     %s\n", sc.SkipReason)
 		}
+		if sc.Status == Skipped && !verbose {
+			continue // its steps were skipped for the same reason
+		}
 		for _, st := range sc.Steps {
 			if st.Status == Passed && !verbose {
 				continue
@@ -202,6 +217,12 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	}
 	if r.Hint != "" {
 		ew.printf("\nhint: %s\n", r.Hint)
+	}
+	if r.Explored > 0 {
+		ew.printf("\nexplored %d generated operations with seed %d (repeat them with --seed %d)\n", r.Explored, r.Seed, r.Seed)
+	}
+	if r.Error != "" {
+		ew.printf("\nnot judged whole: %s\n", r.Error)
 	}
 	verdict := "ok"
 	if !r.OK() {
@@ -278,13 +299,25 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // JUnit's XML shape, as CI servers read it: a testsuite per scenario and a
 // testcase per step.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Time     string   `xml:"time,attr"`
+	// Properties carry the exploration's seed, so CI can repeat the run.
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Suites     []junitSuite     `xml:"testsuite"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitSuite struct {
@@ -292,6 +325,7 @@ type junitSuite struct {
 	File     string      `xml:"file,attr,omitempty"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
 	Skipped  int         `xml:"skipped,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
@@ -304,6 +338,7 @@ type junitCase struct {
 	Line      int           `xml:"line,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitSkipped `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 }
 
@@ -319,17 +354,17 @@ type junitSkipped struct {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// WriteJUnit writes the report as JUnit XML: one testcase per step; a scenario
-// skipped as a whole gets one skipped testcase.
+// WriteJUnit writes the report as JUnit XML: one testcase per step, whatever
+// happened, so the count of tests depends only on the suite. A step the run could
+// not get to because the run broke off (Report.Error) is an error, not a skip.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "contactkit conform", Time: seconds(r.Duration)}
+	if r.Explored > 0 {
+		out.Properties = &junitProperties{Property: []junitProperty{{Name: "seed", Value: fmt.Sprint(r.Seed)}, {Name: "explored", Value: fmt.Sprint(r.Explored)}}}
+	}
 	for _, sc := range r.Scenarios {
 		js := junitSuite{Name: sc.Name, File: sc.File, Time: seconds(sc.Duration)}
-		steps := sc.Steps
-		if len(steps) == 0 {
-			steps = []StepResult{{Name: sc.Name, File: sc.File, Line: sc.Line, Status: sc.Status, SkipReason: sc.SkipReason}}
-		}
-		for _, st := range steps {
+		for _, st := range sc.Steps {
 			name := st.Name
 			if st.Cleanup {
 				name = "cleanup: " + name
@@ -359,6 +394,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				c.Failure = &junitFailure{Message: xmlSafe(oneLine(strings.Join(msgs, "; "), 500)), Type: "mismatch", Text: xmlSafe(text.String())}
 				js.Failures++
 			case Skipped:
+				if r.Error != "" && strings.HasPrefix(st.SkipReason, notRunPrefix) {
+					c.Error = &junitSkipped{Message: xmlSafe(st.SkipReason)}
+					js.Errors++
+					break
+				}
 				c.Skipped = &junitSkipped{Message: xmlSafe(st.SkipReason)}
 				js.Skipped++
 			}
@@ -367,6 +407,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		out.Tests += js.Tests
 		out.Failures += js.Failures
+		out.Errors += js.Errors
 		out.Skipped += js.Skipped
 		out.Suites = append(out.Suites, js)
 	}
