@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,6 +53,26 @@ type Report struct {
 	// not speaking HTTP, lost mid-run, or the run interrupted. The scenarios it
 	// kept from running are reported skipped.
 	Error string `json:"error,omitempty"`
+	// FindingsLeftOut counts the findings the report's size cap left out, in all
+	// steps; each step says how many of its own.
+	FindingsLeftOut int `json:"findings_left_out,omitempty"`
+}
+
+// capFindings keeps the first maxReportFindings findings of the report, in
+// scenario order, and counts the rest as left out.
+func (r *Report) capFindings() {
+	kept := 0
+	for i := range r.Scenarios {
+		for j := range r.Scenarios[i].Steps {
+			st := &r.Scenarios[i].Steps[j]
+			if room := maxReportFindings - kept; len(st.Findings) > room {
+				st.FindingsLeftOut += len(st.Findings) - room
+				st.Findings = st.Findings[:room:room]
+			}
+			kept += len(st.Findings)
+			r.FindingsLeftOut += st.FindingsLeftOut
+		}
+	}
 }
 
 // Summary counts outcomes.
@@ -101,6 +122,8 @@ type StepResult struct {
 	HTTPStatus int       `json:"http_status,omitempty"`
 	Body       string    `json:"body,omitempty"`
 	Findings   []Finding `json:"findings,omitempty"`
+	// FindingsLeftOut counts the findings the report's size cap left out.
+	FindingsLeftOut int `json:"findings_left_out,omitempty"`
 }
 
 // Finding is one mismatch: what was wrong, where in the body, and which part of
@@ -193,8 +216,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			if st.HTTPStatus != 0 {
 				ew.printf("      answered: %d %s\n", st.HTTPStatus, oneLine(st.Body, 300))
 			}
-			for _, g := range groupFindings(st.Findings) {
-				f := g.first
+			for _, f := range st.Findings {
 				ew.printf("      - %s\n", f)
 				if f.Expected != "" || f.Actual != "" {
 					ew.printf("          expected: %s\n          actual:   %s\n", f.Expected, f.Actual)
@@ -205,9 +227,12 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				if f.Curl != "" && f.Curl != st.Curl {
 					ew.printf("          request:  %s\n", f.Curl)
 				}
-				if len(g.more) > 0 {
-					ew.printf("          and %d more like it, at %s\n", len(g.more), strings.Join(firstN(g.more, 5), ", "))
+				if f.Count > 1 {
+					ew.printf("          and %d more like it, at %s\n", f.Count-1, strings.Join(moreAt(f), ", "))
 				}
+			}
+			if st.FindingsLeftOut > 0 {
+				ew.printf("      (%d more findings left out: the report keeps %d a step and %d in all)\n", st.FindingsLeftOut, maxStepFindings, maxReportFindings)
 			}
 		}
 	}
@@ -228,39 +253,46 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	return ew.err
 }
 
-// findingGroup is a finding and the others that differ from it only by an
-// index: fifty contacts with a string phone read as one problem.
-type findingGroup struct {
-	first Finding
-	more  []string // where the others are
-}
+// morePlaces is how many places of the others a collapsed finding names.
+const morePlaces = 5
 
 var digits = regexp.MustCompile(`/\d+(/|$|:)`)
 
-func groupFindings(fs []Finding) []findingGroup {
-	var out []findingGroup
+// collapse folds the findings of one kind on one answer into the first of them,
+// with Count and the places of the first few others: fifty contacts with a
+// string phone, or thirty thousand empty items, read as one problem and keep a
+// report small. Findings differing only by an index are of one kind.
+func collapse(fs []Finding) []Finding {
+	var out []Finding
 	index := map[string]int{}
 	for _, f := range fs {
 		key := string(f.Check) + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
-		if i, ok := index[key]; ok && f.Pointer != "" {
-			at := f.Pointer
-			if at == out[i].first.Pointer {
-				at = f.Message
-			}
-			out[i].more = append(out[i].more, at)
+		i, seen := index[key]
+		if !seen {
+			index[key] = len(out)
+			out = append(out, f)
 			continue
 		}
-		index[key] = len(out)
-		out = append(out, findingGroup{first: f})
+		g := &out[i]
+		g.Count = max(g.Count, 1) + max(f.Count, 1)
+		at := f.Pointer
+		if at == "" || at == g.Pointer {
+			at = f.Message
+		}
+		if len(g.More) < morePlaces {
+			g.More = append(g.More, at)
+		}
 	}
 	return out
 }
 
-func firstN(s []string, n int) []string {
-	if len(s) <= n {
-		return s
+// moreAt lists where the others of a collapsed finding are, "…" when there are
+// more than it names.
+func moreAt(f Finding) []string {
+	if f.Count-1 > len(f.More) {
+		return append(slices.Clone(f.More), "…")
 	}
-	return append(s[:n:n], "…")
+	return f.More
 }
 
 type errWriter struct {

@@ -63,6 +63,14 @@ const (
 // smaller, and a hostile target must not exhaust memory.
 const maxBody = 1 << 20
 
+// A report keeps at most maxStepFindings findings of a step and maxReportFindings
+// in all, and counts what it left out: a target can be wrong in more ways than a
+// person reads, and a report must stay a size CI can store.
+const (
+	maxStepFindings   = 50
+	maxReportFindings = 1000
+)
+
 // walkAttempts is how often a walk whose expectations fail is tried in a scenario
 // that runs beside others: their writes can shift a contact past the page being
 // read, so one miss is not yet a mismatch.
@@ -180,6 +188,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Error = runErr.Error()
 	}
 	rep.count()
+	rep.capFindings()
 	if r.tokenOK.Load() == 0 && r.tokenRefused.Load() > 0 {
 		rep.Hint = fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App)
 	}
@@ -473,6 +482,10 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 		}
 		res.Findings = append(findings, exp...)
 		break
+	}
+	if len(res.Findings) > maxStepFindings {
+		res.FindingsLeftOut = len(res.Findings) - maxStepFindings
+		res.Findings = res.Findings[:maxStepFindings:maxStepFindings]
 	}
 	if len(res.Findings) > 0 {
 		res.Status = Failed
