@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Status is the outcome of a scenario or a step.
@@ -237,7 +238,10 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		}
 	}
 	if r.Hint != "" {
-		ew.printf("\nhint: %s\n", r.Hint)
+		ew.printf("\n")
+		for _, h := range strings.Split(r.Hint, "\n") {
+			ew.printf("hint: %s\n", h)
+		}
 	}
 	if r.Error != "" {
 		ew.printf("\nnot judged whole: %s\n", r.Error)
@@ -300,10 +304,52 @@ type errWriter struct {
 	err error
 }
 
+// printf writes one line of the console report. Every text it fills in may come
+// from the target, so each is escaped for a terminal first.
 func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
+	if e.err != nil {
+		return
 	}
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = TerminalSafe(v)
+		case fmt.Stringer:
+			args[i] = TerminalSafe(v.String())
+		}
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// TerminalSafe escapes what a terminal would act on rather than show: control
+// characters (ESC, BEL, NUL, the rest of C0, DEL and C1, so no OSC or CSI
+// sequence gets through), the bidirectional overrides that reorder what a reader
+// sees, and bytes that are not UTF-8. A target's text is written as \x1b, \u202e.
+func TerminalSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x80 && unsafeRune(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func oneLine(s string, max int) string {

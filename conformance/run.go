@@ -189,9 +189,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep.count()
 	rep.capFindings()
+	var hints []string
 	if r.tokenOK.Load() == 0 && r.tokenRefused.Load() > 0 {
-		rep.Hint = fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App)
+		hints = append(hints, fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App))
 	}
+	if r.anyToken.Load() {
+		hints = append(hints, fmt.Sprintf("the target let through a token nobody issued, or the token on %q, which it is not granted: it checks no tokens. "+
+			"A real server must; `contactkit mock` does so only when started with --auth TOKEN=APP (without it, it is in open mode). "+
+			"Without --foreign-app the scenarios that need token checks are skipped.", cfg.ForeignApp))
+	}
+	rep.Hint = strings.Join(hints, "\n")
 	r.scrubReport(rep)
 	return rep, runErr
 }
@@ -228,6 +235,9 @@ type runner struct {
 	// tokenOK and tokenRefused count answers to requests sent with the token, so
 	// a run where the token is refused everywhere says so once, up front.
 	tokenOK, tokenRefused atomic.Int64
+	// anyToken says a token nobody issued, or the token on an app it is not
+	// granted, was let through: the target checks no tokens.
+	anyToken atomic.Bool
 	// lost holds why the target stopped accepting connections mid-run; the
 	// scenarios not yet started are then not run.
 	lost atomic.Pointer[string]
@@ -513,6 +523,10 @@ func (r *runner) single(ctx context.Context, st *Step, req *request, res *StepRe
 }
 
 func (r *runner) countToken(st *Step, status int) {
+	ok := status >= 200 && status < 300
+	if (st.Auth == AuthWrongToken || st.Auth == AuthForeignApp) && ok {
+		r.anyToken.Store(true)
+	}
 	if st.Auth != AuthToken {
 		return
 	}
