@@ -205,3 +205,15 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// started serves a mock with Start on a free loopback port until the test ends,
+// for what only a real listener does (timeouts, the connection cap, header cap).
+func started(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s, s.Addr().String()
+}
