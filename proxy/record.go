@@ -54,6 +54,19 @@ type recorder struct {
 	written string // the file last written
 }
 
+// contactView is the part of a contact a recording reads.
+type contactView struct {
+	ID        string          `json:"id"`
+	Phone     json.RawMessage `json:"phone"`
+	Tag       *string         `json:"tag"`
+	Tags      []string        `json:"tags"`
+	IsBlocked *bool           `json:"is_blocked"`
+}
+
+func contains(xs []string, s string) bool {
+	return slices.Contains(xs, s)
+}
+
 // recStep is one exchange as the recording keeps it.
 type recStep struct {
 	app, op, method, path, contactID string
