@@ -325,6 +325,27 @@ func TestForwardsUnchanged(t *testing.T) {
 	}
 }
 
+func TestKeepsTheTargetsBasePath(t *testing.T) {
+	ts := httptest.NewServer(echoTarget{})
+	defer ts.Close()
+	p, err := New(Config{Target: ts.URL + "/api/v1/"})
+	require.NoError(t, err)
+	ps := httptest.NewServer(p)
+	defer ps.Close()
+	a := send(t, ps.URL, "GET", "/contacts/app1?page=2", "")
+	assert.Equal(t, "/api/v1/contacts/app1?page=2", a.header.Get("X-Got-Uri"))
+}
+
+func TestRefusesABadTarget(t *testing.T) {
+	for _, target := range []string{"", "127.0.0.1:4010", "ftp://host", "http://", "http://u:secretpw@host/?q=1"} {
+		_, err := New(Config{Target: target})
+		assert.ErrorIs(t, err, ErrConfig, "target %q", target)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "secretpw", "a password in the target is not repeated")
+		}
+	}
+}
+
 func TestStrict(t *testing.T) {
 	t.Run("a violating answer becomes a 502 envelope", func(t *testing.T) {
 		r := newRig(t, newDouble(spec(t), flawPhoneString), Config{Strict: true})

@@ -132,7 +132,11 @@ func (r *recorder) add(f *flight, sc *journal.Scrubber) {
 	for _, q := range st.query {
 		size += len(q[0]) + len(q[1])
 	}
-	for _, c := range st.items {
+	views := st.items
+	if st.detail != nil {
+		views = append(views[:len(views):len(views)], *st.detail)
+	}
+	for _, c := range views {
 		size += 128 + len(c.ID) + len(c.Phone)
 		for _, t := range c.Tags {
 			size += 16 + len(t)
