@@ -354,7 +354,7 @@ func TestRedisSeedRace(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got, "export after a raced seed: the memory store's data")
 
-	rdb := sharedRedis(t).Client(t)
+	rdb := sharedRedis(t).Client(t, 0)
 	left, err := rdb.Keys(ctx, cfg.StorePrefix+"*").Result()
 	require.NoError(t, err)
 	for _, k := range left {
@@ -370,7 +370,7 @@ func TestRedisResetOwnKeysOnly(t *testing.T) {
 	onceOnly(t)
 	ctx := context.Background()
 	srv := sharedRedis(t)
-	rdb := srv.Client(t)
+	rdb := srv.Client(t, 0)
 	base := freshPrefix()
 	mine := Config{Store: srv.URL(0), StorePrefix: base + "mine:", Contacts: 5}
 	theirs := mine

@@ -104,10 +104,10 @@ func (s *Server) URL(db int) string {
 	return "redis://" + auth + s.Addr + "/" + strconv.Itoa(db)
 }
 
-// Client returns a client of database 0, closed when tb ends.
-func (s *Server) Client(tb testing.TB) *redis.Client {
+// Client returns a client of database db, closed when tb ends.
+func (s *Server) Client(tb testing.TB, db int) *redis.Client {
 	tb.Helper()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password, Protocol: 2, DisableIdentity: true})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password, DB: db, Protocol: 2, DisableIdentity: true})
 	tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
