@@ -48,6 +48,10 @@ type Report struct {
 	Summary   Summary          `json:"summary"`
 	// Hint names a likely cause when the failures share one, e.g. a refused token.
 	Hint string `json:"hint,omitempty"`
+	// Error says why the run could not be judged whole: the target unreachable or
+	// not speaking HTTP, lost mid-run, or the run interrupted. The scenarios it
+	// kept from running are reported skipped.
+	Error string `json:"error,omitempty"`
 }
 
 // Summary counts outcomes.
@@ -110,6 +114,10 @@ type Finding struct {
 	Contract string `json:"contract,omitempty"`
 	// Curl is the request that got the offending answer, when the step sent several.
 	Curl string `json:"curl,omitempty"`
+	// Count is how many findings of this kind the answer had, when more than one:
+	// they are reported as this one, and More says where the first few others are.
+	Count int      `json:"count,omitempty"`
+	More  []string `json:"more,omitempty"`
 }
 
 // String gives the finding in one line: its check, message and pointer.
@@ -157,6 +165,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		if sc.SkipReason != "" {
 			ew.printf("     %s\n", sc.SkipReason)
 		}
+		if sc.Status == Skipped && !verbose {
+			continue // its steps were skipped for the same reason
+		}
 		for _, st := range sc.Steps {
 			if st.Status == Passed && !verbose {
 				continue
@@ -202,6 +213,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	}
 	if r.Hint != "" {
 		ew.printf("\nhint: %s\n", r.Hint)
+	}
+	if r.Error != "" {
+		ew.printf("\nnot judged whole: %s\n", r.Error)
 	}
 	verdict := "ok"
 	if !r.OK() {
@@ -282,6 +296,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
@@ -292,6 +307,7 @@ type junitSuite struct {
 	File     string      `xml:"file,attr,omitempty"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
 	Skipped  int         `xml:"skipped,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
@@ -304,6 +320,7 @@ type junitCase struct {
 	Line      int           `xml:"line,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitSkipped `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 }
 
@@ -319,17 +336,14 @@ type junitSkipped struct {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// WriteJUnit writes the report as JUnit XML: one testcase per step; a scenario
-// skipped as a whole gets one skipped testcase.
+// WriteJUnit writes the report as JUnit XML: one testcase per step, whatever
+// happened, so the count of tests depends only on the suite. A step the run could
+// not get to because the run broke off (Report.Error) is an error, not a skip.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "contactkit conform", Time: seconds(r.Duration)}
 	for _, sc := range r.Scenarios {
 		js := junitSuite{Name: sc.Name, File: sc.File, Time: seconds(sc.Duration)}
-		steps := sc.Steps
-		if len(steps) == 0 {
-			steps = []StepResult{{Name: sc.Name, File: sc.File, Line: sc.Line, Status: sc.Status, SkipReason: sc.SkipReason}}
-		}
-		for _, st := range steps {
+		for _, st := range sc.Steps {
 			name := st.Name
 			if st.Cleanup {
 				name = "cleanup: " + name
@@ -359,6 +373,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				c.Failure = &junitFailure{Message: xmlSafe(oneLine(strings.Join(msgs, "; "), 500)), Type: "mismatch", Text: xmlSafe(text.String())}
 				js.Failures++
 			case Skipped:
+				if r.Error != "" && strings.HasPrefix(st.SkipReason, notRunPrefix) {
+					c.Error = &junitSkipped{Message: xmlSafe(st.SkipReason)}
+					js.Errors++
+					break
+				}
 				c.Skipped = &junitSkipped{Message: xmlSafe(st.SkipReason)}
 				js.Skipped++
 			}
@@ -367,6 +386,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		out.Tests += js.Tests
 		out.Failures += js.Failures
+		out.Errors += js.Errors
 		out.Skipped += js.Skipped
 		out.Suites = append(out.Suites, js)
 	}

@@ -158,7 +158,7 @@ func (r *runner) curl(req *request) string {
 		}
 	}
 	if req.hasBody {
-		body := string(req.body)
+		body := r.scrub(string(req.body))
 		if len(body) > 4096 {
 			body = body[:4096] + "…(cut)"
 		}
@@ -187,6 +187,11 @@ func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, 
 	hreq.Header = req.header.Clone()
 	resp, err := r.client.Do(hreq)
 	if err != nil {
+		if isDialError(err) {
+			// It answered the preflight: it went away during the run.
+			why := r.scrub(rootCause(err))
+			r.lost.CompareAndSwap(nil, &why)
+		}
 		return nil, r.transportFinding(ctx, err)
 	}
 	defer resp.Body.Close()
@@ -199,6 +204,14 @@ func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, 
 	x := &exchange{op: op, method: req.method, apiPath: req.apiPath, query: req.values(), status: resp.StatusCode, header: resp.Header, body: data}
 	if len(data) > maxBody {
 		x.body, x.truncated = data[:maxBody], true
+	}
+	// The token goes before anything reads the answer, so no excerpt, cut or
+	// decoded value of it can hold the token or its start.
+	x.body = []byte(r.scrub(string(x.body)))
+	for _, vs := range x.header {
+		for i := range vs {
+			vs[i] = r.scrub(vs[i])
+		}
 	}
 	return x, nil
 }

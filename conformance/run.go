@@ -3,8 +3,10 @@ package conformance
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/contactkit/contactkit"
@@ -30,8 +33,15 @@ var (
 	// ErrUnreachable means the target refused the connection (or has no address)
 	// before any scenario ran.
 	ErrUnreachable = errors.New("target unreachable")
-	// ErrInterrupted means ctx ended the run early; Run still returns the Report
-	// of what ran.
+	// ErrNotHTTP means the target accepted the connection but did not answer in
+	// HTTP: another protocol's banner, a connection closed at once, TLS asked of a
+	// plain port.
+	ErrNotHTTP = errors.New("target does not speak HTTP")
+	// ErrTargetLost means the target stopped accepting connections during the
+	// run; Run still returns the Report of what ran.
+	ErrTargetLost = errors.New("target stopped answering during the run")
+	// ErrInterrupted means ctx ended the run early, or Config.Deadline passed; Run
+	// still returns the Report of what ran.
 	ErrInterrupted = errors.New("run interrupted")
 )
 
@@ -93,25 +103,42 @@ type Config struct {
 	WalkItems int
 	WalkTime  time.Duration
 
+	// Deadline bounds the whole run, zero for none. When it passes, the run stops
+	// as on an interrupt (ErrInterrupted) and reports what ran.
+	Deadline time.Duration
+
 	// Spec is the contract the target is held to; nil means the embedded one.
 	// The scenarios' paging built-ins ({{limit_max}}, ...) come from it too.
 	Spec *contactkit.Spec
 }
 
 // Run replays every selected scenario of cfg.Suite against cfg.Target and returns
-// a Report of every mismatch. The error is non-nil only when nothing could be run
-// (ErrConfig, ErrSuite, ErrUnreachable, with a nil Report) or when ctx cut the run
-// short (ErrInterrupted, with the Report of what ran); mismatches are in the Report.
+// a Report of every mismatch; mismatches are in the Report, not the error. The
+// error says the run could not be judged: ErrConfig or ErrSuite (nil Report:
+// nothing was selected), ErrUnreachable or ErrNotHTTP (the target failed its first
+// request, every scenario is reported not run), ErrTargetLost or ErrInterrupted
+// (the Report holds what ran, the rest not run).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r, scenarios, err := prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	if err := r.preflight(ctx); err != nil {
-		return nil, err
+	if cfg.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Deadline, fmt.Errorf("the deadline of %s passed", cfg.Deadline))
+		defer cancel()
 	}
+	start := time.Now()
 	rep := &Report{Target: cfg.Target, App: cfg.App, Started: start.UTC().Format(time.RFC3339), Scenarios: make([]ScenarioResult, len(scenarios))}
+	if err := r.preflight(ctx); err != nil {
+		for i, sc := range scenarios {
+			rep.Scenarios[i] = notRun(sc, notRunPrefix+err.Error())
+		}
+		rep.Error = err.Error()
+		rep.count()
+		r.scrubReport(rep)
+		return rep, err
+	}
 
 	// Exclusive scenarios first, one at a time, while nothing else writes; then
 	// the rest, in parallel.
@@ -141,16 +168,39 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	wg.Wait()
 
 	rep.Duration = time.Since(start)
+	var runErr error
+	switch lost := r.lost.Load(); {
+	case lost != nil:
+		runErr = fmt.Errorf("%w: %s", ErrTargetLost, *lost)
+	case ctx.Err() != nil:
+		// The report holds what ran (and the cleanup, which ignores the cancel).
+		runErr = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	}
+	if runErr != nil {
+		rep.Error = runErr.Error()
+	}
 	rep.count()
 	if r.tokenOK.Load() == 0 && r.tokenRefused.Load() > 0 {
 		rep.Hint = fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App)
 	}
 	r.scrubReport(rep)
-	if err := ctx.Err(); err != nil {
-		// The report holds what ran (and the cleanup, which ignores the cancel).
-		return rep, fmt.Errorf("%w: %w", ErrInterrupted, err)
+	return rep, runErr
+}
+
+// notRunPrefix starts the skip reason of a step the run did not get to.
+const notRunPrefix = "not run: "
+
+// notRun reports a scenario the run could not get to, with every step it would
+// have run, so a report counts the same steps whatever the outcome.
+func notRun(sc *Scenario, why string) ScenarioResult {
+	res := ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: Skipped, SkipReason: why}
+	for _, st := range sc.Steps {
+		res.Steps = append(res.Steps, StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Status: Skipped, SkipReason: why})
 	}
-	return rep, nil
+	for _, st := range sc.Cleanup {
+		res.Steps = append(res.Steps, StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: true, Status: Skipped, SkipReason: why})
+	}
+	return res
 }
 
 type runner struct {
@@ -169,6 +219,9 @@ type runner struct {
 	// tokenOK and tokenRefused count answers to requests sent with the token, so
 	// a run where the token is refused everywhere says so once, up front.
 	tokenOK, tokenRefused atomic.Int64
+	// lost holds why the target stopped accepting connections mid-run; the
+	// scenarios not yet started are then not run.
+	lost atomic.Pointer[string]
 }
 
 func prepare(cfg Config) (*runner, []*Scenario, error) {
@@ -177,6 +230,8 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 	switch {
 	case cfg.Target == "":
 		errs = append(errs, errors.New("no target URL"))
+	case !strings.Contains(cfg.Target, "://"):
+		errs = append(errs, fmt.Errorf("target %q has no scheme: write http://%s", cfg.Target, cfg.Target))
 	case err != nil:
 		errs = append(errs, fmt.Errorf("target: %w", err))
 	case base.Scheme != "http" && base.Scheme != "https" || base.Host == "":
@@ -197,8 +252,8 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout %s is negative", cfg.Timeout))
 	}
-	if cfg.WalkItems < 0 || cfg.WalkTime < 0 {
-		errs = append(errs, errors.New("walk bounds must not be negative"))
+	if cfg.WalkItems < 0 || cfg.WalkTime < 0 || cfg.Deadline < 0 {
+		errs = append(errs, errors.New("walk bounds and deadline must not be negative"))
 	}
 	var runRE *regexp.Regexp
 	if cfg.Run != "" {
@@ -268,11 +323,13 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 }
 
 // preflight asks the target for its base URL once: a refused connection or an
-// unknown host is ErrUnreachable; any answer, even an error, lets the run go on.
+// unknown host is ErrUnreachable, an answer that is not HTTP ErrNotHTTP; any HTTP
+// answer, even an error, and a slow one (each step judges its own timeout) let the
+// run go on.
 func (r *runner) preflight(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	rctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base.String()+"/", nil)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, r.base.String()+"/", nil)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -281,12 +338,33 @@ func (r *runner) preflight(ctx context.Context) error {
 		resp.Body.Close()
 		return nil
 	}
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	case isDialError(err):
+		return fmt.Errorf("%w: %s: %s", ErrUnreachable, r.cfg.Target, r.scrub(rootCause(err)))
+	case errors.As(err, &ne) && ne.Timeout():
+		return nil
+	}
+	var rhe tls.RecordHeaderError
+	switch {
+	case errors.As(err, &rhe) || strings.Contains(err.Error(), "HTTP response to HTTPS client"):
+		return fmt.Errorf("%w: %s: it answers plain HTTP, not TLS; try http://%s", ErrNotHTTP, r.cfg.Target, r.base.Host)
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("%w: %s: it closed the connection without answering", ErrNotHTTP, r.cfg.Target)
+	case strings.Contains(err.Error(), "malformed HTTP"):
+		return fmt.Errorf("%w: %s: %s", ErrNotHTTP, r.cfg.Target, r.scrub(oneLine(rootCause(err), 200)))
+	}
+	return nil // an HTTP answer, if a broken one: the steps report it
+}
+
+// isDialError reports a connection that could not be made at all: refused, no
+// such host, no route.
+func isDialError(err error) bool {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
-	if (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr) {
-		return fmt.Errorf("%w: %s: %s", ErrUnreachable, r.cfg.Target, r.scrub(rootCause(err)))
-	}
-	return nil
+	return (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr)
 }
 
 func rootCause(err error) string {
@@ -298,21 +376,23 @@ func rootCause(err error) string {
 }
 
 func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
+	switch lost := r.lost.Load(); {
+	case lost != nil:
+		return notRun(sc, notRunPrefix+"the target stopped answering ("+*lost+")")
+	case ctx.Err() != nil:
+		return notRun(sc, notRunPrefix+context.Cause(ctx).Error())
+	case sc.NeedsForeignApp() && r.cfg.ForeignApp == "":
+		return notRun(sc, "needs --foreign-app, an app the token is not granted, which also says the target enforces token grants")
+	}
 	start := time.Now()
 	res := ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: Passed}
-	if sc.NeedsForeignApp() && r.cfg.ForeignApp == "" {
-		res.Status = Skipped
-		res.SkipReason = "needs --foreign-app, an app the token is not granted, which also says the target enforces token grants"
-		return res
-	}
 	scope := newScope(r.gen, r.check.spec.Paging, r.cfg.App, r.cfg.ForeignApp)
 	for _, v := range sc.Vars {
 		val, err := scope.expand(v.Value)
 		if err != nil {
-			// The loader checked every name, so only a foreign app can be missing.
-			res.Status = Skipped
-			res.SkipReason = fmt.Sprintf("var %s: %v", v.Name, err)
-			return res
+			// The loader checked every name, so only a bound the contract does
+			// not set can be missing.
+			return notRun(sc, fmt.Sprintf("var %s: %v", v.Name, err))
 		}
 		scope.values[v.Name] = val
 	}
@@ -320,7 +400,7 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
 	for _, st := range sc.Steps {
 		if noAnswer != "" {
 			res.Steps = append(res.Steps, StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Status: Skipped,
-				SkipReason: "not run: step " + noAnswer + " got no answer"})
+				SkipReason: notRunPrefix + "step " + noAnswer + " got no answer"})
 			continue
 		}
 		sr, answered := r.step(ctx, sc, st, scope, false)
@@ -355,7 +435,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 	req, err := r.build(st, scope)
 	if err != nil {
 		res.Status = Skipped
-		res.SkipReason = "not run: " + err.Error()
+		res.SkipReason = notRunPrefix + err.Error()
 		if cleanup {
 			res.SkipReason = "nothing to clean up: " + err.Error()
 		}

@@ -17,23 +17,38 @@ import (
 
 // readCreate reads a create's body, at most cfg.MaxBody bytes of it, refuses what
 // kin-openapi cannot word in the API's language, and gives r the body again for
-// kin-openapi to judge.
-func (s *Server) readCreate(r *http.Request) error {
+// kin-openapi to judge. The bytes it may hold are taken from the memory budget
+// first; it returns how many, for the caller to give back once done.
+func (s *Server) readCreate(r *http.Request) (held int64, err error) {
+	tooLarge := bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody))
+	size := s.cfg.MaxBody // a body of unknown length may use it all
+	if r.ContentLength >= 0 {
+		if r.ContentLength > s.cfg.MaxBody {
+			return 0, tooLarge // said up front: no need to read it
+		}
+		size = r.ContentLength
+	}
+	// A body is held about three times over while it is judged: as read, as
+	// kin-openapi reads it again, and in its JSON decoder's buffer.
+	held = 3 * size
+	if !s.budget.take(held) {
+		return 0, errNoMemory
+	}
 	data, err := readAll(r.Body, r.ContentLength, s.cfg.MaxBody)
-	var tooLarge *http.MaxBytesError
+	var maxBytes *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
-		return bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody))
+	case errors.As(err, &maxBytes):
+		return held, tooLarge
 	case err != nil:
-		return bodyError(msgBodyJSON) // the client stopped mid-body
+		return held, bodyError(msgBodyJSON) // the client stopped mid-body
 	case len(data) == 0:
 		// kin-openapi words it: a required body is missing.
 	case !utf8.Valid(data):
-		return bodyError(msgBodyUTF8)
+		return held, bodyError(msgBodyUTF8)
 	case !json.Valid(data):
 		// Also catches what kin-openapi's decoder lets through: a valid value
 		// followed by more ("[...] x").
-		return bodyError(msgBodyJSON)
+		return held, bodyError(msgBodyJSON)
 	}
 	setBody(r, data)
 	if r.Header.Get("Content-Type") == "" && len(data) > 0 {
@@ -41,7 +56,7 @@ func (s *Server) readCreate(r *http.Request) error {
 		// none is read as meaning it.
 		r.Header.Set("Content-Type", "application/json")
 	}
-	return nil
+	return held, nil
 }
 
 // readAll reads body whole, sized up front from its Content-Length when it has one

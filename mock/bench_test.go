@@ -118,7 +118,7 @@ func BenchmarkSeedMillion(b *testing.B) {
 	for b.Loop() {
 		a := &app{id: "big", seed: appSeed(DefaultSeed, "big"), contacts: million}
 		a.mu.Lock()
-		a.ensureSeeded()
+		_ = a.ensureSeeded()
 		a.mu.Unlock()
 	}
 }
@@ -150,7 +150,7 @@ func BenchmarkEncodeListPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rows, total := (&app{id: "bench", seed: appSeed(DefaultSeed, "bench"), contacts: 50}).page(1, 50)
+	rows, total, _ := (&app{id: "bench", seed: appSeed(DefaultSeed, "bench"), contacts: 50}).page(1, 50)
 	type jsonContact struct {
 		ID        string `json:"id"`
 		Phone     int64  `json:"phone"`

@@ -24,6 +24,10 @@ var (
 	errNotGranted  = errors.New("token not granted this app")
 	errAdminToken  = errors.New("admin token missing or wrong")
 	errNoApp       = errors.New("no room for another app")
+	errNoRoomApp   = fmt.Errorf("%w: memory budget reached", errNoApp)
+	errNoMemory    = errors.New("memory budget reached")
+	errTargetLong  = errors.New("request target too long")
+	errAppIDLong   = errors.New("app id too long")
 	errNoContact   = errors.New("no such contact")
 	errFull        = errors.New("app is full")
 	errDuplicateID = errors.New("contact id given twice")
@@ -52,6 +56,8 @@ type failure struct {
 var failures = []failure{
 	{errNoRoute, http.StatusNotFound, nil},
 	{errNoContact, http.StatusNotFound, nil},
+	{errTargetLong, http.StatusNotFound, nil},
+	{errAppIDLong, http.StatusNotFound, nil},
 	{errNoBearer, http.StatusForbidden, nil},
 	{errBadToken, http.StatusForbidden, nil},
 	{errNotGranted, http.StatusForbidden, nil},
@@ -59,14 +65,16 @@ var failures = []failure{
 	{errNoApp, http.StatusForbidden, nil},
 	{errBadQuery, http.StatusBadRequest, nil},
 	{errFull, http.StatusUnprocessableEntity, func(cfg *Config) string { return fmt.Sprintf(msgAppFull, cfg.MaxContacts) }},
+	{errNoMemory, http.StatusUnprocessableEntity, func(cfg *Config) string { return fmt.Sprintf(msgMemoryFull, cfg.MaxMemory>>20) }},
 	{errDuplicateID, http.StatusUnprocessableEntity, func(*Config) string { return msgFieldInvalid }},
 	{errBrokenReply, http.StatusInternalServerError, nil},
 	{errPanic, http.StatusInternalServerError, nil},
 	{errStoreUnavailable, http.StatusServiceUnavailable, nil},
 }
 
-// classify finds err's status, what the journal and the log say of it, and for a
-// 422 the fields its envelope lists.
+// classify finds err's status, what the journal and the log say of it (a
+// sentinel's text, with any words the mock wrapped it in), and for a 422 the fields
+// its envelope lists.
 func classify(err error, cfg *Config) (status int, problem string, fields map[string]string) {
 	var invalid *invalidError
 	var paging *pagingError
@@ -83,7 +91,7 @@ func classify(err error, cfg *Config) (status int, problem string, fields map[st
 		if f.body != nil {
 			fields = map[string]string{"body": f.body(cfg)}
 		}
-		return f.status, f.err.Error(), fields
+		return f.status, err.Error(), fields
 	}
 	return http.StatusInternalServerError, "unexpected failure", nil
 }
@@ -142,6 +150,7 @@ const (
 	msgBodyMediaType = "Content-Type harus application/json"
 	msgBatchLarge    = "Data maksimal %d baris"
 	msgAppFull       = "Aplikasi maksimal berisi %d kontak"
+	msgMemoryFull    = "Mock sudah mencapai batas memori %d MiB"
 )
 
 // pagingError is a 400: a query parameter of the list that the contract refuses.
@@ -318,8 +327,10 @@ func checkRows(value any, maxName int, into *invalidError) []NewContact {
 	return out
 }
 
-// parsePhone reads a phone the contract accepted as an integer, which may still be
-// written 6.28e12 or 6280000000000.0, or overflow an int64.
+// parsePhone reads a phone the contract accepted as an integer. It decides from
+// the JSON text, exactly, never through a float64: 6.28e12 and 6280000000000.0 name
+// an integer, 6281234567890.0000001 and 1e-400 do not (a float64 would round them
+// to one), and anything past an int64 is too large.
 func parsePhone(v any) (int64, string) {
 	n, ok := v.(json.Number)
 	if !ok {
@@ -330,20 +341,53 @@ func parsePhone(v any) (int64, string) {
 	}
 	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
 		return i, ""
-	} else if errors.Is(err, strconv.ErrRange) {
-		return 0, msgPhoneRange
 	}
-	f, err := strconv.ParseFloat(string(n), 64)
+	return integerText(string(n))
+}
+
+// integerText reads a JSON number written with a fraction or an exponent as the
+// integer it names, if it names one that fits an int64.
+func integerText(s string) (int64, string) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mantissa, expText, hasExp := strings.Cut(strings.ToLower(s), "e")
+	whole, frac, _ := strings.Cut(mantissa, ".")
+	exp := 0
+	if hasExp {
+		e, err := strconv.Atoi(expText)
+		if err != nil {
+			// An exponent past an int: the number is 0 (all digits zero), or
+			// far too large or too small to be a phone.
+			e = 1 << 30
+			if strings.HasPrefix(expText, "-") {
+				e = -e
+			}
+		}
+		exp = e
+	}
+	// The value is digits x 10^exp, digits without leading or trailing zeros.
+	digits := strings.TrimLeft(whole+frac, "0")
+	exp -= len(frac)
+	trimmed := strings.TrimRight(digits, "0")
+	if trimmed == "" {
+		return 0, "" // zero, however written
+	}
+	exp += len(digits) - len(trimmed)
 	switch {
-	case err != nil || f >= 1<<63 || f < -(1<<63):
-		return 0, msgPhoneRange
-	case f != float64(int64(f)):
-		return 0, msgPhoneInteger
-	case f >= 1<<53 || f <= -(1<<53):
-		// Beyond 2^53 a float names many integers: refuse to guess which.
+	case exp < 0:
+		return 0, msgPhoneInteger // a nonzero digit after the point
+	case len(trimmed)+exp > 19:
 		return 0, msgPhoneRange
 	}
-	return int64(f), ""
+	text := trimmed + strings.Repeat("0", exp)
+	if neg {
+		text = "-" + text
+	}
+	i, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return 0, msgPhoneRange
+	}
+	return i, ""
 }
 
 // errorKeys orders error keys by row number, then field: "2.phone" before

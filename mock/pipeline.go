@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,9 +22,11 @@ import (
 // This file is the order every request goes through, top to bottom:
 //
 //	ServeHTTP: bound the body, answer, check (strict), wait, write, record
-//	answer:    what is not the API (preflight, the contract, admin), else api
-//	api:       route (or the remembered verdict), authorize once, read a create's
-//	           body, Prefer, validate (unless remembered), handle
+//	answer:    refuse a target too long; what is not the API (preflight, the
+//	           contract, admin), else api
+//	api:       route (or the remembered verdict), refuse an app id too long,
+//	           authorize once, read a create's body, Prefer, validate (unless
+//	           remembered), handle
 //
 // Every failure on the way is an error that fail turns into the API's envelope
 // through the one table in errors.go.
@@ -45,9 +48,9 @@ type answer struct {
 	body        []byte
 	contentType string
 	opID        string
-	problem     string // what was wrong with the request, for the journal and log
-	applied     string // Preference-Applied
-	delay       time.Duration
+	problem     string        // what was wrong with the request, for the journal and log
+	applied     string        // Preference-Applied, but for a delay
+	delay       time.Duration // a Prefer delay, honoured when a slot is free
 	preflight   bool
 	pooled      bool // body came from getBuffer and goes back after writing
 	route       *routers.Route
@@ -69,7 +72,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Read what is left of the body before answering: net/http would otherwise
 	// drain it after the handler, a drain that can race the next request.
 	_, _ = io.Copy(io.Discard, body)
-	s.wait(r, a)
+	// A create's body is no longer needed; a delayed answer must not keep it.
+	r.Body, r.GetBody = http.NoBody, nil
+	s.wait(r, &a)
 	s.write(w, r, a)
 	s.record(r, a, start)
 }
@@ -83,6 +88,9 @@ func (s *Server) answer(r *http.Request) (a answer) {
 			a = s.fail("", errPanic)
 		}
 	}()
+	if len(r.RequestURI) > MaxTargetLength || len(r.URL.RawQuery)+len(r.URL.Path) > MaxTargetLength {
+		return s.fail("", errTargetLong)
+	}
 	switch {
 	case r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "":
 		return answer{status: http.StatusNoContent, preflight: true}
@@ -120,22 +128,30 @@ func (s *Server) api(r *http.Request) answer {
 		return a
 	}
 
-	// 2. Authorize, once: a 403 comes before any other answer, and earns no delay.
+	// 2. An app id no app can have: refused before it costs anything.
+	if len(rt.params["appId"]) > MaxAppIDLength {
+		return done(s.fail(rt.opID, errAppIDLong))
+	}
+
+	// 3. Authorize, once: a 403 comes before any other answer, and earns no delay.
 	if err := s.authorize(r, rt.params["appId"]); err != nil {
 		return done(s.fail(rt.opID, err))
 	}
 
-	// 3. The body: only a create has one. What kin-openapi cannot word (too
-	// large, cut off, not UTF-8, not JSON) is refused here.
+	// 4. The body: only a create has one, read within the memory budget. What
+	// kin-openapi cannot word (too large, cut off, not UTF-8, not JSON) is refused
+	// here.
 	if rt.opID == contactkit.OpCreateContacts {
-		if err := s.readCreate(r); err != nil {
+		held, err := s.readCreate(r)
+		defer s.budget.give(held)
+		if err != nil {
 			return done(s.fail(rt.opID, err))
 		}
 	} else {
 		setBody(r, nil) // kin-openapi would read any other body whole, for nothing
 	}
 
-	// 4. Prefer: a documented example instead of the real answer, and a delay.
+	// 5. Prefer: a documented example instead of the real answer, and a delay.
 	pref := parsePrefer(r.Header.Values("Prefer"), s.cfg.MaxDelay)
 	if pref.forces() {
 		if a, ok := s.preferred(rt.opID, pref); ok {
@@ -143,7 +159,7 @@ func (s *Server) api(r *http.Request) answer {
 		}
 	}
 
-	// 5. Validate against the contract, unless this request was judged before.
+	// 6. Validate against the contract, unless this request was judged before.
 	if !judged {
 		if err := s.validate(r, &rt); err != nil {
 			return done(s.withDelay(s.fail(rt.opID, err), pref))
@@ -153,7 +169,7 @@ func (s *Server) api(r *http.Request) answer {
 		}
 	}
 
-	// 6. Handle: the store, and the answer encoded.
+	// 7. Handle: the store, and the answer encoded.
 	return done(s.withDelay(s.handle(r, &rt), pref))
 }
 
@@ -220,12 +236,9 @@ func validatedInt(query url.Values, name string, b contactkit.Bounds) (int64, er
 	return n, nil
 }
 
-// withDelay adds any Prefer delay to a.
+// withDelay asks for any Prefer delay; wait honours it if it can.
 func (s *Server) withDelay(a answer, p prefer) answer {
 	a.delay = p.delay
-	if p.delay > 0 {
-		a.applied = joinApplied(a.applied, "delay="+strconv.FormatInt(p.delay.Milliseconds(), 10))
-	}
 	return a
 }
 
@@ -238,9 +251,13 @@ func (s *Server) fail(opID string, err error) answer {
 	}
 	a := s.envelope(opID, status)
 	if fields != nil {
+		errs, err := json.Marshal(rowOrdered(fields))
+		if err != nil {
+			return s.fail("", err) // strings always marshal: never reached
+		}
 		b := a.body[:len(a.body)-1]
 		b = append(b, `,"errors":`...)
-		b = appendErrors(b, fields)
+		b = append(b, errs...)
 		a.body = append(b, '}')
 	}
 	a.problem = problem
@@ -248,17 +265,21 @@ func (s *Server) fail(opID string, err error) answer {
 }
 
 // wait holds the answer for --latency plus any Prefer delay, or until the client
-// goes away.
-func (s *Server) wait(r *http.Request, a answer) {
-	delay := s.cfg.Latency + a.delay
-	if delay <= 0 {
-		return
+// goes away. A Prefer delay takes one of cfg.MaxDelayed slots, so the memory that
+// waiting requests pin stays bounded; with none free the delay is not honoured
+// and Preference-Applied does not claim it.
+func (s *Server) wait(r *http.Request, a *answer) {
+	if a.delay > 0 {
+		select {
+		case s.delayed <- struct{}{}:
+			defer func() { <-s.delayed }()
+			a.applied = joinApplied(a.applied, "delay="+strconv.FormatInt(a.delay.Milliseconds(), 10))
+		default:
+			a.delay = 0
+		}
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
+	if delay := s.cfg.Latency + a.delay; delay > 0 {
+		s.cfg.sleep(r.Context(), delay)
 	}
 }
 

@@ -87,11 +87,12 @@ const (
 	replyClash     = "CLASH"     // a new id is taken: draw others
 )
 
-// newStore is the store cfg.Store names: memory, or Redis.
-func newStore(cfg Config) (Store, error) {
+// newStore is the store cfg.Store names: memory, or Redis. Only the memory store
+// counts its contacts against the budget: Redis holds the others.
+func newStore(cfg Config, b *budget) (Store, error) {
 	switch {
 	case cfg.Store == DefaultStore:
-		return newMemStore(cfg), nil
+		return newMemStore(cfg, b), nil
 	case strings.HasPrefix(cfg.Store, "redis://"), strings.HasPrefix(cfg.Store, "rediss://"):
 		return newRedisStore(cfg)
 	}

@@ -134,7 +134,7 @@ var bothStores = []storeCase{
 
 func newTestStore(tb testing.TB, cfg Config) Store {
 	tb.Helper()
-	st, err := newStore(cfg.withDefaults())
+	st, err := newStore(cfg.withDefaults(), nil)
 	require.NoError(tb, err, "newStore")
 	if c, ok := st.(io.Closer); ok {
 		tb.Cleanup(func() { _ = c.Close() })
@@ -331,7 +331,7 @@ func TestRedisSeedRace(t *testing.T) {
 	ctx := context.Background()
 	cfg := redisConfig(t, Config{Seed: 5, Contacts: 20_000})
 	stores := []Store{newTestStore(t, cfg), newTestStore(t, cfg)}
-	want, err := newMemStore(cfg.withDefaults()).Export(ctx, "app")
+	want, err := newMemStore(cfg.withDefaults(), nil).Export(ctx, "app")
 	require.NoError(t, err)
 
 	pages := make([][]Contact, 8)

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,10 +26,13 @@ var _ http.Handler = (*Server)(nil)
 // Server is the mock: an http.Handler over the contract and a Store.
 // Serve it with Start and Shutdown, or mount it anywhere (httptest.NewServer).
 type Server struct {
-	cfg      Config
-	spec     *contactkit.Spec
-	store    Store
-	journal  *journal
+	cfg     Config
+	spec    *contactkit.Spec
+	store   Store
+	budget  *budget
+	journal *journal
+	// delayed holds a token per request waiting out a Prefer delay.
+	delayed  chan struct{}
 	verdicts *verdicts // nil when the contract rules it out
 	started  time.Time
 	// corsOrigin is cfg.CORSOrigin as a header value.
@@ -67,13 +71,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
+	if need := int64(cfg.Contacts) * contactCost; need > cfg.MaxMemory {
+		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
+			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
+	}
 	for token, apps := range cfg.Auth {
 		if token == "" || len(apps) == 0 {
 			return nil, errors.New("auth: every token must name at least one app")
 		}
 		for _, app := range apps {
-			if app == "" {
-				return nil, errors.New("auth: a token names an empty app id")
+			if app == "" || len(app) > MaxAppIDLength {
+				return nil, fmt.Errorf("auth: a token names an app id that is empty or longer than %d bytes", MaxAppIDLength)
 			}
 		}
 	}
@@ -84,7 +92,8 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	store, err := newStore(cfg)
+	b := newBudget(cfg.MaxMemory)
+	store, err := newStore(cfg, b)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +102,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		spec:    spec,
 		store:   store,
+		budget:  b,
+		delayed: make(chan struct{}, cfg.MaxDelayed),
 		journal: newJournal(cfg.JournalSize),
 		started: time.Now(),
 		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
@@ -122,8 +133,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 // readContract takes each operation's envelope openings and named examples from the
-// contract, once, so no request pays for it. Examples go through encoding/json at
-// start-up; only their key order is the mock's.
+// contract, once, so no request pays for it. Examples go through encoding/json.
 func (s *Server) readContract() error {
 	s.prefixes = map[string]map[int][]byte{"": {}}
 	s.examples = map[string][]example{}
@@ -148,7 +158,7 @@ func (s *Server) readContract() error {
 				if ex.Value == nil {
 					continue
 				}
-				body, err := appendOrdered(nil, ex.Value.Value)
+				body, err := json.Marshal(ex.Value.Value)
 				if err != nil {
 					return fmt.Errorf("contract: example %s of %s %d: %w", name, op.ID, status, err)
 				}
@@ -247,6 +257,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
 	}
+	ln = newLimitListener(ln, s.cfg.MaxConns, s.cfg.Logger)
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s,

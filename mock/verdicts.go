@@ -3,6 +3,7 @@ package mock
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/contactkit/contactkit"
@@ -69,7 +70,15 @@ func (v *verdicts) get(k verdictKey) (route, bool) {
 	return rt, ok
 }
 
+// put remembers rt for k, with copies of its strings: the request's are slices of
+// the whole request line.
 func (v *verdicts) put(k verdictKey, rt route) {
+	k = verdictKey{method: ownMethod(k.method), path: strings.Clone(k.path), query: strings.Clone(k.query)}
+	params := make(map[string]string, len(rt.params))
+	for name, value := range rt.params {
+		params[name] = strings.Clone(value)
+	}
+	rt.params = params
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.m == nil || len(v.m) >= verdictCacheSize {

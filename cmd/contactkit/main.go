@@ -11,7 +11,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
 	"syscall"
+	"time"
 )
 
 // Exit codes, a contract for scripts: see the README.
@@ -99,18 +102,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // parseFlags parses a subcommand's flags; --help prints them and succeeds, a bad
-// flag is a usage error, and stray arguments are refused.
+// flag is a usage error that says what was wrong and where the flags are listed
+// (the whole list would bury the one line that matters), and stray arguments are
+// refused.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &exitError{code: exitUsage, err: errors.New("")} // flag already printed why
-	}
-	if fs.NArg() > 0 {
-		return usageError("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	case err != nil:
+		return usageError("%s: %v%s\nrun \"contactkit %s --help\" for its flags", fs.Name(), err, flagHint(fs, err), fs.Name())
+	case fs.NArg() > 0:
+		return usageError("%s: unexpected argument %q\nrun \"contactkit %s --help\" for its flags", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+var badFlagValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): `)
+
+// flagHint adds what a bad value lacks when it can tell: a duration given as a
+// bare number, the most common slip, needs a unit.
+func flagHint(fs *flag.FlagSet, err error) string {
+	m := badFlagValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	f := fs.Lookup(m[2])
+	if f == nil {
+		return ""
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	if _, isDuration := g.Get().(time.Duration); isDuration {
+		if _, numErr := strconv.ParseFloat(m[1], 64); numErr == nil {
+			return fmt.Sprintf(" (a duration needs a unit: %sms or %ss)", m[1], m[1])
+		}
+	}
+	return ""
 }
 
 // newFlagSet returns a flag set whose usage and errors go to stderr, as Go tools do.
