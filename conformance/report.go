@@ -52,6 +52,10 @@ type Report struct {
 	// not speaking HTTP, lost mid-run, or the run interrupted. The scenarios it
 	// kept from running are reported skipped.
 	Error string `json:"error,omitempty"`
+	// Seed is the exploration's seed (--seed), so that the run can be repeated;
+	// Explored is how many generated operations ran (0: no exploration).
+	Seed     int64 `json:"seed,omitempty"`
+	Explored int   `json:"explored,omitempty"`
 }
 
 // Summary counts outcomes.
@@ -214,6 +218,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	if r.Hint != "" {
 		ew.printf("\nhint: %s\n", r.Hint)
 	}
+	if r.Explored > 0 {
+		ew.printf("\nexplored %d generated operations with seed %d (repeat them with --seed %d)\n", r.Explored, r.Seed, r.Seed)
+	}
 	if r.Error != "" {
 		ew.printf("\nnot judged whole: %s\n", r.Error)
 	}
@@ -292,14 +299,25 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // JUnit's XML shape, as CI servers read it: a testsuite per scenario and a
 // testcase per step.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Time     string   `xml:"time,attr"`
+	// Properties carry the exploration's seed, so CI can repeat the run.
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Suites     []junitSuite     `xml:"testsuite"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitSuite struct {
@@ -341,6 +359,9 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 // not get to because the run broke off (Report.Error) is an error, not a skip.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "contactkit conform", Time: seconds(r.Duration)}
+	if r.Explored > 0 {
+		out.Properties = &junitProperties{Property: []junitProperty{{Name: "seed", Value: fmt.Sprint(r.Seed)}, {Name: "explored", Value: fmt.Sprint(r.Explored)}}}
+	}
 	for _, sc := range r.Scenarios {
 		js := junitSuite{Name: sc.Name, File: sc.File, Time: seconds(sc.Duration)}
 		for _, st := range sc.Steps {

@@ -40,6 +40,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&cfg.Timeout, "timeout", conformance.DefaultTimeout, "time limit of each request")
 	fs.DurationVar(&cfg.Deadline, "deadline", 0, "time limit of the whole run, e.g. 5m (default none); the report of what ran is still written")
 	fs.BoolVar(&verbose, "verbose", false, "also list the scenarios and steps that passed")
+	ef := addExploreFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +65,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Deadline < 0 {
 		return usageError("conform: --deadline must not be negative")
 	}
+	if err := checkExploreFlags(ef, cfg.ForeignApp); err != nil {
+		return err
+	}
 	for _, t := range strings.Split(tags, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			cfg.Tags = append(cfg.Tags, t)
@@ -79,6 +83,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 
 	rep, err := conformance.Run(ctx, cfg)
+	if err == nil {
+		err = exploreAfter(ctx, cfg, ef, rep)
+	}
 	code := exitOK
 	switch {
 	case errors.Is(err, conformance.ErrUnreachable), errors.Is(err, conformance.ErrNotHTTP), errors.Is(err, conformance.ErrTargetLost):

@@ -78,7 +78,7 @@ func TestConformExitCodes(t *testing.T) {
 		want   int
 		stderr string
 	}{
-		{"all match", []string{"--target", good.URL, "--suite", suite}, exitOK, ""},
+		{"all match", []string{"--target", good.URL, "--suite", suite, "--explore", "0"}, exitOK, ""},
 		{"mismatch", []string{"--target", bad.URL, "--suite", suite}, exitMismatch, ""},
 		{"unreachable", []string{"--target", closedURL(t), "--suite", suite}, exitNoTarget, "target unreachable"},
 		{"suite error says file:line", []string{"--target", good.URL, "--suite", broken}, exitUsage, "b.yaml:4: op \"listContact\" is not an operationId"},
@@ -130,7 +130,7 @@ func TestConformReportsHideTheToken(t *testing.T) {
 	t.Setenv(tokenEnv, secret) // the token may come from the environment too
 
 	code, stdout, stderr := execute(t, "conform", "--target", bad.URL, "--app", "app1", "--suite", suite,
-		"--json", jsonFile, "--junit", junitFile, "--verbose")
+		"--json", jsonFile, "--junit", junitFile, "--verbose", "--explore", "0")
 	require.Equal(t, exitMismatch, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "you sent Bearer ***", "the echoed token is redacted in the console")
 	assert.Contains(t, stdout, "scenarios 0 passed, 1 failed, 0 skipped")
@@ -186,7 +186,7 @@ func TestConformReportsOnEveryExit(t *testing.T) {
 	for _, tc := range cases {
 		dir := t.TempDir()
 		jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
-		code, stdout, stderr := execute(t, "conform", "--target", tc.target, "--token", secret, "--app", "app1", "--suite", suite, "--json", jsonFile, "--junit", junitFile)
+		code, stdout, stderr := execute(t, "conform", "--target", tc.target, "--token", secret, "--app", "app1", "--suite", suite, "--explore", "0", "--json", jsonFile, "--junit", junitFile)
 		assert.Equal(t, tc.want, code, "%s: exit code; stdout:\n%s\nstderr:\n%s", tc.name, stdout, stderr)
 		assert.Contains(t, stderr, tc.stderr, "%s: stderr", tc.name)
 		if tc.want == exitNoTarget {

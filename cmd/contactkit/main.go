@@ -70,6 +70,7 @@ Usage:
 Commands:
   mock      serve an in-memory mock of the API
   conform   replay scenarios against an implementation and report mismatches
+  proxy     forward to a server, check its traffic against the contract, record it
   spec      print the embedded OpenAPI contract (openapi.yaml)
   version   print the version
 
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMock(ctx, rest, stdout, stderr)
 	case "conform":
 		return runConform(ctx, rest, stdout, stderr)
+	case "proxy":
+		return runProxy(ctx, rest, stdout, stderr)
 	case "spec":
 		return runSpec(rest, stdout, stderr)
 	case "version":

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/conformance/explore"
+)
+
+// foreignTokenEnv lets CI pass the second token without it showing in the
+// process list.
+const foreignTokenEnv = "CONTACTKIT_FOREIGN_TOKEN"
+
+// exploreFlags are conform's flags for the exploration phase.
+type exploreFlags struct {
+	ops          int
+	seed         int64
+	seedSet      bool
+	out          string
+	foreignToken string
+}
+
+func addExploreFlags(fs *flag.FlagSet) *exploreFlags {
+	ef := &exploreFlags{}
+	fs.IntVar(&ef.ops, "explore", explore.DefaultOps, "generated operations to explore after the scenarios (0: none)")
+	fs.Func("seed", "seed of the exploration, to repeat a run exactly (default: random, printed in the report)", func(s string) error {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return errors.New("not an integer")
+		}
+		ef.seed, ef.seedSet = v, true
+		return nil
+	})
+	fs.StringVar(&ef.out, "explore-out", "", "directory where a failing exploration is written as a scenario file")
+	fs.StringVar(&ef.foreignToken, "foreign-token", "", "a second token, granted --foreign-app only (or $"+foreignTokenEnv+"): checks authorization both ways; never printed")
+	return ef
+}
+
+// exploreAfter runs the exploration after the scripted suite and adds what it
+// found to rep. It returns conformance.ErrInterrupted when ctx ended it.
+func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags, rep *conformance.Report) error {
+	if ef.foreignToken == "" {
+		ef.foreignToken = os.Getenv(foreignTokenEnv)
+	}
+	if ef.ops <= 0 || rep == nil {
+		return nil
+	}
+	if !ef.seedSet {
+		ef.seed = explore.NewSeed()
+	}
+	res, err := explore.Run(ctx, explore.Config{
+		Target: cfg.Target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, ForeignToken: ef.foreignToken,
+		Ops: ef.ops, Seed: ef.seed, Out: ef.out, Timeout: cfg.Timeout, Client: cfg.Client,
+	})
+	if res != nil {
+		res.AddTo(rep)
+	}
+	if err != nil && !errors.Is(err, conformance.ErrInterrupted) {
+		return fmt.Errorf("explore: %w", err)
+	}
+	return err
+}
+
+// checkExploreFlags reports a usage error in the exploration flags.
+func checkExploreFlags(ef *exploreFlags, foreignApp string) error {
+	if ef.ops < 0 {
+		return usageError("conform: --explore must be 0 or more")
+	}
+	if (ef.foreignToken != "" || os.Getenv(foreignTokenEnv) != "") && foreignApp == "" {
+		return usageError("conform: --foreign-token needs --foreign-app, the app it is granted")
+	}
+	return nil
+}

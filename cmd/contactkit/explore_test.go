@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/conformance/explore"
+	"github.com/contactkit/contactkit/mock"
+)
+
+// listTotal reads meta.total of app's list on the mock.
+func listTotal(t *testing.T, url, token, app string) json.Number {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url+"/contacts/"+app, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Meta struct {
+			Total json.Number `json:"total"`
+		} `json:"meta"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body.Meta.Total
+}
+
+// TestExploreAgainstMock cross-checks the explorer and the mock, which were
+// written apart: over several seeds, open and with two tokens, the exploration
+// finds nothing, and leaves every app as it found it.
+func TestExploreAgainstMock(t *testing.T) {
+	seeds := []int64{1, 2, 3, 4, 5}
+	if testing.Short() {
+		seeds = seeds[:2]
+	}
+	for _, tc := range []struct {
+		name string
+		auth map[string][]string
+		cfg  explore.Config
+	}{
+		{"open", nil, explore.Config{Token: "any-token", App: "app1"}},
+		{"two tokens", map[string][]string{"token-one": {"app1"}, "token-two": {"app2"}},
+			explore.Config{Token: "token-one", App: "app1", ForeignApp: "app2", ForeignToken: "token-two"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := mock.New(mock.Config{Auth: tc.auth, Strict: true})
+			require.NoError(t, err)
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			before := listTotal(t, ts.URL, tc.cfg.Token, "app1")
+			for _, seed := range seeds {
+				cfg := tc.cfg
+				cfg.Target, cfg.Seed = ts.URL, seed
+				res, err := explore.Run(context.Background(), cfg)
+				require.NoError(t, err)
+				if !res.OK() {
+					rep := &conformance.Report{Target: ts.URL, App: cfg.App}
+					res.AddTo(rep)
+					var out strings.Builder
+					require.NoError(t, rep.WriteText(&out, false))
+					t.Errorf("%s, seed %d: exploration against the mock failed:\n%s", tc.name, seed, out.String())
+				}
+				assert.Greater(t, res.Requests, int64(explore.DefaultOps), "%s, seed %d: requests sent", tc.name, seed)
+			}
+			assert.Equal(t, before, listTotal(t, ts.URL, tc.cfg.Token, "app1"), "%s: app1's contacts after exploring", tc.name)
+			if tc.cfg.ForeignToken != "" {
+				assert.Equal(t, json.Number("25"), listTotal(t, ts.URL, tc.cfg.ForeignToken, "app2"), "%s: app2's contacts after exploring", tc.name)
+			}
+		})
+	}
+}
+
+// TestConformExploresAfterTheSuite runs the command as CI does: the scripted
+// suite, then the exploration, the seed in every report.
+func TestConformExploresAfterTheSuite(t *testing.T) {
+	srv, err := mock.New(mock.Config{Auth: map[string][]string{"cli-token-one": {"app1"}, "cli-token-two": {"app2"}}})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	dir := t.TempDir()
+	jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	t.Setenv(foreignTokenEnv, "cli-token-two")
+
+	code, stdout, stderr := execute(t, "conform", "--target", ts.URL, "--token", "cli-token-one", "--app", "app1", "--foreign-app", "app2",
+		"--explore", "120", "--seed", "42", "--json", jsonFile, "--junit", junitFile)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "explored 120 generated operations with seed 42")
+	for _, f := range []string{jsonFile, junitFile} {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.NotContains(t, string(data), "cli-token", "%s holds a token", f)
+		assert.NotContains(t, stdout+stderr, "cli-token", "output holds a token")
+	}
+	data, _ := os.ReadFile(jsonFile)
+	var rep conformance.Report
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Equal(t, int64(42), rep.Seed, "seed in the JSON report")
+	xml, _ := os.ReadFile(junitFile)
+	assert.Contains(t, string(xml), `<property name="seed" value="42">`, "seed in the JUnit report")
+}
+
+func TestConformExploreFlags(t *testing.T) {
+	cases := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"foreign token without foreign app", []string{"--foreign-token", "x"}, "--foreign-token needs --foreign-app"},
+		{"negative budget", []string{"--explore", "-1"}, "--explore must be 0 or more"},
+		{"seed not a number", []string{"--seed", "x"}, "not an integer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"conform", "--target", "http://127.0.0.1:1", "--token", "t", "--app", "a"}, tc.args...)
+			code, _, stderr := execute(t, args...)
+			assert.Equal(t, exitUsage, code, "%s: exit code", tc.name)
+			assert.Contains(t, stderr, tc.stderr, "%s: stderr", tc.name)
+		})
+	}
+}

@@ -1,0 +1,204 @@
+package explore_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/conformance/explore"
+)
+
+// setup is how a double is run: open (any token, one identity) or with two
+// tokens, each granted its own app.
+type setup int
+
+const (
+	open setup = iota
+	twoTokens
+)
+
+func (s setup) String() string { return [...]string{"open", "two tokens"}[s] }
+
+func serve(t *testing.T, s setup, bug string) (*httptest.Server, explore.Config) {
+	t.Helper()
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	var grants map[string][]string
+	if s == twoTokens {
+		grants = map[string][]string{"token-one-secret": {"app1"}, "token-two-secret": {"app2"}}
+	}
+	srv := httptest.NewServer(newDouble(spec, grants, bug))
+	t.Cleanup(srv.Close)
+	cfg := explore.Config{Target: srv.URL, Token: "token-one-secret", App: "app1", Timeout: 10 * time.Second}
+	if s == twoTokens {
+		cfg.ForeignApp, cfg.ForeignToken = "app2", "token-two-secret"
+	}
+	return srv, cfg
+}
+
+func TestFaithfulDoublePasses(t *testing.T) {
+	seeds := 20
+	if testing.Short() {
+		seeds = 4
+	}
+	for _, s := range []setup{open, twoTokens} {
+		for seed := range int64(seeds) {
+			_, cfg := serve(t, s, "")
+			cfg.Seed = seed
+			res, err := explore.Run(context.Background(), cfg)
+			require.NoError(t, err)
+			if !res.OK() {
+				t.Errorf("%s, seed %d: faithful double failed: %s", s, seed, describe(res))
+			}
+		}
+	}
+}
+
+func describe(res *explore.Result) string {
+	var out string
+	for _, sc := range res.Scenarios {
+		for _, st := range sc.Steps {
+			if st.Status != conformance.Failed {
+				continue
+			}
+			out += "\n  step " + st.Name + "\n    " + st.Curl
+			for _, f := range st.Findings {
+				out += "\n    - " + f.String() + " [expected " + f.Expected + ", actual " + f.Actual + "]"
+			}
+		}
+	}
+	return out
+}
+
+// bugs are the broken doubles: each breaks one behaviour, and the setup it
+// needs to be seen (a second token for the authorization matrix).
+var bugs = []struct {
+	bug   string
+	setup setup
+}{
+	// authorization
+	{"auth-suffix", twoTokens},
+	{"auth-basic", open},
+	{"auth-raw", open},
+	{"bfla-list", twoTokens},
+	{"bola-get", twoTokens},
+	{"bola-delete", twoTokens},
+	{"refused-write-applied", twoTokens},
+	// crashes on particular inputs
+	{"500-emoji", open},
+	{"500-combining", open},
+	{"500-int53", open},
+	{"500-page-past-end", open},
+	{"500-limit-1", open},
+	// values altered on the way in or out
+	{"phone-float", open},
+	{"phone-int32", open},
+	{"name-trim", open},
+	{"name-nfc", open},
+	{"name-truncate", open},
+	{"toggle-touches-created", open},
+	// batches
+	{"batch-drop-last", open},
+	{"batch-partial", open},
+	{"batch-empty-201", open},
+	{"batch-first-phone", open},
+	// paging
+	{"paging-off-by-one", open},
+	{"paging-skip", open},
+	{"paging-total", open},
+	{"paging-unstable", open},
+	// state leaking between contacts or apps
+	{"toggle-two", open},
+	{"toggle-not-stored", open},
+	{"toggle-always-blocks", open},
+	{"delete-two", open},
+	{"delete-revives", open},
+	{"deleted-listed", open},
+	{"apps-shared", twoTokens},
+}
+
+// maxShrunk is how many operations a shrunk case may keep.
+const maxShrunk = 6
+
+func TestBrokenDoublesAreCaught(t *testing.T) {
+	seeds := []int64{1, 2, 3, 4, 5}
+	for _, b := range bugs {
+		t.Run(b.bug, func(t *testing.T) {
+			for _, seed := range seeds {
+				_, cfg := serve(t, b.setup, b.bug)
+				cfg.Seed = seed
+				res, err := explore.Run(context.Background(), cfg)
+				require.NoError(t, err)
+				if res.OK() {
+					t.Errorf("%s (%s), seed %d: not caught in %d operations", b.bug, b.setup, seed, res.Operations)
+					continue
+				}
+				if n := res.Shrunk[0][1]; n > maxShrunk {
+					t.Errorf("%s, seed %d: shrunk to %d operations (from %d), want at most %d:%s", b.bug, seed, n, res.Shrunk[0][0], maxShrunk, describe(res))
+				}
+				t.Logf("seed %d: %d ops -> %d:%s", seed, res.Shrunk[0][0], res.Shrunk[0][1], describe(res))
+			}
+		})
+	}
+}
+
+// TestFailuresReplay proves the written scenario files: each parses, and replayed
+// by the scripted runner it fails against the broken double it came from and
+// passes against a faithful one.
+func TestFailuresReplay(t *testing.T) {
+	for _, b := range bugs {
+		t.Run(b.bug, func(t *testing.T) {
+			srv, cfg := serve(t, b.setup, b.bug)
+			cfg.Seed = 1
+			cfg.Out = t.TempDir()
+			res, err := explore.Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.False(t, res.OK(), "%s not caught", b.bug)
+			require.Len(t, res.Files, 1, "%s: files written", b.bug)
+			data, err := os.ReadFile(res.Files[0])
+			require.NoError(t, err)
+			require.NotContains(t, string(data), "secret", "%s: the file holds a token", b.bug)
+			_, err = conformance.Parse(filepath.Base(res.Files[0]), data)
+			require.NoError(t, err, "%s: written file does not parse:\n%s", b.bug, data)
+			if !replayable(b.setup, res) {
+				t.Skipf("%s: found with the second token, which a scenario file cannot hold", b.bug)
+			}
+			replay := func(target string) *conformance.Report {
+				rc := conformance.Config{Target: target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, Suite: os.DirFS(cfg.Out), SuiteName: cfg.Out}
+				rep, err := conformance.Run(context.Background(), rc)
+				require.NoError(t, err)
+				return rep
+			}
+			if rep := replay(srv.URL); rep.OK() {
+				t.Errorf("%s: the written file passes against the broken double:\n%s", b.bug, data)
+			}
+			good, _ := serve(t, b.setup, "")
+			if rep := replay(good.URL); !rep.OK() {
+				var buf strings.Builder
+				_ = rep.WriteText(&buf, false)
+				t.Errorf("%s: the written file fails against a faithful double:\n%s\n%s", b.bug, data, buf.String())
+			}
+		})
+	}
+}
+
+// replayable says whether a failure can replay from a file: steps of the second
+// identity are written with the main token, which a target checking grants
+// refuses, and a token with a suffix as a wrong token.
+func replayable(_ setup, res *explore.Result) bool {
+	for _, sc := range res.Scenarios {
+		if sc.Status == conformance.Failed && sc.File != "" {
+			data, _ := os.ReadFile(sc.File)
+			return !strings.Contains(string(data), "Not an exact replay")
+		}
+	}
+	return true
+}

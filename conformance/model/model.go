@@ -1,0 +1,336 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/conformance"
+)
+
+// CheckModel is the Check of every finding the model makes: an answer that
+// disagrees with what earlier answers told.
+const CheckModel conformance.Check = "model"
+
+// DefaultMaxContacts is how many contacts a Model remembers when Config says 0.
+const DefaultMaxContacts = 10_000
+
+// Config tunes a Model; the zero value is useful.
+type Config struct {
+	// MaxContacts caps the contacts remembered, deleted ones included; past it the
+	// oldest is forgotten (and no longer checked). 0 means DefaultMaxContacts.
+	MaxContacts int
+}
+
+// Exchange is one answered request, as the model needs it.
+type Exchange struct {
+	// Op is the operationId (contactkit.Op*); other operations are ignored.
+	Op string
+	// App and ContactID are the path's appId and contactId ("" for list and create).
+	App       string
+	ContactID string
+	// RequestBody is the request's body as sent (a create's rows).
+	RequestBody []byte
+	// Status is the answer's HTTP status.
+	Status int
+	// Body is the decoded answer, numbers as json.Number, as conformance.Checker
+	// returns it.
+	Body any
+}
+
+// Contact is what the model knows of one contact.
+type Contact struct {
+	ID  string
+	App string
+	// Name is the name (the list's tag); "" until a list or block answer shows it.
+	Name string
+	// Phone is the phone as the JSON number's text.
+	Phone     string
+	CreatedAt string
+	// Blocked is the last is_blocked an answer showed.
+	Blocked bool
+	// Gone says a delete of it succeeded.
+	Gone bool
+	// Claimed says the caller created it and nobody else writes to it, so its block
+	// state is the model's to predict.
+	Claimed bool
+}
+
+// Model is the model of the contacts observed so far. It is safe for concurrent
+// use; its memory is bounded by Config.MaxContacts.
+type Model struct {
+	spec *contactkit.Spec
+	max  int
+
+	// mu guards contacts and order.
+	mu       sync.Mutex
+	contacts map[string]*Contact // by id
+	order    []string            // ids, oldest first, for forgetting
+}
+
+// New returns an empty Model judging against the contract spec indexes.
+func New(spec *contactkit.Spec, cfg Config) *Model {
+	return &Model{spec: spec, max: cmpOr(cfg.MaxContacts, DefaultMaxContacts), contacts: map[string]*Contact{}}
+}
+
+func cmpOr(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Len reports how many contacts the model remembers.
+func (m *Model) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.contacts)
+}
+
+// Lookup returns a copy of what the model knows of contact id.
+func (m *Model) Lookup(id string) (Contact, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.contacts[id]
+	if !ok {
+		return Contact{}, false
+	}
+	return *c, true
+}
+
+// Claim tells the model that the caller created contact id of app with these
+// values and that nobody else writes to it: from now on its block state is
+// predicted, and an answer saying it is gone while nobody deleted it is a finding.
+// It returns the findings of the claim itself: an id already known elsewhere.
+func (m *Model) Claim(app, id, name, phone, createdAt string, blocked bool) []conformance.Finding {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.contacts[id]; ok && c.App != app {
+		return []conformance.Finding{m.finding(contactkit.OpListContacts, "", fmt.Sprintf("new contact %s of app %q has the id of a contact of app %q", id, app, c.App),
+			"an id of its own", id, "#/components/schemas/ContactId")}
+	}
+	c := m.remember(app, id)
+	c.Name, c.Phone, c.CreatedAt, c.Blocked, c.Claimed = name, phone, createdAt, blocked, true
+	return nil
+}
+
+// Observe checks one answer against the model, learns from it, and returns every
+// finding: the ways the answer disagrees with what earlier answers told.
+func (m *Model) Observe(x Exchange) []conformance.Finding {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch x.Op {
+	case contactkit.OpListContacts:
+		if x.Status != http.StatusOK {
+			return nil
+		}
+		items, _ := field(x.Body, "data").([]any)
+		var out []conformance.Finding
+		for i, it := range items {
+			out = append(out, m.seen(x, it, fmt.Sprintf("/data/%d", i), false)...)
+		}
+		return out
+	case contactkit.OpGetContact, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact:
+		return m.one(x)
+	}
+	return nil
+}
+
+// one judges an answer about the contact x's path names.
+func (m *Model) one(x Exchange) []conformance.Finding {
+	c := m.contacts[x.ContactID]
+	if c != nil && c.App != x.App {
+		// Another app's contact: only a refusal or "no such contact" is right.
+		if x.Status >= 200 && x.Status < 300 {
+			return []conformance.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s of app %q answered %d through app %q", x.ContactID, c.App, x.Status, x.App),
+				"403 or 404: a contact belongs to its own application", strconv.Itoa(x.Status), "#/components/parameters/AppId")}
+		}
+		return nil
+	}
+	switch x.Status {
+	case http.StatusNotFound:
+		if c == nil {
+			return nil
+		}
+		var out []conformance.Finding
+		if c.Claimed && !c.Gone {
+			out = append(out, m.finding(x.Op, "", fmt.Sprintf("contact %s answered 404, but it was created and nobody deleted it", x.ContactID),
+				"200 with the contact", "404", opFragment(m.spec, x.Op)))
+		}
+		c.Gone = true
+		return out
+	case http.StatusOK:
+	default:
+		return nil
+	}
+	if c != nil && c.Gone {
+		return []conformance.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s was deleted, yet %s answered 200", x.ContactID, x.Op),
+			"404: a deleted contact is gone for good", "200", opFragment(m.spec, contactkit.OpDeleteContact))}
+	}
+	if x.Op == contactkit.OpDeleteContact {
+		if c == nil {
+			c = m.remember(x.App, x.ContactID)
+		}
+		c.Gone = true
+		return nil
+	}
+	data := field(x.Body, "data")
+	var out []conformance.Finding
+	if id, _ := field(data, "id").(string); id != x.ContactID {
+		out = append(out, m.finding(x.Op, "/data/id", fmt.Sprintf("answer for contact %s is about contact %q", x.ContactID, id),
+			x.ContactID, id, opFragment(m.spec, x.Op)))
+		return out
+	}
+	return append(out, m.seen(x, data, "/data", x.Op == contactkit.OpToggleContactBlock)...)
+}
+
+// seen checks one contact object of an answer against the model and learns it.
+func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []conformance.Finding {
+	id, ok := field(obj, "id").(string)
+	if !ok || id == "" {
+		return nil // the schema check reports it
+	}
+	var out []conformance.Finding
+	c := m.contacts[id]
+	if c != nil && c.App != x.App {
+		return []conformance.Finding{m.finding(x.Op, at+"/id", fmt.Sprintf("contact %s of app %q shows up in an answer for app %q", id, c.App, x.App),
+			"only app "+strconv.Quote(x.App)+"'s contacts", id, "#/components/parameters/AppId")}
+	}
+	if c != nil && c.Gone {
+		return []conformance.Finding{m.finding(x.Op, at, fmt.Sprintf("contact %s was deleted, yet it shows up again", id),
+			"gone for good", "listed", opFragment(m.spec, contactkit.OpDeleteContact))}
+	}
+	fresh := c == nil
+	if fresh {
+		c = m.remember(x.App, id)
+	}
+	phone, hasPhone := field(obj, "phone").(json.Number)
+	created, hasCreated := field(obj, "created_at").(string)
+	tag, hasTag := field(obj, "tag").(string)
+	tags, hasTags := field(obj, "tags").([]any)
+	blocked, hasBlocked := field(obj, "is_blocked").(bool)
+
+	if hasPhone {
+		if c.Phone != "" && !sameNumber(c.Phone, string(phone)) {
+			out = append(out, m.finding(x.Op, at+"/phone", fmt.Sprintf("contact %s's phone changed from %s to %s", id, c.Phone, phone),
+				c.Phone, string(phone), "#/components/schemas/Phone"))
+		} else if c.Phone == "" {
+			c.Phone = string(phone)
+		}
+	}
+	if hasCreated {
+		if c.CreatedAt != "" && c.CreatedAt != created {
+			out = append(out, m.finding(x.Op, at+"/created_at", fmt.Sprintf("contact %s's created_at changed from %s to %s", id, c.CreatedAt, created),
+				c.CreatedAt, created, "#/components/schemas/CreatedAt"))
+		} else if c.CreatedAt == "" {
+			c.CreatedAt = created
+		}
+	}
+	if hasTag {
+		if c.Name != "" && c.Name != tag {
+			out = append(out, m.finding(x.Op, at+"/tag", fmt.Sprintf("contact %s's tag (its name) changed from %q to %q", id, c.Name, tag),
+				strconv.Quote(c.Name), strconv.Quote(tag), "#/components/schemas/Contact/properties/tag"))
+		} else if c.Name == "" {
+			c.Name = tag
+		}
+	}
+	if hasTags && c.Name != "" && !slices.ContainsFunc(tags, func(t any) bool { s, _ := t.(string); return s == c.Name }) {
+		out = append(out, m.finding(x.Op, at+"/tags", fmt.Sprintf("contact %s's tags do not hold its name %q", id, c.Name),
+			"tags holding "+strconv.Quote(c.Name), show(tags), "#/components/schemas/ContactDetail/properties/tags"))
+	}
+	if hasBlocked {
+		want := c.Blocked
+		if toggled {
+			want = !want
+		}
+		if c.Claimed && blocked != want {
+			what := "is_blocked changed though nobody sent a PUT"
+			if toggled {
+				what = "a PUT did not flip is_blocked"
+			}
+			out = append(out, m.finding(x.Op, at+"/is_blocked", fmt.Sprintf("contact %s: %s", id, what),
+				strconv.FormatBool(want), strconv.FormatBool(blocked), opFragment(m.spec, contactkit.OpToggleContactBlock)))
+		}
+		c.Blocked = blocked
+	}
+	return out
+}
+
+// remember adds contact id of app, forgetting the oldest contact past the cap.
+// The caller holds m.mu.
+func (m *Model) remember(app, id string) *Contact {
+	c := &Contact{ID: id, App: app}
+	m.contacts[id] = c
+	m.order = append(m.order, id)
+	for len(m.contacts) > m.max && len(m.order) > 0 {
+		delete(m.contacts, m.order[0])
+		m.order = m.order[1:]
+	}
+	if len(m.order) > 2*m.max {
+		// Compact: the queue holds ids of contacts forgotten twice over.
+		m.order = slices.DeleteFunc(m.order, func(id string) bool { _, ok := m.contacts[id]; return !ok })
+	}
+	return c
+}
+
+func (m *Model) finding(op, ptr, msg, want, got, fragment string) conformance.Finding {
+	if !strings.HasPrefix(fragment, "#") {
+		fragment = "#" + fragment
+	}
+	return conformance.Finding{Check: CheckModel, Message: msg, Pointer: ptr, Expected: want, Actual: got, Contract: contactkit.SpecFile + fragment}
+}
+
+// opFragment names the description of operation op in the contract.
+func opFragment(spec *contactkit.Spec, op string) string {
+	o := spec.Op(op)
+	if o == nil {
+		return "#/paths"
+	}
+	return "#/paths/" + escapeToken(o.Path) + "/" + strings.ToLower(o.Method) + "/description"
+}
+
+// OpLocation names the description of operation op in the contract, as findings
+// cite it.
+func OpLocation(spec *contactkit.Spec, op string) string {
+	return contactkit.SpecFile + opFragment(spec, op)
+}
+
+func escapeToken(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func field(v any, name string) any {
+	m, _ := v.(map[string]any)
+	return m[name]
+}
+
+// sameNumber compares two JSON numbers by exact value: through float64, two phones
+// above 2^53 would compare equal when they are not.
+func sameNumber(a, b string) bool {
+	ra, ok1 := new(big.Rat).SetString(a)
+	rb, ok2 := new(big.Rat).SetString(b)
+	if !ok1 || !ok2 {
+		return a == b
+	}
+	return ra.Cmp(rb) == 0
+}
+
+// SameNumber reports whether two JSON numbers' texts name the same value, exactly.
+func SameNumber(a, b string) bool { return sameNumber(a, b) }
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	if len(b) > 200 {
+		return string(b[:200]) + "…"
+	}
+	return string(b)
+}
