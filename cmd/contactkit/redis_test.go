@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/conformance/explore"
 	"github.com/contactkit/contactkit/internal/redistest"
 	"github.com/contactkit/contactkit/mock"
 )
@@ -53,9 +54,11 @@ func replica(t *testing.T, srv *redistest.Server, cfg mock.Config) *httptest.Ser
 	return hs
 }
 
+// TestDefaultSuitePassesAgainstTwoReplicas: the scripted suite and then the
+// exploration, every request alternating between two replicas on one Redis.
 func TestDefaultSuitePassesAgainstTwoReplicas(t *testing.T) {
 	srv := redistest.Start(t)
-	cfg := mock.Config{Auth: map[string][]string{"e2e-token": {"app1"}}, Strict: true}
+	cfg := mock.Config{Auth: map[string][]string{"e2e-token": {"app1"}, "e2e-token-two": {"app2"}}, Strict: true}
 	a, b := replica(t, srv, cfg), replica(t, srv, cfg)
 	lb, sent := roundRobin(t, a.URL, b.URL)
 
@@ -71,6 +74,20 @@ func TestDefaultSuitePassesAgainstTwoReplicas(t *testing.T) {
 	assert.GreaterOrEqual(t, report.Summary.Scenarios.Passed, 15, "scenarios that ran and passed")
 	assert.Zero(t, report.Summary.Scenarios.Skipped, "scenarios skipped")
 	assert.Greater(t, sent.Load(), int64(50), "requests spread over the replicas")
+
+	for _, seed := range []int64{1, 2} {
+		res, err := explore.Run(context.Background(), explore.Config{Target: lb.URL, Token: "e2e-token", App: "app1",
+			ForeignApp: "app2", ForeignToken: "e2e-token-two", Seed: seed})
+		require.NoError(t, err)
+		if !res.OK() {
+			rep := &conformance.Report{Target: lb.URL, App: "app1"}
+			res.AddTo(rep)
+			var out strings.Builder
+			require.NoError(t, rep.WriteText(&out, false))
+			t.Errorf("seed %d: exploration against two replicas on one Redis failed:\n%s", seed, out.String())
+		}
+		assert.Greater(t, res.Requests, int64(explore.DefaultOps), "seed %d: requests sent", seed)
+	}
 }
 
 // TestRoundRobinCatchesReplicasThatDisagree proves the test above can fail: two
