@@ -558,3 +558,22 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// BenchmarkListRedis is BenchmarkList's page 1 on both stores, in process: what
+// a Redis round trip adds to the mock's own work.
+func BenchmarkListRedis(b *testing.B) {
+	for _, sc := range bothStores {
+		b.Run(sc.name, func(b *testing.B) {
+			s, err := New(sc.cfg(b, Config{}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+			serve(b, s, "GET", "/contacts/bench?page=1&limit=10", "", http.StatusOK)
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, s, "GET", "/contacts/bench?page=1&limit=10", "", http.StatusOK)
+			}
+		})
+	}
+}
