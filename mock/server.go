@@ -71,7 +71,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
-	if need := int64(cfg.Contacts) * contactCost; need > cfg.MaxMemory {
+	if need := int64(cfg.Contacts) * contactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
 		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
 			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
 	}
