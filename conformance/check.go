@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -32,8 +33,7 @@ var tolerated = map[string][]int{
 
 // checker holds the contract and judges every answer against it, unasked.
 type checker struct {
-	doc    *openapi3.T
-	router routers.Router
+	spec *contactkit.Spec
 }
 
 // exchange is one request and its answer, as the checks see them.
@@ -52,11 +52,11 @@ type exchange struct {
 func loc(fragment string) string { return contactkit.SpecFile + fragment }
 
 func (c *checker) opLocation(op string) string {
-	method, p, _ := contactkit.Operation(c.doc, op)
-	if p == "" {
+	o := c.spec.Op(op)
+	if o == nil {
 		return loc("#/paths")
 	}
-	return loc("#/paths/" + escapeToken(p) + "/" + strings.ToLower(method))
+	return loc("#/paths/" + escapeToken(o.Path) + "/" + strings.ToLower(o.Method))
 }
 
 // check runs the checks every answer gets and returns the decoded body (nil when
@@ -111,15 +111,35 @@ func (c *checker) check(ctx context.Context, x *exchange) (any, []Finding) {
 	}
 
 	if op != nil && op.Responses.Status(x.status) != nil {
-		out = append(out, c.validate(ctx, x, route, pathParams)...)
+		out = append(out, c.validate(ctx, x, route, pathParams, c.schemaBody(x, body))...)
 	} else {
 		out = append(out, c.validateEnvelope(body, x.status)...)
 	}
 	out = append(out, c.envelope(x, body)...)
 	if x.op == contactkit.OpListContacts && x.status == http.StatusOK {
-		out = append(out, pageChecks(x.query, body)...)
+		out = append(out, pageChecks(c.spec.Paging, x.query, body)...)
 	}
-	return body, out
+	return body, collapse(out)
+}
+
+// schemaBody is the body the schema check reads. A list answer holding more items
+// than the contract's largest limit is already wrong, and the page checks say so;
+// the schema check then reads only the first few more than that limit, so a
+// hostile list of a million items costs no more than an honest page.
+func (c *checker) schemaBody(x *exchange, body any) []byte {
+	top := int(c.spec.Paging.Limit.Max)
+	obj, _ := body.(map[string]any)
+	data, _ := obj["data"].([]any)
+	if top <= 0 || len(data) <= top+morePlaces {
+		return x.body
+	}
+	trimmed := maps.Clone(obj)
+	trimmed["data"] = data[:top+morePlaces]
+	b, err := json.Marshal(trimmed)
+	if err != nil {
+		return x.body
+	}
+	return b
 }
 
 func documentedStatuses(op *openapi3.Operation) []string {
@@ -142,11 +162,11 @@ func (c *checker) contentLocation(op string, status int) string {
 	if op == "" {
 		return loc("#/info/description")
 	}
-	_, _, o := contactkit.Operation(c.doc, op)
-	if o == nil || o.Responses.Status(status) == nil {
+	o := c.spec.Op(op)
+	if o == nil || o.Operation.Responses.Status(status) == nil {
 		return c.responsesLocation(op)
 	}
-	if ref := o.Responses.Status(status).Ref; ref != "" {
+	if ref := o.Operation.Responses.Status(status).Ref; ref != "" {
 		return loc(ref + "/content")
 	}
 	return c.responsesLocation(op) + "/" + strconv.Itoa(status) + "/content"
@@ -158,12 +178,12 @@ func (c *checker) findRoute(x *exchange) (*routers.Route, map[string]string, err
 	if err != nil {
 		return nil, nil, err
 	}
-	return c.router.FindRoute(req)
+	return c.spec.Router.FindRoute(req)
 }
 
 // validate checks the body against the operation's response schema with
 // kin-openapi, every violation at once.
-func (c *checker) validate(ctx context.Context, x *exchange, route *routers.Route, pathParams map[string]string) []Finding {
+func (c *checker) validate(ctx context.Context, x *exchange, route *routers.Route, pathParams map[string]string, body []byte) []Finding {
 	u := &url.URL{Path: x.apiPath, RawQuery: x.query.Encode()}
 	req, err := http.NewRequestWithContext(ctx, x.method, u.String(), nil)
 	if err != nil {
@@ -183,7 +203,7 @@ func (c *checker) validate(ctx context.Context, x *exchange, route *routers.Rout
 			SchemaValidationOptions: contactkit.SchemaOptions(),
 		},
 	}
-	input.SetBodyBytes(x.body)
+	input.SetBodyBytes(body)
 	err = openapi3filter.ValidateResponse(ctx, input)
 	if err == nil {
 		return nil
@@ -349,16 +369,12 @@ func isIndex(t string) bool {
 // validateEnvelope checks an answer with no operation schema (an unknown route, an
 // undocumented status) against the bare envelope.
 func (c *checker) validateEnvelope(body any, status int) []Finding {
-	ref := c.doc.Components.Schemas["Envelope"]
-	if ref == nil || ref.Value == nil {
-		return nil
-	}
+	root := c.spec.Envelope
 	opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, contactkit.SchemaOptions()...)
-	err := ref.Value.VisitJSON(plain(body), opts...)
+	err := root.Value.VisitJSON(plain(body), opts...)
 	if err == nil {
 		return nil
 	}
-	root := &openapi3.SchemaRef{Ref: "#/components/schemas/Envelope", Value: ref.Value}
 	var out []Finding
 	for _, e := range flatten(err) {
 		var se *openapi3.SchemaError
@@ -422,132 +438,21 @@ func (c *checker) envelope(x *exchange, body any) []Finding {
 	if msgOp == "" && x.status == http.StatusNotFound {
 		msgOp = contactkit.OpListContacts // the docs' one 404 sentence, for any route
 	}
-	if want := contactkit.DocsMessage(c.doc, msgOp, x.status); want != "" {
+	o := c.spec.Op(msgOp)
+	if o == nil {
+		return out
+	}
+	if want := o.Message(x.status); want != "" {
 		if msg, ok := obj["message"]; ok && !jsonEqual(msg, want) {
 			where := rule
-			if _, _, o := contactkit.Operation(c.doc, msgOp); o != nil && o.Responses.Status(x.status) != nil && o.Responses.Status(x.status).Ref != "" {
-				where = loc(o.Responses.Status(x.status).Ref + "/content/application~1json/examples/docs")
+			if r := o.Operation.Responses.Status(x.status); r != nil && r.Ref != "" {
+				where = loc(r.Ref + "/content/application~1json/examples/docs")
 			}
 			out = append(out, Finding{Check: CheckEnvelope, Pointer: "/message", Message: fmt.Sprintf("envelope message is not the docs' sentence for %d", x.status),
 				Expected: strconv.Quote(want), Actual: show(msg), Contract: where})
 		}
 	}
 	return out
-}
-
-// pageChecks checks that one page's meta describes its data, as the contract's
-// listContacts description requires. Each page is a snapshot, so these hold even
-// while others write.
-func pageChecks(q url.Values, body any) []Finding {
-	obj, _ := body.(map[string]any)
-	meta, _ := obj["meta"].(map[string]any)
-	data, okData := obj["data"].([]any)
-	if meta == nil || !okData {
-		return nil // the schema check reports the shape
-	}
-	rule := func(field string) string { return loc("#/components/schemas/PageMeta/properties/" + field) }
-	num := func(k string) (int64, bool) {
-		r, ok := toRat(meta[k])
-		if !ok || !r.IsInt() || !r.Num().IsInt64() {
-			return 0, false
-		}
-		return r.Num().Int64(), true
-	}
-	var out []Finding
-	bad := func(ptr, msg, want string, got any, field string) {
-		out = append(out, Finding{Check: CheckPaging, Pointer: ptr, Message: msg, Expected: want, Actual: show(got), Contract: rule(field)})
-	}
-	total, ok1 := num("total")
-	limit, ok2 := num("limit")
-	cur, ok3 := num("current_page")
-	last, ok4 := num("last_page")
-	if !ok1 || !ok2 || !ok3 || !ok4 || limit < 1 {
-		return nil
-	}
-
-	wantPage, pageErr := queryInt(q, "page", 1)
-	wantLimit, limitErr := queryInt(q, "limit", 10)
-	if pageErr == nil && cur != wantPage {
-		bad("/meta/current_page", fmt.Sprintf("meta.current_page is %d for page=%d", cur, wantPage), strconv.FormatInt(wantPage, 10), meta["current_page"], "current_page")
-	}
-	if limitErr == nil {
-		switch {
-		case wantLimit <= 50 && limit != wantLimit:
-			bad("/meta/limit", fmt.Sprintf("meta.limit is %d for limit=%d", limit, wantLimit), strconv.FormatInt(wantLimit, 10), meta["limit"], "limit")
-		case wantLimit > 50 && limit > 50:
-			bad("/meta/limit", fmt.Sprintf("limit=%d was honoured above the documented max of 50", wantLimit), "<= 50", meta["limit"], "limit")
-		}
-	}
-	if first, ok := num("first_page"); ok && first != 1 {
-		bad("/meta/first_page", "meta.first_page is not 1", "1", meta["first_page"], "first_page")
-	}
-	wantLast := (total + limit - 1) / limit
-	if total == 0 {
-		if last != 0 && last != 1 {
-			bad("/meta/last_page", "meta.last_page must be 0 or 1 when there are no contacts", "0 or 1", meta["last_page"], "last_page")
-		}
-	} else if last != wantLast {
-		bad("/meta/last_page", fmt.Sprintf("meta.last_page is %d but ceil(total %d / limit %d) is %d", last, total, limit, wantLast), strconv.FormatInt(wantLast, 10), meta["last_page"], "last_page")
-	}
-	// Where the page sits, judged by the real last page, so a wrong last_page is
-	// reported once, above.
-	realLast := max(wantLast, 1)
-	prev, hasPrev := meta["previous_page"]
-	switch {
-	case cur == 1 && hasPrev && prev != nil:
-		bad("/meta/previous_page", "meta.previous_page must be null on the first page", "null", prev, "previous_page")
-	case cur > 1 && cur <= realLast:
-		if p, ok := num("previous_page"); !ok || p != cur-1 {
-			bad("/meta/previous_page", fmt.Sprintf("meta.previous_page must be %d on page %d", cur-1, cur), strconv.FormatInt(cur-1, 10), prev, "previous_page")
-		}
-	case cur > realLast:
-		if p, ok := num("previous_page"); !ok || p >= cur {
-			bad("/meta/previous_page", fmt.Sprintf("meta.previous_page must be a page before %d", cur), fmt.Sprintf("< %d", cur), prev, "previous_page")
-		}
-	}
-	next, hasNext := meta["next_page"]
-	if cur >= realLast {
-		if hasNext && next != nil {
-			bad("/meta/next_page", fmt.Sprintf("meta.next_page must be null on the last page (page %d of %d) and past it", cur, realLast), "null", next, "next_page")
-		}
-	} else if n, ok := num("next_page"); !ok || n != cur+1 {
-		bad("/meta/next_page", fmt.Sprintf("meta.next_page must be %d on page %d of %d", cur+1, cur, realLast), strconv.FormatInt(cur+1, 10), next, "next_page")
-	}
-	var wantLen int64
-	switch {
-	case cur < realLast:
-		wantLen = limit
-	case cur == realLast:
-		wantLen = total - (realLast-1)*limit
-	}
-	if int64(len(data)) != wantLen {
-		what := fmt.Sprintf("page %d holds %d contacts, but total %d and limit %d put %d there", cur, len(data), total, limit, wantLen)
-		if cur > realLast {
-			what = fmt.Sprintf("page %d is past the last page (%d) yet holds %d contacts", cur, realLast, len(data))
-		}
-		out = append(out, Finding{Check: CheckPaging, Pointer: "/data", Message: what, Expected: fmt.Sprintf("%d items", wantLen), Actual: fmt.Sprintf("%d items", len(data)), Contract: loc("#/components/schemas/PageMeta")})
-	}
-	seen := map[string]int{}
-	for i, item := range data {
-		id := textOf(field(item, "id"))
-		if j, dup := seen[id]; dup {
-			out = append(out, Finding{Check: CheckPaging, Pointer: fmt.Sprintf("/data/%d/id", i), Message: fmt.Sprintf("contact %s appears twice on one page (items %d and %d)", id, j, i), Contract: loc("#/components/schemas/PageMeta")})
-		}
-		seen[id] = i
-	}
-	return out
-}
-
-func field(v any, name string) any {
-	m, _ := v.(map[string]any)
-	return m[name]
-}
-
-func queryInt(q url.Values, name string, def int64) (int64, error) {
-	if !q.Has(name) {
-		return def, nil
-	}
-	return strconv.ParseInt(q.Get(name), 10, 64)
 }
 
 // Exchange is one request and its answer, as the checks every answer gets see them.
@@ -573,7 +478,7 @@ type Checker struct{ c checker }
 
 // NewChecker returns a Checker for the contract spec indexes.
 func NewChecker(spec *contactkit.Spec) *Checker {
-	return &Checker{c: checker{doc: spec.Doc, router: spec.Router}}
+	return &Checker{c: checker{spec: spec}}
 }
 
 // Check runs every check on x and returns the operation it was found to be ("" for

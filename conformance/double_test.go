@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/contactkit/contactkit"
 )
 
 // double is a small in-memory Contacts API that answers as design.md's "the mock
@@ -21,7 +23,10 @@ type double struct {
 	// alt answers with the other readings design.md allows where the docs are
 	// silent: 400 for a bad create body, 405 for an unknown method, a limit above
 	// 50 clamped, previous_page past the end pointing at the last page.
-	alt     bool
+	alt bool
+	// paging holds the bounds it enforces: the embedded contract's, unless a test
+	// changes the contract.
+	paging  contactkit.Paging
 	token   string
 	granted map[string]bool
 
@@ -54,6 +59,7 @@ const (
 	flawPageZero            flaw = "page 0 accepted"
 	flawDeleteKeeps         flaw = "DELETE answers 200 but keeps the contact"
 	flawPutNeverUnblocks    flaw = "PUT never unblocks"
+	flawPutNoop             flaw = "PUT answers 200 but changes nothing"
 	flawMissingToken401     flaw = "missing token answers 401"
 	flawMissingTokenAllowed flaw = "missing token let through"
 	flawForeignAllowed      flaw = "foreign app let through"
@@ -101,7 +107,11 @@ var codeWords = map[int]string{200: "OK", 201: "CREATED", 400: "BAD_REQUEST", 40
 var jakarta = time.FixedZone("WIB", 7*3600)
 
 func newDouble(f flaw) *double {
-	d := &double{flaw: f, token: testToken, granted: map[string]bool{testApp: true}, contacts: map[string][]contact{}, graveyard: map[string]contact{}}
+	spec, err := contactkit.LoadSpec()
+	if err != nil {
+		panic(err) // the embedded contract always loads; its own tests say so
+	}
+	d := &double{flaw: f, paging: spec.Paging, token: testToken, granted: map[string]bool{testApp: true}, contacts: map[string][]contact{}, graveyard: map[string]contact{}}
 	base := time.Date(2024, 5, 14, 11, 51, 48, 0, jakarta)
 	for i := range seedCount {
 		c := contact{id: d.newID(), phone: 6281100000000 + int64(i), name: fmt.Sprintf("Seed%d Person", i), created: base.Add(time.Duration(i) * time.Minute)}
@@ -233,18 +243,18 @@ func positive(q string, def int) (int, bool) {
 }
 
 func (d *double) list(w http.ResponseWriter, r *http.Request, app string) {
-	defLimit := 10
+	defLimit := int(d.paging.Limit.Default)
 	if d.flaw == flawDefaultLimit20 {
-		defLimit = 20
+		defLimit *= 2
 	}
-	page, ok1 := positive(r.URL.Query().Get("page"), 1)
+	page, ok1 := positive(r.URL.Query().Get("page"), int(d.paging.Page.Default))
 	limit, ok2 := positive(r.URL.Query().Get("limit"), defLimit)
 	if d.flaw == flawPageZero && r.URL.Query().Get("page") == "0" {
 		page, ok1 = 1, true
 	}
-	maxLimit := 50
+	maxLimit := int(d.paging.Limit.Max)
 	if d.flaw == flawLimitHonoured {
-		maxLimit = 100
+		maxLimit *= 2
 	}
 	if d.alt && ok2 && limit > maxLimit {
 		limit = maxLimit
@@ -431,7 +441,9 @@ func (d *double) toggle(w http.ResponseWriter, app, id string) {
 		return
 	}
 	c := &d.contacts[app][i]
-	c.blocked = !c.blocked
+	if d.flaw != flawPutNoop {
+		c.blocked = !c.blocked
+	}
 	if d.flaw == flawPutNeverUnblocks {
 		c.blocked = true
 	}

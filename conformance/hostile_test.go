@@ -3,11 +3,14 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -62,18 +65,22 @@ func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestHostileTargets(t *testing.T) {
+	// Only the hang needs the per-request timeout to fire, and its target never
+	// answers, so a short one is exact; the others get a generous one, so a slow
+	// machine cannot turn a large body into a timeout.
 	cases := []struct {
 		name     string
 		get      http.HandlerFunc
-		check    string // the kind of finding the first step must carry
+		check    conformance.Check // the kind of finding the first step must carry
 		contains string
 	}{
 		{"hang", func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
+			if r.URL.Path == "/" {
+				w.WriteHeader(http.StatusNotFound) // the preflight
+				return
 			}
-		}, conformance.CheckTransport, "no answer within 200ms"},
+			<-r.Context().Done()
+		}, conformance.CheckTransport, "no answer within 1s"},
 		{"html", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<html>oops</html>")
@@ -117,8 +124,12 @@ func TestHostileTargets(t *testing.T) {
 			h := &hostile{get: tc.get}
 			srv := httptest.NewServer(h)
 			defer srv.Close()
+			timeout := time.Minute
+			if tc.name == "hang" {
+				timeout = time.Second
+			}
 			rep, err := conformance.Run(context.Background(), conformance.Config{
-				Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Timeout: 200 * time.Millisecond,
+				Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Timeout: timeout,
 			})
 			require.NoError(t, err, "%s: the run itself must not fail", tc.name)
 			require.Len(t, rep.Scenarios, 1)
@@ -228,9 +239,202 @@ func TestInterruptedRunStillCleansUp(t *testing.T) {
 	}}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	rep, err := conformance.Run(ctx, conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Timeout: 2 * time.Second})
+	rep, err := conformance.Run(ctx, conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Timeout: 30 * time.Second})
 	require.ErrorIs(t, err, conformance.ErrInterrupted)
 	require.NotNil(t, rep, "an interrupted run still reports")
 	assert.True(t, started.Load())
 	assert.Equal(t, int32(1), h.deletes.Load(), "cleanup ran after the cancel")
+}
+
+// TestTokenNeverLeaks runs against a server that echoes the token in every form
+// it could take (cut by the runner's excerpts, JSON-escaped as PHP does, URL- and
+// base64-encoded, \u-escaped so it only shows once decoded, half of it): no report
+// holds its first 8 characters, or any of the encoded forms.
+func TestTokenNeverLeaks(t *testing.T) {
+	const token = "s3cr3t/Tok+en-ABCDEF0123"
+	php := strings.ReplaceAll(token, "/", `\/`)
+	var uesc strings.Builder
+	for _, c := range token {
+		fmt.Fprintf(&uesc, `\u%04x`, c)
+	}
+	forms := map[string]string{
+		"PHP JSON":         php,
+		"query escaped":    url.QueryEscape(token),
+		"path escaped":     url.PathEscape(token),
+		"base64 of header": base64.StdEncoding.EncodeToString([]byte("Bearer " + token)),
+		"base64url raw":    base64.RawURLEncoding.EncodeToString([]byte(token)),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		head := `{"statusCode":200,"code":"` + strings.Repeat("c", 190) + uesc.String() + `","message":"`
+		// The message puts the token across the 2048-byte cut of the report's body excerpt.
+		body := head + strings.Repeat("m", 2048-12-len(head)) + token + `","data":{`
+		for name, f := range forms {
+			body += `"` + name + `":"` + f + `",`
+		}
+		body += `"half":"` + token[:12] + `"}}`
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Echo", token)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: token, App: testApp, Suite: hostileSuite})
+	require.NoError(t, err)
+	var text, js, junit bytes.Buffer
+	require.NoError(t, rep.WriteText(&text, true))
+	require.NoError(t, rep.WriteJSON(&js))
+	require.NoError(t, rep.WriteJUnit(&junit))
+	for name, out := range map[string]string{"console": text.String(), "JSON": js.String(), "JUnit": junit.String()} {
+		assert.NotContains(t, out, token[:8], "%s report holds the token's first 8 characters", name)
+		for form, f := range forms {
+			if form == "base64 of header" {
+				f = f[12:] // "Bearer " and the token's first 2 bytes share the first 12 characters
+			}
+			assert.NotContains(t, out, f[:8], "%s report holds the token %s", name, form)
+		}
+		assert.Contains(t, out, "***", "%s report shows where the token was", name)
+	}
+}
+
+// rawTarget listens on loopback and hands every connection to serve, for targets
+// that do not speak HTTP at all.
+func rawTarget(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// TestNotHTTPTargets: a target that accepts connections but does not answer in
+// HTTP is ErrNotHTTP at once, with one line saying so and every scenario reported
+// not run, not a mismatch per step.
+func TestNotHTTPTargets(t *testing.T) {
+	plain := httptest.NewServer(newDouble(flawNone))
+	defer plain.Close()
+	cases := []struct {
+		name, target, want string
+	}{
+		{"SSH banner", "http://" + rawTarget(t, func(c net.Conn) {
+			io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
+			io.Copy(io.Discard, c)
+		}), "malformed HTTP"},
+		{"closes at once", "http://" + rawTarget(t, func(net.Conn) {}), "closed the connection without answering"},
+		{"https to a plain port", strings.Replace(plain.URL, "http://", "https://", 1), "try http://"},
+	}
+	for _, tc := range cases {
+		rep, err := conformance.Run(context.Background(), conformance.Config{Target: tc.target, Token: testToken, App: testApp, Suite: hostileSuite})
+		require.ErrorIs(t, err, conformance.ErrNotHTTP, "%s: error", tc.name)
+		assert.Contains(t, err.Error(), tc.want, "%s: error", tc.name)
+		assert.NotContains(t, err.Error(), "\n", "%s: one line", tc.name)
+		require.NotNil(t, rep, "%s: a report of what did not run", tc.name)
+		assert.Equal(t, 3, rep.Summary.Steps.Skipped, "%s: every step reported not run", tc.name)
+		assert.Equal(t, err.Error(), rep.Error, "%s: the report says why", tc.name)
+	}
+}
+
+// TestTargetDiesMidRun stops accepting connections during the second step: the
+// run is ErrTargetLost, with the report of what ran and the rest not run.
+func TestTargetDiesMidRun(t *testing.T) {
+	var srv *httptest.Server
+	h := &hostile{get: func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/contacts/app1/") {
+			newDouble(flawNone).ServeHTTP(w, r) // the preflight and the list
+			return
+		}
+		// The detail: the target goes away without answering, idle connections
+		// and all, so the next request must dial and is refused.
+		conn, _, err := w.(http.Hijacker).Hijack()
+		srv.Listener.Close()
+		srv.CloseClientConnections()
+		if err == nil {
+			conn.Close()
+		}
+	}}
+	srv = httptest.NewServer(h)
+	defer srv.Close()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Parallel: 1})
+	require.ErrorIs(t, err, conformance.ErrTargetLost)
+	require.NotNil(t, rep)
+	steps := rep.Scenarios[0].Steps
+	require.Len(t, steps, 3)
+	assert.Equal(t, conformance.Passed, steps[0].Status, "the step before the target died")
+	assert.Equal(t, rep.Error, err.Error())
+}
+
+// TestStepCountIndependentOfOutcome: a run that passes, one that fails, one whose
+// target is gone and one without a foreign app all report the same steps.
+func TestStepCountIndependentOfOutcome(t *testing.T) {
+	steps := func(rep *conformance.Report) int {
+		s := rep.Summary.Steps
+		return s.Passed + s.Failed + s.Skipped
+	}
+	good := httptest.NewServer(newDouble(flawNone))
+	defer good.Close()
+	want := steps(runAgainst(t, good, nil))
+	noForeign := steps(runAgainst(t, good, func(c *conformance.Config) { c.ForeignApp = "" }))
+	assert.Equal(t, want, noForeign, "steps without a foreign app")
+	bad := httptest.NewServer(newDouble(flawPhoneString))
+	defer bad.Close()
+	assert.Equal(t, want, steps(runAgainst(t, bad, nil)), "steps of a failing run")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	l.Close()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: "http://" + l.Addr().String(), Token: testToken, App: testApp, ForeignApp: testForeign})
+	require.ErrorIs(t, err, conformance.ErrUnreachable)
+	assert.Equal(t, want, steps(rep), "steps of a run whose target is down")
+}
+
+// TestDeadline stops a run whose target hangs: ErrInterrupted naming the
+// deadline, with the report of what ran.
+func TestDeadline(t *testing.T) {
+	h := &hostile{get: func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			w.WriteHeader(http.StatusNotFound) // the preflight
+			return
+		}
+		<-r.Context().Done()
+	}}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite, Deadline: 100 * time.Millisecond, Timeout: time.Minute})
+	require.ErrorIs(t, err, conformance.ErrInterrupted)
+	assert.Contains(t, err.Error(), "deadline of 100ms passed")
+	require.NotNil(t, rep)
+	assert.Equal(t, int32(1), h.deletes.Load(), "cleanup ran after the deadline")
+}
+
+// TestConsoleEscapesControls runs against a target whose answers carry terminal
+// escapes (an OSC title, a screen clear, BEL, NUL, a C1 control, a bidi override):
+// the console report shows them escaped, never raw.
+func TestConsoleEscapesControls(t *testing.T) {
+	const evil = "\x1b]0;pwned\x07\x1b[2J\x00\u009b31m\u202eevil\x7f"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, `{"statusCode":418,"message":"`+evil+`"}`) // raw, as a hostile target sends it
+	}))
+	defer srv.Close()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: hostileSuite})
+	require.NoError(t, err)
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text, true))
+	out := text.String()
+	for i, r := range out {
+		if r != '\n' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x202e) {
+			t.Fatalf("console report holds %U at byte %d: %q", r, i, out[max(0, i-40):min(len(out), i+40)])
+		}
+	}
+	assert.Contains(t, out, `\x1b]0;pwned\x07`, "the OSC sequence shows escaped")
 }

@@ -2,141 +2,347 @@ package conformance
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 )
 
-// evalAssertion applies every check of a to the value its pointer addresses and
-// returns one finding per failed check.
-func evalAssertion(doc any, a Assertion, sc *scope) []Finding {
-	ptr, err := sc.expandString(a.Pointer)
-	if err != nil {
-		return []Finding{{Check: CheckExpect, Pointer: a.Pointer, Message: fmt.Sprintf("cannot check %s: %v", a.Pointer, err)}}
+// Matcher is one check of the value a JSON pointer addresses, built when the file
+// loads: its kind (its key in the file), its argument as written, placeholders and
+// all, and the test that judges the value once they are expanded.
+type Matcher struct {
+	Kind string
+	Arg  any
+	test matchTest
+}
+
+// judge runs the matcher on the value a pointer found (found is false when it
+// found nothing) with arg, its argument expanded; nil means the value passes.
+func (m Matcher) judge(arg, val any, found bool) *Finding {
+	if m.test == nil {
+		// Only a Matcher built outside the loader has no test; never let it pass.
+		return &Finding{Message: "matcher " + m.Kind + " was not built by the loader", Expected: m.Kind}
 	}
-	val, at, found, err := resolve(doc, ptr)
-	if err != nil {
-		return []Finding{{Check: CheckExpect, Pointer: ptr, Message: err.Error()}}
+	return m.test.judge(arg, val, found)
+}
+
+// matchTest is one kind of matcher. Every kind judges for itself, so an unknown or
+// misspelt kind cannot fall through to a pass: it never loads.
+type matchTest interface {
+	judge(arg, val any, found bool) *Finding
+}
+
+// matcherKind names a matcher and builds it from the argument the file gives,
+// refusing a bad argument at load time.
+type matcherKind struct {
+	name  string
+	build func(arg any) (matchTest, error)
+}
+
+const matcherEquals = "equals"
+
+// matcherKinds is the table of matchers, in the order the docs list them.
+var matcherKinds = []matcherKind{
+	{matcherEquals, func(any) (matchTest, error) { return needsValue{matcherEquals, equalsTest{}}, nil }},
+	{"not_equals", func(any) (matchTest, error) { return needsValue{"not_equals", notEqualsTest{}}, nil }},
+	{"one_of", buildOneOf},
+	{"contains", func(any) (matchTest, error) { return needsValue{"contains", containsTest{}}, nil }},
+	{"type", buildType},
+	{"length", buildLength},
+	{"min", buildBound("min")},
+	{"max", buildBound("max")},
+	{"matches", buildMatches},
+	{"present", buildPresence("present", true)},
+	{"absent", buildPresence("absent", false)},
+}
+
+func kindOf(name string) *matcherKind {
+	for i := range matcherKinds {
+		if matcherKinds[i].name == name {
+			return &matcherKinds[i]
+		}
 	}
-	var out []Finding
-	for _, c := range a.Checks {
-		arg, err := sc.expand(c.Arg)
-		if err != nil {
-			out = append(out, Finding{Check: CheckExpect, Pointer: at, Message: fmt.Sprintf("cannot check %s %s: %v", ptr, c.Kind, err)})
-			continue
-		}
-		if f := evalCheck(c.Kind, arg, val, found); f != nil {
-			f.Check = CheckExpect
-			f.Pointer = at
-			f.Message = ptr + " " + f.Message
-			out = append(out, *f)
-		}
+	return nil
+}
+
+func matcherNames() []string {
+	out := make([]string, len(matcherKinds))
+	for i, k := range matcherKinds {
+		out[i] = k.name
 	}
 	return out
 }
 
-func evalCheck(kind string, arg, val any, found bool) *Finding {
-	miss := func(want string) *Finding {
+var typeNames = []string{"string", "number", "integer", "boolean", "array", "object", "null"}
+
+// valueTest judges a value that is there.
+type valueTest interface {
+	judgeValue(arg, val any) *Finding
+}
+
+// needsValue fails a value test when the pointer found nothing.
+type needsValue struct {
+	kind string
+	test valueTest
+}
+
+func (n needsValue) judge(arg, val any, found bool) *Finding {
+	if !found {
+		want := n.kind + " " + show(arg)
 		return &Finding{Expected: want, Actual: "absent", Message: "is absent, want " + want}
 	}
-	bad := func(want, msg string) *Finding {
-		return &Finding{Expected: want, Actual: show(val), Message: msg + ", got " + show(val)}
-	}
-	switch kind {
-	case "absent":
-		if found {
-			return bad("absent", "should be absent")
-		}
+	return n.test.judgeValue(arg, val)
+}
+
+// mismatch is the finding of a value that fails: want is what a reader expected.
+func mismatch(val any, want, msg string) *Finding {
+	return &Finding{Expected: want, Actual: show(val), Message: msg + ", got " + show(val)}
+}
+
+type equalsTest struct{}
+
+func (equalsTest) judgeValue(arg, val any) *Finding {
+	if jsonEqual(val, arg) {
 		return nil
-	case "present":
-		if !found {
-			return miss("present")
-		}
+	}
+	return mismatch(val, show(arg), "want "+show(arg))
+}
+
+type notEqualsTest struct{}
+
+func (notEqualsTest) judgeValue(arg, val any) *Finding {
+	if !jsonEqual(val, arg) {
 		return nil
 	}
-	if !found {
-		return miss(kind + " " + show(arg))
+	return mismatch(val, "not "+show(arg), "want anything but "+show(arg))
+}
+
+type oneOfTest struct{}
+
+func buildOneOf(arg any) (matchTest, error) {
+	if _, ok := arg.([]any); !ok {
+		return nil, errors.New("one_of needs a list")
 	}
-	switch kind {
-	case "equals":
-		if !jsonEqual(val, arg) {
-			return bad(show(arg), "want "+show(arg))
+	return needsValue{"one_of", oneOfTest{}}, nil
+}
+
+func (oneOfTest) judgeValue(arg, val any) *Finding {
+	opts, _ := arg.([]any)
+	if slices.ContainsFunc(opts, func(o any) bool { return jsonEqual(val, o) }) {
+		return nil
+	}
+	return mismatch(val, "one of "+show(arg), "want one of "+show(arg))
+}
+
+type containsTest struct{}
+
+func (containsTest) judgeValue(arg, val any) *Finding {
+	ok := false
+	switch x := val.(type) {
+	case string:
+		s, isText := arg.(string)
+		ok = isText && strings.Contains(x, s)
+	case []any:
+		ok = slices.ContainsFunc(x, func(e any) bool { return jsonEqual(e, arg) })
+	case map[string]any:
+		if s, isText := arg.(string); isText {
+			_, ok = x[s]
 		}
-	case "not_equals":
-		if jsonEqual(val, arg) {
-			return bad("not "+show(arg), "want anything but "+show(arg))
-		}
-	case "one_of":
-		opts, _ := arg.([]any)
-		for _, o := range opts {
-			if jsonEqual(val, o) {
-				return nil
+	}
+	if ok {
+		return nil
+	}
+	return mismatch(val, "contains "+show(arg), "want it to contain "+show(arg))
+}
+
+type typeTest struct{ name string }
+
+func buildType(arg any) (matchTest, error) {
+	s, _ := arg.(string)
+	if !slices.Contains(typeNames, s) {
+		return nil, fmt.Errorf("type %s is not one of %s", show(arg), strings.Join(typeNames, ", "))
+	}
+	return needsValue{"type", typeTest{name: s}}, nil
+}
+
+func (t typeTest) judgeValue(_, val any) *Finding {
+	got := jsonType(val)
+	if got == t.name || (t.name == "number" && got == "integer") {
+		return nil
+	}
+	return mismatch(val, "type "+t.name, "want type "+t.name+", got type "+got+":")
+}
+
+type lengthTest struct{}
+
+func buildLength(arg any) (matchTest, error) {
+	if isPlaceholder(arg) {
+		return needsValue{"length", lengthTest{}}, nil
+	}
+	if m, ok := arg.(map[string]any); ok {
+		// Bounds may be placeholders ({max: "{{limit_max}}"}); the rest is checked now.
+		checked := map[string]any{}
+		for k, b := range m {
+			if isPlaceholder(b) {
+				b = 0
 			}
+			checked[k] = b
 		}
-		return bad("one of "+show(arg), "want one of "+show(arg))
-	case "contains":
-		switch x := val.(type) {
-		case string:
-			if s, ok := arg.(string); ok && strings.Contains(x, s) {
-				return nil
-			}
-		case []any:
-			for _, e := range x {
-				if jsonEqual(e, arg) {
-					return nil
-				}
-			}
-		case map[string]any:
-			if s, ok := arg.(string); ok {
-				if _, has := x[s]; has {
-					return nil
-				}
-			}
-		}
-		return bad("contains "+show(arg), "want it to contain "+show(arg))
-	case "type":
-		if t := jsonType(val); t != arg && !(arg == "number" && t == "integer") {
-			return bad("type "+show(arg), "want type "+textOf(arg)+", got type "+t+":")
-		}
-	case "length":
-		r, _ := arg.(Range)
-		n := -1
-		switch x := val.(type) {
-		case []any:
-			n = len(x)
-		case map[string]any:
-			n = len(x)
-		case string:
-			n = len([]rune(x))
-		}
-		want := r.String()
-		if n < 0 {
-			return bad("length "+want, "has no length (want "+want+")")
-		}
-		if (r.Min != nil && n < *r.Min) || (r.Max != nil && n > *r.Max) {
-			return &Finding{Expected: "length " + want, Actual: fmt.Sprintf("length %d", n), Message: fmt.Sprintf("has length %d, want %s", n, want)}
-		}
-	case "min", "max":
-		v, ok1 := toRat(val)
-		b, ok2 := toRat(arg)
-		if !ok1 || !ok2 {
-			return bad(kind+" "+show(arg), "want a number ("+kind+" "+show(arg)+")")
-		}
-		if (kind == "min" && v.Cmp(b) < 0) || (kind == "max" && v.Cmp(b) > 0) {
-			return bad(kind+" "+show(arg), "want "+map[string]string{"min": ">= ", "max": "<= "}[kind]+show(arg))
-		}
-	case "matches":
-		re, err := regexp.Compile(textOf(arg))
-		if err != nil {
-			return bad("matches "+show(arg), "bad pattern: "+err.Error())
-		}
-		s, ok := val.(string)
-		if !ok || !re.MatchString(s) {
-			return bad("matches "+show(arg), "want text matching "+show(arg))
-		}
+		arg = checked
+	}
+	if _, err := parseRange(arg); err != nil {
+		return nil, fmt.Errorf("length: %w", err)
+	}
+	return needsValue{"length", lengthTest{}}, nil
+}
+
+func (lengthTest) judgeValue(arg, val any) *Finding {
+	r, err := parseRange(arg)
+	if err != nil {
+		return mismatch(val, "length "+show(arg), "cannot check length: "+err.Error())
+	}
+	n := -1
+	switch x := val.(type) {
+	case []any:
+		n = len(x)
+	case map[string]any:
+		n = len(x)
+	case string:
+		n = len([]rune(x))
+	}
+	want := r.String()
+	if n < 0 {
+		return mismatch(val, "length "+want, "has no length (want "+want+")")
+	}
+	if (r.Min != nil && n < *r.Min) || (r.Max != nil && n > *r.Max) {
+		return &Finding{Expected: "length " + want, Actual: fmt.Sprintf("length %d", n), Message: fmt.Sprintf("has length %d, want %s", n, want)}
 	}
 	return nil
+}
+
+// boundTest is min (the value must not be below the argument) or max.
+type boundTest struct{ kind string }
+
+func buildBound(kind string) func(any) (matchTest, error) {
+	return func(arg any) (matchTest, error) {
+		if !isNumber(arg) && !isPlaceholder(arg) {
+			return nil, fmt.Errorf("%s needs a number", kind)
+		}
+		return needsValue{kind, boundTest{kind: kind}}, nil
+	}
+}
+
+func (b boundTest) judgeValue(arg, val any) *Finding {
+	v, ok1 := toRat(val)
+	bound, ok2 := toRat(arg)
+	want := b.kind + " " + show(arg)
+	if !ok1 || !ok2 {
+		return mismatch(val, want, "want a number ("+want+")")
+	}
+	if b.kind == "min" && v.Cmp(bound) < 0 {
+		return mismatch(val, want, "want >= "+show(arg))
+	}
+	if b.kind == "max" && v.Cmp(bound) > 0 {
+		return mismatch(val, want, "want <= "+show(arg))
+	}
+	return nil
+}
+
+// matchesTest holds its pattern compiled at load time; a pattern with a
+// placeholder is compiled when it runs, once expanded.
+type matchesTest struct{ re *regexp.Regexp }
+
+func buildMatches(arg any) (matchTest, error) {
+	s, ok := arg.(string)
+	if !ok {
+		return nil, errors.New("matches needs a regular expression as text")
+	}
+	if isPlaceholder(s) {
+		return needsValue{"matches", matchesTest{}}, nil
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return nil, fmt.Errorf("matches: %w", err)
+	}
+	return needsValue{"matches", matchesTest{re: re}}, nil
+}
+
+func (m matchesTest) judgeValue(arg, val any) *Finding {
+	re := m.re
+	if re == nil {
+		var err error
+		if re, err = regexp.Compile(textOf(arg)); err != nil {
+			return mismatch(val, "matches "+show(arg), "bad pattern: "+err.Error())
+		}
+	}
+	if s, ok := val.(string); ok && re.MatchString(s) {
+		return nil
+	}
+	return mismatch(val, "matches "+show(arg), "want text matching "+show(arg))
+}
+
+// presenceTest is present (want true) or absent (want false).
+type presenceTest struct {
+	kind string
+	want bool
+}
+
+func buildPresence(kind string, want bool) func(any) (matchTest, error) {
+	return func(arg any) (matchTest, error) {
+		if b, ok := arg.(bool); !ok || !b {
+			return nil, fmt.Errorf("%s takes true", kind)
+		}
+		return presenceTest{kind: kind, want: want}, nil
+	}
+}
+
+func (p presenceTest) judge(_, val any, found bool) *Finding {
+	switch {
+	case found == p.want:
+		return nil
+	case p.want:
+		return &Finding{Expected: "present", Actual: "absent", Message: "is absent, want present"}
+	default:
+		return mismatch(val, "absent", "should be absent")
+	}
+}
+
+// Range bounds a length; a nil bound is open.
+type Range struct {
+	Min *int `json:"min,omitempty"`
+	Max *int `json:"max,omitempty"`
+}
+
+func parseRange(v any) (Range, error) {
+	if n, ok := wholeNumber(v); ok {
+		if n < 0 {
+			return Range{}, errors.New("must not be negative")
+		}
+		return Range{Min: &n, Max: &n}, nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		var r Range
+		for k, b := range x {
+			n, ok := wholeNumber(b)
+			if !ok || n < 0 {
+				return Range{}, fmt.Errorf("%s must be a whole number", k)
+			}
+			switch k {
+			case "min":
+				r.Min = &n
+			case "max":
+				r.Max = &n
+			default:
+				return Range{}, fmt.Errorf("unknown bound %q (min, max)", k)
+			}
+		}
+		return r, nil
+	}
+	return Range{}, errors.New("needs a number or {min: n, max: m}")
 }
 
 // String writes a range as a person reads it.
@@ -241,4 +447,14 @@ func jsonEqual(a, b any) bool {
 		return true
 	}
 	return a == b
+}
+
+// wholeNumber reads an integer whatever its Go type: a literal of the file, a
+// built-in, or a number captured from an answer.
+func wholeNumber(v any) (int, bool) {
+	r, ok := toRat(v)
+	if !ok || !r.IsInt() || !r.Num().IsInt64() {
+		return 0, false
+	}
+	return int(r.Num().Int64()), true
 }

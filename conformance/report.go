@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Status is the outcome of a scenario or a step.
@@ -20,18 +22,22 @@ const (
 	Skipped Status = "skipped"
 )
 
-// Kinds of finding, so a reader (or a script) knows which rule was broken.
+// Check is the kind of a finding, so a reader (or a script) knows which rule was
+// broken. It marshals as its word.
+type Check string
+
+// Kinds of finding.
 const (
-	CheckTransport   = "transport"    // no answer: refused, timed out, cut off
-	CheckRedirect    = "redirect"     // a 3xx, which the API never sends
-	CheckStatus      = "status"       // a status the contract does not document
-	CheckContentType = "content-type" // not application/json
-	CheckBody        = "body"         // not JSON, or too large
-	CheckSchema      = "schema"       // the body breaks the contract's schema
-	CheckEnvelope    = "envelope"     // statusCode, code or message wrong
-	CheckPaging      = "paging"       // meta inconsistent with data
-	CheckExpect      = "expect"       // the scenario's own expectation
-	CheckCapture     = "capture"      // a value to keep was not there
+	CheckTransport   Check = "transport"    // no answer: refused, timed out, cut off
+	CheckRedirect    Check = "redirect"     // a 3xx, which the API never sends
+	CheckStatus      Check = "status"       // a status the contract does not document
+	CheckContentType Check = "content-type" // not application/json
+	CheckBody        Check = "body"         // not JSON, or too large
+	CheckSchema      Check = "schema"       // the body breaks the contract's schema
+	CheckEnvelope    Check = "envelope"     // statusCode, code or message wrong
+	CheckPaging      Check = "paging"       // meta inconsistent with data
+	CheckExpect      Check = "expect"       // the scenario's own expectation
+	CheckCapture     Check = "capture"      // a value to keep was not there
 )
 
 // Report is the outcome of a run; it marshals to JSON and back unchanged.
@@ -44,10 +50,34 @@ type Report struct {
 	Summary   Summary          `json:"summary"`
 	// Hint names a likely cause when the failures share one, e.g. a refused token.
 	Hint string `json:"hint,omitempty"`
+	// Error says why the run could not be judged whole: the target unreachable or
+	// not speaking HTTP, lost mid-run, or the run interrupted. The scenarios it
+	// kept from running are reported skipped.
+	Error string `json:"error,omitempty"`
+	// FindingsLeftOut counts the findings the report's size cap left out, in all
+	// steps; each step says how many of its own.
+	FindingsLeftOut int `json:"findings_left_out,omitempty"`
 	// Seed is the exploration's seed (--seed), so that the run can be repeated;
 	// Explored is how many generated operations ran (0: no exploration).
 	Seed     int64 `json:"seed,omitempty"`
 	Explored int   `json:"explored,omitempty"`
+}
+
+// capFindings keeps the first maxReportFindings findings of the report, in
+// scenario order, and counts the rest as left out.
+func (r *Report) capFindings() {
+	kept := 0
+	for i := range r.Scenarios {
+		for j := range r.Scenarios[i].Steps {
+			st := &r.Scenarios[i].Steps[j]
+			if room := maxReportFindings - kept; len(st.Findings) > room {
+				st.FindingsLeftOut += len(st.Findings) - room
+				st.Findings = st.Findings[:room:room]
+			}
+			kept += len(st.Findings)
+			r.FindingsLeftOut += st.FindingsLeftOut
+		}
+	}
 }
 
 // Summary counts outcomes.
@@ -97,12 +127,14 @@ type StepResult struct {
 	HTTPStatus int       `json:"http_status,omitempty"`
 	Body       string    `json:"body,omitempty"`
 	Findings   []Finding `json:"findings,omitempty"`
+	// FindingsLeftOut counts the findings the report's size cap left out.
+	FindingsLeftOut int `json:"findings_left_out,omitempty"`
 }
 
 // Finding is one mismatch: what was wrong, where in the body, and which part of
 // the contract says so.
 type Finding struct {
-	Check    string `json:"check"`
+	Check    Check  `json:"check"`
 	Message  string `json:"message"`
 	Pointer  string `json:"pointer,omitempty"`
 	Expected string `json:"expected,omitempty"`
@@ -110,12 +142,16 @@ type Finding struct {
 	Contract string `json:"contract,omitempty"`
 	// Curl is the request that got the offending answer, when the step sent several.
 	Curl string `json:"curl,omitempty"`
+	// Count is how many findings of this kind the answer had, when more than one:
+	// they are reported as this one, and More says where the first few others are.
+	Count int      `json:"count,omitempty"`
+	More  []string `json:"more,omitempty"`
 }
 
 // String gives the finding in one line: its check, message and pointer.
 func (f Finding) String() string {
 	var b strings.Builder
-	b.WriteString(f.Check + ": " + f.Message)
+	b.WriteString(string(f.Check) + ": " + f.Message)
 	if f.Pointer != "" && !strings.Contains(f.Message, f.Pointer) {
 		b.WriteString(" (at " + f.Pointer + ")")
 	}
@@ -157,6 +193,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		if sc.SkipReason != "" {
 			ew.printf("     %s\n", sc.SkipReason)
 		}
+		if sc.Status == Skipped && !verbose {
+			continue // its steps were skipped for the same reason
+		}
 		for _, st := range sc.Steps {
 			if st.Status == Passed && !verbose {
 				continue
@@ -182,8 +221,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			if st.HTTPStatus != 0 {
 				ew.printf("      answered: %d %s\n", st.HTTPStatus, oneLine(st.Body, 300))
 			}
-			for _, g := range groupFindings(st.Findings) {
-				f := g.first
+			for _, f := range st.Findings {
 				ew.printf("      - %s\n", f)
 				if f.Expected != "" || f.Actual != "" {
 					ew.printf("          expected: %s\n          actual:   %s\n", f.Expected, f.Actual)
@@ -194,17 +232,26 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				if f.Curl != "" && f.Curl != st.Curl {
 					ew.printf("          request:  %s\n", f.Curl)
 				}
-				if len(g.more) > 0 {
-					ew.printf("          and %d more like it, at %s\n", len(g.more), strings.Join(firstN(g.more, 5), ", "))
+				if f.Count > 1 {
+					ew.printf("          and %d more like it, at %s\n", f.Count-1, strings.Join(moreAt(f), ", "))
 				}
+			}
+			if st.FindingsLeftOut > 0 {
+				ew.printf("      (%d more findings left out: the report keeps %d a step and %d in all)\n", st.FindingsLeftOut, maxStepFindings, maxReportFindings)
 			}
 		}
 	}
 	if r.Hint != "" {
-		ew.printf("\nhint: %s\n", r.Hint)
+		ew.printf("\n")
+		for _, h := range strings.Split(r.Hint, "\n") {
+			ew.printf("hint: %s\n", h)
+		}
 	}
 	if r.Explored > 0 {
 		ew.printf("\nexplored %d generated operations with seed %d (repeat them with --seed %d)\n", r.Explored, r.Seed, r.Seed)
+	}
+	if r.Error != "" {
+		ew.printf("\nnot judged whole: %s\n", r.Error)
 	}
 	verdict := "ok"
 	if !r.OK() {
@@ -217,39 +264,46 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	return ew.err
 }
 
-// findingGroup is a finding and the others that differ from it only by an
-// index: fifty contacts with a string phone read as one problem.
-type findingGroup struct {
-	first Finding
-	more  []string // where the others are
-}
+// morePlaces is how many places of the others a collapsed finding names.
+const morePlaces = 5
 
 var digits = regexp.MustCompile(`/\d+(/|$|:)`)
 
-func groupFindings(fs []Finding) []findingGroup {
-	var out []findingGroup
+// collapse folds the findings of one kind on one answer into the first of them,
+// with Count and the places of the first few others: fifty contacts with a
+// string phone, or thirty thousand empty items, read as one problem and keep a
+// report small. Findings differing only by an index are of one kind.
+func collapse(fs []Finding) []Finding {
+	var out []Finding
 	index := map[string]int{}
 	for _, f := range fs {
-		key := f.Check + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
-		if i, ok := index[key]; ok && f.Pointer != "" {
-			at := f.Pointer
-			if at == out[i].first.Pointer {
-				at = f.Message
-			}
-			out[i].more = append(out[i].more, at)
+		key := string(f.Check) + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
+		i, seen := index[key]
+		if !seen {
+			index[key] = len(out)
+			out = append(out, f)
 			continue
 		}
-		index[key] = len(out)
-		out = append(out, findingGroup{first: f})
+		g := &out[i]
+		g.Count = max(g.Count, 1) + max(f.Count, 1)
+		at := f.Pointer
+		if at == "" || at == g.Pointer {
+			at = f.Message
+		}
+		if len(g.More) < morePlaces {
+			g.More = append(g.More, at)
+		}
 	}
 	return out
 }
 
-func firstN(s []string, n int) []string {
-	if len(s) <= n {
-		return s
+// moreAt lists where the others of a collapsed finding are, "…" when there are
+// more than it names.
+func moreAt(f Finding) []string {
+	if f.Count-1 > len(f.More) {
+		return append(slices.Clone(f.More), "…")
 	}
-	return append(s[:n:n], "…")
+	return f.More
 }
 
 type errWriter struct {
@@ -257,10 +311,52 @@ type errWriter struct {
 	err error
 }
 
+// printf writes one line of the console report. Every text it fills in may come
+// from the target, so each is escaped for a terminal first.
 func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
+	if e.err != nil {
+		return
 	}
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = TerminalSafe(v)
+		case fmt.Stringer:
+			args[i] = TerminalSafe(v.String())
+		}
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// TerminalSafe escapes what a terminal would act on rather than show: control
+// characters (ESC, BEL, NUL, the rest of C0, DEL and C1, so no OSC or CSI
+// sequence gets through), the bidirectional overrides that reorder what a reader
+// sees, and bytes that are not UTF-8. A target's text is written as \x1b, \u202e.
+func TerminalSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x80 && unsafeRune(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func oneLine(s string, max int) string {
@@ -285,6 +381,7 @@ type junitSuites struct {
 	Name     string   `xml:"name,attr"`
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
 	Skipped  int      `xml:"skipped,attr"`
 	Time     string   `xml:"time,attr"`
 	// Properties carry the exploration's seed, so CI can repeat the run.
@@ -306,6 +403,7 @@ type junitSuite struct {
 	File     string      `xml:"file,attr,omitempty"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
 	Skipped  int         `xml:"skipped,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
@@ -318,6 +416,7 @@ type junitCase struct {
 	Line      int           `xml:"line,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitSkipped `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 }
 
@@ -333,8 +432,9 @@ type junitSkipped struct {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
-// WriteJUnit writes the report as JUnit XML: one testcase per step; a scenario
-// skipped as a whole gets one skipped testcase.
+// WriteJUnit writes the report as JUnit XML: one testcase per step, whatever
+// happened, so the count of tests depends only on the suite. A step the run could
+// not get to because the run broke off (Report.Error) is an error, not a skip.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "contactkit conform", Time: seconds(r.Duration)}
 	if r.Explored > 0 {
@@ -342,11 +442,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	for _, sc := range r.Scenarios {
 		js := junitSuite{Name: sc.Name, File: sc.File, Time: seconds(sc.Duration)}
-		steps := sc.Steps
-		if len(steps) == 0 {
-			steps = []StepResult{{Name: sc.Name, File: sc.File, Line: sc.Line, Status: sc.Status, SkipReason: sc.SkipReason}}
-		}
-		for _, st := range steps {
+		for _, st := range sc.Steps {
 			name := st.Name
 			if st.Cleanup {
 				name = "cleanup: " + name
@@ -376,6 +472,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				c.Failure = &junitFailure{Message: xmlSafe(oneLine(strings.Join(msgs, "; "), 500)), Type: "mismatch", Text: xmlSafe(text.String())}
 				js.Failures++
 			case Skipped:
+				if r.Error != "" && strings.HasPrefix(st.SkipReason, notRunPrefix) {
+					c.Error = &junitSkipped{Message: xmlSafe(st.SkipReason)}
+					js.Errors++
+					break
+				}
 				c.Skipped = &junitSkipped{Message: xmlSafe(st.SkipReason)}
 				js.Skipped++
 			}
@@ -384,6 +485,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		out.Tests += js.Tests
 		out.Failures += js.Failures
+		out.Errors += js.Errors
 		out.Skipped += js.Skipped
 		out.Suites = append(out.Suites, js)
 	}

@@ -42,7 +42,19 @@ func TestParseErrorsSayFileAndLine(t *testing.T) {
 		{"op and path", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    method: GET\n    path: /x\n    expect: {status: 200}\n", 3, "not both"},
 		{"no steps", "name: a\n", 1, "has no steps"},
 		{"bad auth", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    auth: maybe\n    expect: {status: 200}\n", 5, `auth "maybe" is not one of`},
-		{"on status not expected", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      on:\n        400: {/x: 1}\n", 6, "status 400 is not one of the expected"},
+		{"unknown matcher key", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /data: {lenght: 3}\n", 8, `matcher: unknown key "lenght"`},
+		{"unknown matcher beside a known one", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /data:\n          type: array\n          lenght: 3\n", 10, `matcher: unknown key "lenght"`},
+		{"unknown expect key", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      bdy: {/data: 1}\n", 7, `expect: unknown key "bdy"`},
+		{"unknown scenario key", "name: a\ntag: [x]\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n", 2, `scenario: unknown key "tag"`},
+		{"unknown capture key", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n    capture:\n      id: {form: /data/0/id}\n", 7, `capture: unknown key "form"`},
+		{"wrong type", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    walk: maybe\n    expect: {status: 200}\n", 5, "walk must be true or false"},
+		{"unquoted placeholder in params", "name: a\nsteps:\n  - name: s\n    op: getContact\n    params: {contactId: {{id}}}\n    expect: {status: 200}\n", 5, "quote placeholders"},
+		{"unquoted placeholder in query", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    query:\n      limit: {{limit_max}}\n    expect: {status: 200}\n", 6, "quote placeholders"},
+		{"unquoted placeholder in a matcher", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /meta/limit: {max: {{limit_max}}}\n", 8, "quote placeholders"},
+		{"unquoted placeholder as a var", "name: a\nvars:\n  x: {{unique_name}}\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n", 3, "quote placeholders"},
+		{"malformed placeholder", "name: a\nsteps:\n  - name: s\n    method: GET\n    path: /x/{{app\n    expect: {status: 404}\n", 5, "malformed placeholder"},
+		{"bad regex", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      body:\n        /x: {matches: \"(\"}\n", 8, "matches: error parsing regexp"},
+		{"on status not expected", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      on:\n        400: {/x: 1}\n", 8, "status 400 is not one of the expected"},
 	}
 	for _, tc := range cases {
 		_, err := conformance.Parse("suite/x.yaml", []byte(tc.src))
@@ -100,7 +112,7 @@ steps:
 	assert.Equal(t, "limit", sc.Steps[1].Query[0].Name, "query keeps file order")
 	assert.Equal(t, 50, sc.Steps[1].Query[0].Value)
 	require.Len(t, sc.Steps[1].Expect.Body, 1)
-	assert.Len(t, sc.Steps[1].Expect.Body[0].Checks, 2)
+	assert.Len(t, sc.Steps[1].Expect.Body[0].Matchers, 2)
 	assert.Equal(t, 10, sc.Steps[1].Line)
 }
 

@@ -1,40 +1,111 @@
 package conformance
 
 import (
+	"cmp"
+	"encoding/base64"
 	"encoding/json"
+	"net/url"
+	"slices"
 	"strings"
 )
 
 // redacted stands in for the token wherever it would show.
 const redacted = "***"
 
+// tokenPrefix is how much of the token is enough to matter: no run of this many
+// of its first characters, in any of its forms, survives a scrub. A report cuts
+// long text (a body, a value), and a cut through the token leaves its start.
+const tokenPrefix = 8
+
 // newScrubber returns a function that takes the token out of text, however the
-// text got it: a curl command, a body a hostile server echoed, an error. A long
-// token is replaced wherever it occurs; a short one (a test's "t") only where it
-// stands as a word of its own, so ordinary words survive.
+// text got it: a curl command, a body a hostile server echoed, an error. It knows
+// the token raw, JSON-escaped (with `/` and with PHP's `\/`), URL-encoded (query
+// and path escaping) and base64-encoded (standard and URL alphabets, padded or
+// not, at any alignment). A token of tokenPrefix characters or more is cut out
+// wherever a form's first tokenPrefix characters start, as far as the form goes
+// on, so a token that was cut (by the target or by a report) goes too. A short
+// token (a test's "t") is replaced only where it stands as a word of its own, so
+// ordinary words survive.
 func newScrubber(token string) func(string) string {
 	if token == "" {
 		return func(s string) string { return s }
 	}
-	forms := []string{token}
-	if b, err := json.Marshal(token); err == nil {
-		if esc := string(b[1 : len(b)-1]); esc != token {
-			forms = append(forms, esc)
+	forms := tokenForms(token)
+	if len(token) < tokenPrefix {
+		return func(s string) string {
+			for _, f := range forms {
+				s = replaceWord(s, f)
+			}
+			return s
 		}
 	}
-	if len(token) >= 6 {
-		var pairs []string
-		for _, f := range forms {
-			pairs = append(pairs, f, redacted)
+	var long []string
+	for _, f := range forms {
+		if len(f) >= tokenPrefix {
+			long = append(long, f)
 		}
-		rep := strings.NewReplacer(pairs...)
-		return rep.Replace
 	}
 	return func(s string) string {
-		for _, f := range forms {
-			s = replaceWord(s, f)
+		for _, f := range long {
+			s = cutPrefixes(s, f)
 		}
 		return s
+	}
+}
+
+// tokenForms lists the ways a token reads once a server or a format has encoded
+// it, longest first, so a longer form goes before a shorter one that starts it.
+func tokenForms(token string) []string {
+	forms := []string{token, url.QueryEscape(token), url.PathEscape(token)}
+	if b, err := json.Marshal(token); err == nil {
+		esc := string(b[1 : len(b)-1])
+		forms = append(forms, esc, strings.ReplaceAll(esc, "/", `\/`))
+	}
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(token) == nil {
+		s := strings.TrimSpace(plain.String())
+		forms = append(forms, s[1:len(s)-1])
+	}
+	// In base64 the token's characters depend on where it starts within a group
+	// of three bytes; the groups made only of its own bytes read the same
+	// whatever surrounds them.
+	for skip := range 3 {
+		if skip >= len(token) {
+			break
+		}
+		rest := token[skip:]
+		whole := rest[:len(rest)/3*3]
+		for _, e := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			forms = append(forms, e.EncodeToString([]byte(whole)), e.EncodeToString([]byte(rest)), strings.TrimRight(e.EncodeToString([]byte(rest)), "="))
+		}
+	}
+	forms = slices.DeleteFunc(forms, func(f string) bool { return f == "" })
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	return slices.Compact(forms)
+}
+
+// cutPrefixes replaces every run of text that starts like form (its first
+// tokenPrefix characters at least) with redacted, as far as the run follows form.
+func cutPrefixes(s, form string) string {
+	head := form[:tokenPrefix]
+	if !strings.Contains(s, head) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, head)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		n := tokenPrefix
+		for n < len(form) && i+n < len(s) && s[i+n] == form[n] {
+			n++
+		}
+		b.WriteString(s[:i] + redacted)
+		s = s[i+n:]
 	}
 }
 
@@ -60,7 +131,9 @@ func isWordByte(c byte) bool {
 	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-// scrubReport takes the token out of every text of the report.
+// scrubReport takes the token out of every text of the report. The bodies were
+// scrubbed whole when they arrived; this pass catches what a report built from
+// them, such as a value decoded from a \u-escaped token and then cut.
 func (r *runner) scrubReport(rep *Report) {
 	s := r.scrub
 	rep.Target = s(rep.Target)
@@ -77,6 +150,9 @@ func (r *runner) scrubReport(rep *Report) {
 			for k := range st.Findings {
 				f := &st.Findings[k]
 				f.Message, f.Expected, f.Actual, f.Curl, f.Pointer = s(f.Message), s(f.Expected), s(f.Actual), s(f.Curl), s(f.Pointer)
+				for l := range f.More {
+					f.More[l] = s(f.More[l])
+				}
 			}
 		}
 	}

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/contactkit/contactkit"
 )
 
 // Built-in placeholders. The generators give a new value at every use; assign one
@@ -23,17 +26,33 @@ const (
 	builtinRandomUUID  = "random_uuid"  // a random UUID, naming no contact
 )
 
+// pagingBuiltins are the paging bounds of the contract the run holds the target
+// to, so no suite repeats a number openapi.yaml holds. A bound the contract does
+// not set (no maximum) is left unset, and a step using it is skipped.
+var pagingBuiltins = []struct {
+	name  string
+	value func(contactkit.Paging) (int64, bool)
+}{
+	{"page_min", func(p contactkit.Paging) (int64, bool) { return p.Page.Min, true }},
+	{"page_default", func(p contactkit.Paging) (int64, bool) { return p.Page.Default, true }},
+	{"page_below_min", func(p contactkit.Paging) (int64, bool) { return p.Page.Min - 1, true }},
+	{"limit_min", func(p contactkit.Paging) (int64, bool) { return p.Limit.Min, true }},
+	{"limit_default", func(p contactkit.Paging) (int64, bool) { return p.Limit.Default, true }},
+	{"limit_below_min", func(p contactkit.Paging) (int64, bool) { return p.Limit.Min - 1, true }},
+	{"limit_max", func(p contactkit.Paging) (int64, bool) { return p.Limit.Max, p.Limit.Max > 0 }},
+	{"limit_above_max", func(p contactkit.Paging) (int64, bool) { return p.Limit.Max + 1, p.Limit.Max > 0 }},
+}
+
 func builtinNames() []string {
-	return []string{builtinApp, builtinForeignApp, builtinRunID, builtinUniqueName, builtinUniquePhone, builtinRandomUUID}
+	names := []string{builtinApp, builtinForeignApp, builtinRunID, builtinUniqueName, builtinUniquePhone, builtinRandomUUID}
+	for _, b := range pagingBuiltins {
+		names = append(names, b.name)
+	}
+	return names
 }
 
 func isBuiltin(name string) bool {
-	for _, b := range builtinNames() {
-		if b == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(builtinNames(), name)
 }
 
 var placeholderRE = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
@@ -118,13 +137,18 @@ type scope struct {
 	values map[string]any
 }
 
-func newScope(gen *generator, app, foreignApp string) *scope {
+func newScope(gen *generator, paging contactkit.Paging, app, foreignApp string) *scope {
 	s := &scope{gen: gen, values: map[string]any{
 		builtinApp:   app,
 		builtinRunID: gen.runID,
 	}}
 	if foreignApp != "" {
 		s.values[builtinForeignApp] = foreignApp
+	}
+	for _, b := range pagingBuiltins {
+		if v, ok := b.value(paging); ok {
+			s.values[b.name] = int(v)
+		}
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -10,6 +11,7 @@ import (
 // Journal bounds: a path or a problem longer than these is clipped, so the
 // journal's memory stays bounded whatever clients send.
 const (
+	maxJournalMethod  = 16
 	maxJournalPath    = 512
 	maxJournalProblem = 1024
 )
@@ -39,10 +41,16 @@ func newJournal(size int) *journal {
 	return &journal{ring: make([]entry, size)}
 }
 
+// add keeps e. Its strings are copied: the request's are slices of the whole
+// request line, which would otherwise stay in memory with them (a 60 KB method
+// behind a 13-byte path).
 func (j *journal) add(e entry) {
 	if len(j.ring) == 0 {
 		return
 	}
+	e.Method = ownMethod(e.Method)
+	e.Path = strings.Clone(e.Path)
+	e.Problem = strings.Clone(e.Problem)
 	j.mu.Lock()
 	j.ring[j.next] = e
 	j.next++
@@ -52,6 +60,19 @@ func (j *journal) add(e entry) {
 	}
 	j.mu.Unlock()
 }
+
+// ownMethod returns method as a string of its own, shared for the methods of HTTP.
+func ownMethod(method string) string {
+	for _, m := range knownMethods {
+		if m == method {
+			return m
+		}
+	}
+	return strings.Clone(method)
+}
+
+var knownMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete,
+	http.MethodHead, http.MethodOptions, http.MethodPatch}
 
 // entries returns a copy of the journal, oldest first.
 func (j *journal) entries() []entry {
@@ -80,7 +101,9 @@ func (s *Server) admin(r *http.Request) answer {
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "POST /__admin/reset":
-		s.store.reset()
+		if err := s.store.Reset(r.Context()); err != nil {
+			return s.fail("", err)
+		}
 		return s.envelope("", http.StatusOK)
 	case "GET /__admin/requests":
 		return s.adminData(s.journal.entries())
@@ -88,9 +111,13 @@ func (s *Server) admin(r *http.Request) answer {
 		s.journal.clear()
 		return s.envelope("", http.StatusOK)
 	case "GET /__admin/health":
+		apps, err := s.store.Apps(r.Context())
+		if err != nil {
+			return s.fail("", err)
+		}
 		return s.adminData(map[string]any{
 			"status":    "ok",
-			"apps":      s.store.appCount(),
+			"apps":      apps,
 			"uptime_ms": time.Since(s.started).Milliseconds(),
 		})
 	}

@@ -2,147 +2,72 @@ package mock
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
 )
 
-// api answers a request to the contract's operations: route, authorize, honour a
-// Prefer, validate, handle.
-func (s *Server) api(r *http.Request, data []byte, bodyErr error) answer {
-	key := verdictKey{method: r.Method, uri: r.RequestURI}
-	route, params, cached := s.verdicts.get(key)
-	if !cached {
-		var err error
-		if route, params, err = s.router.FindRoute(r); err != nil {
-			return s.fail("", errNoRoute)
+// readCreate reads a create's body, at most cfg.MaxBody bytes of it, refuses what
+// kin-openapi cannot word in the API's language, and gives r the body again for
+// kin-openapi to judge. The bytes it may hold are taken from the memory budget
+// first; it returns how many, for the caller to give back once done.
+func (s *Server) readCreate(r *http.Request) (held int64, err error) {
+	tooLarge := bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody))
+	size := s.cfg.MaxBody // a body of unknown length may use it all
+	if r.ContentLength >= 0 {
+		if r.ContentLength > s.cfg.MaxBody {
+			return 0, tooLarge // said up front: no need to read it
 		}
+		size = r.ContentLength
 	}
-	opID := route.Operation.OperationID
-	appID := params["appId"]
-
-	// Only a create has a body; kin-openapi would read any other whole, though the
-	// operation ignores it.
-	var bodyProblem error
-	if opID == contactkit.OpCreateContacts {
-		switch {
-		case errors.Is(bodyErr, errTooLarge):
-			bodyProblem = bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody))
-		case bodyErr != nil:
-			bodyProblem = bodyError(msgBodyJSON) // the client stopped mid-body
-		case len(data) == 0:
-			// kin-openapi words it: a required body is missing.
-		case !utf8.Valid(data):
-			bodyProblem = bodyError(msgBodyUTF8)
-		case !json.Valid(data):
-			// Also catches what kin-openapi's decoder lets through: a valid value
-			// followed by more ("[...] x").
-			bodyProblem = bodyError(msgBodyJSON)
-		}
-		setBody(r, data)
-		if r.Header.Get("Content-Type") == "" && len(data) > 0 {
-			// The docs send Content-Type: application/json; a client that sends
-			// none is read as meaning it.
-			r.Header.Set("Content-Type", "application/json")
-		}
-	} else {
-		setBody(r, nil)
+	// A body is held about three times over while it is judged: as read, as
+	// kin-openapi reads it again, and in its JSON decoder's buffer.
+	held = 3 * size
+	if !s.budget.take(held) {
+		return 0, errNoMemory
 	}
-
-	input := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: params,
-		Route:      route,
-		Options:    &s.reqOpts,
+	data, err := readAll(r.Body, r.ContentLength, s.cfg.MaxBody)
+	var maxBytes *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxBytes):
+		return held, tooLarge
+	case err != nil:
+		return held, bodyError(msgBodyJSON) // the client stopped mid-body
+	case len(data) == 0:
+		// kin-openapi words it: a required body is missing.
+	case !utf8.Valid(data):
+		return held, bodyError(msgBodyUTF8)
+	case !json.Valid(data):
+		// Also catches what kin-openapi's decoder lets through: a valid value
+		// followed by more ("[...] x").
+		return held, bodyError(msgBodyJSON)
 	}
-	pref := parsePrefer(r.Header.Values("Prefer"), s.cfg.MaxDelay)
-	done := func(a answer) answer {
-		a.opID, a.input = opID, input
-		return s.withDelay(a, pref)
+	setBody(r, data)
+	if r.Header.Get("Content-Type") == "" && len(data) > 0 {
+		// The docs send Content-Type: application/json; a client that sends
+		// none is read as meaning it.
+		r.Header.Set("Content-Type", "application/json")
 	}
-	if bodyProblem != nil || pref.forces() {
-		// These answers skip kin-openapi, so authorize here as it would: a 403
-		// comes before any other answer.
-		if err := s.authorize(r, appID); err != nil {
-			return done(s.fail(opID, err))
-		}
-		if bodyProblem != nil {
-			return done(s.fail(opID, bodyProblem))
-		}
-		if a, ok := s.preferred(opID, pref); ok {
-			return done(a)
-		}
-	}
-
-	var a answer
-	if cached {
-		// kin-openapi passed this very method, path and query before; only the
-		// bearer check depends on anything else.
-		if err := s.authorize(r, appID); err != nil {
-			return done(s.fail(opID, err))
-		}
-		return done(s.handle(r, opID, appID, params["contactId"]))
-	}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		err = requestFailure(err)
-		var invalid *invalidError
-		if errors.As(err, &invalid) {
-			// The contract found something wrong; add what only the mock checks,
-			// so the client hears of every invalid field at once.
-			if value, ok := decodeAny(r); ok {
-				checkRows(value, s.cfg.MaxNameLength, invalid)
-			}
-		}
-		a = s.fail(opID, err)
-	} else {
-		if opID != contactkit.OpCreateContacts && key.uri != "" {
-			s.verdicts.put(key, route, params)
-		}
-		a = s.handle(r, opID, appID, params["contactId"])
-	}
-	return done(a)
+	return held, nil
 }
 
-// withDelay adds any Prefer delay to a.
-func (s *Server) withDelay(a answer, p prefer) answer {
-	a.delay = p.delay
-	if p.delay > 0 {
-		a.applied = joinApplied(a.applied, "delay="+strconv.FormatInt(p.delay.Milliseconds(), 10))
+// readAll reads body whole, sized up front from its Content-Length when it has one
+// (body is capped by http.MaxBytesReader).
+func readAll(body io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length > limit {
+		return io.ReadAll(body)
 	}
-	return a
-}
-
-var errTooLarge = errors.New("body too large")
-
-// readBody reads every request's body, at most limit bytes of it. Reading it here,
-// whatever the route, matters: a body left unread is drained by net/http after the
-// handler, and that drain can race the next request on the connection.
-func readBody(body io.ReadCloser, limit int64) ([]byte, error) {
-	if body == nil || body == http.NoBody {
-		return nil, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errTooLarge
-	}
-	return data, nil
+	buf := bytes.NewBuffer(make([]byte, 0, length+1))
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
 }
 
 // setBody gives r a body kin-openapi can read (and re-read) without copying.
@@ -165,11 +90,6 @@ func decodeAny(r *http.Request) (any, bool) {
 	body, _ := r.GetBody()
 	v, err := decodeJSON(body)
 	return v, err == nil
-}
-
-// authenticate is kin-openapi's AuthenticationFunc for bearerAuth.
-func (s *Server) authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	return s.authorize(in.RequestValidationInput.Request, in.RequestValidationInput.PathParams["appId"])
 }
 
 // authorize checks r's bearer token may use appID. In open mode any token may.
@@ -213,41 +133,40 @@ func (s *Server) adminAllowed(r *http.Request) bool {
 }
 
 // handle runs a validated request against the store.
-func (s *Server) handle(r *http.Request, opID, appID, contactID string) answer {
-	app, err := s.store.app(appID)
-	if err != nil {
-		return s.fail(opID, err)
-	}
-	switch opID {
+func (s *Server) handle(r *http.Request, rt *route) answer {
+	ctx, appID := r.Context(), rt.params["appId"]
+	switch rt.opID {
 	case contactkit.OpListContacts:
-		return s.list(r, app)
+		rows, total, err := s.store.Page(ctx, appID, rt.page, rt.limit)
+		if err != nil {
+			return s.fail(rt.opID, err)
+		}
+		return s.list(rows, total, rt.page, rt.limit)
 	case contactkit.OpCreateContacts:
-		return s.create(r, app)
+		return s.create(r, appID)
 	}
-	id, ok := parseID(contactID)
+	id, ok := parseID(rt.params["contactId"])
 	if !ok {
-		return s.fail(opID, errNoContact)
+		return s.fail(rt.opID, errNoContact)
 	}
-	switch opID {
+	var c Contact
+	var err error
+	switch rt.opID {
 	case contactkit.OpGetContact:
-		c, err := app.get(id)
-		if err != nil {
-			return s.fail(opID, err)
-		}
-		return s.contactAnswer(opID, c, true)
+		c, err = s.store.Get(ctx, appID, id)
 	case contactkit.OpToggleContactBlock:
-		c, err := app.toggle(id)
-		if err != nil {
-			return s.fail(opID, err)
-		}
-		return s.contactAnswer(opID, c, false)
+		c, err = s.store.Toggle(ctx, appID, id)
 	case contactkit.OpDeleteContact:
-		if err := app.remove(id); err != nil {
-			return s.fail(opID, err)
+		if err = s.store.Delete(ctx, appID, id); err == nil {
+			return s.envelope(rt.opID, http.StatusOK)
 		}
-		return s.envelope(opID, http.StatusOK)
+	default:
+		err = errNoRoute
 	}
-	return s.fail(opID, errNoRoute)
+	if err != nil {
+		return s.fail(rt.opID, err)
+	}
+	return s.contactAnswer(rt.opID, c, rt.opID == contactkit.OpGetContact)
 }
 
 func (s *Server) contactAnswer(opID string, c Contact, detail bool) answer {
@@ -260,12 +179,7 @@ func (s *Server) contactAnswer(opID string, c Contact, detail bool) answer {
 
 // list answers one page, newest first; meta is computed from the same snapshot as
 // data, so the two always agree.
-func (s *Server) list(r *http.Request, app *app) answer {
-	page, limit, err := paging(r.URL.RawQuery)
-	if err != nil {
-		return s.fail(contactkit.OpListContacts, err)
-	}
-	rows, total := app.page(page, limit)
+func (s *Server) list(rows []Contact, total int, page int64, limit int) answer {
 	last := max(1, (int64(total)+int64(limit)-1)/int64(limit))
 	var prev, next int64
 	if page > 1 {
@@ -298,67 +212,8 @@ func (s *Server) list(r *http.Request, app *app) answer {
 	return answer{status: http.StatusOK, body: append(b, "}}"...), pooled: true}
 }
 
-// Paging defaults and bounds, as the docs give them.
-const (
-	defaultPage  = 1
-	defaultLimit = 10
-	maxLimit     = 50
-)
-
-// paging reads page and limit from a raw query. The contract has judged them
-// already; this guards the numbers the store gets (an integer past int64, say).
-func paging(rawQuery string) (page int64, limit int, err error) {
-	page, limit = defaultPage, defaultLimit
-	if strings.ContainsAny(rawQuery, "%+;") {
-		// Escaped: take the slow, general road.
-		q, err := url.ParseQuery(rawQuery)
-		if err != nil {
-			return 0, 0, errPaging
-		}
-		rawQuery = ""
-		for _, key := range []string{"page", "limit"} {
-			if v, ok := q[key]; ok {
-				rawQuery += "&" + key + "=" + url.QueryEscape(v[0])
-			}
-		}
-		rawQuery = strings.TrimPrefix(rawQuery, "&")
-		if strings.ContainsAny(rawQuery, "%+") {
-			return 0, 0, errPaging // an escaped value is no plain integer
-		}
-	}
-	seenPage, seenLimit := false, false
-	for rawQuery != "" {
-		var pair string
-		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		key, value, _ := strings.Cut(pair, "=")
-		switch key {
-		case "page":
-			if seenPage {
-				continue // the first value counts, as kin-openapi reads it
-			}
-			seenPage = true
-			n, err := strconv.ParseInt(value, 10, 64)
-			if err != nil || n < 1 {
-				return 0, 0, pagingError("page")
-			}
-			page = n
-		case "limit":
-			if seenLimit {
-				continue
-			}
-			seenLimit = true
-			n, err := strconv.Atoi(value)
-			if err != nil || n < 1 || n > maxLimit {
-				return 0, 0, pagingError("limit")
-			}
-			limit = n
-		}
-	}
-	return page, limit, nil
-}
-
 // create stores a validated batch, all of it or nothing.
-func (s *Server) create(r *http.Request, app *app) answer {
+func (s *Server) create(r *http.Request, appID string) answer {
 	const op = contactkit.OpCreateContacts
 	var value any
 	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
@@ -377,10 +232,7 @@ func (s *Server) create(r *http.Request, app *app) answer {
 	if len(rows) == 0 {
 		return s.fail(op, bodyError(msgBodyEmpty))
 	}
-	if err := app.create(rows, s.cfg.now().UnixMilli(), s.cfg.MaxContacts); err != nil {
-		if errors.Is(err, errFull) {
-			return s.fail(op, bodyError(fmt.Sprintf(msgAppFull, s.cfg.MaxContacts)))
-		}
+	if err := s.store.Create(r.Context(), appID, rows, s.cfg.now().UnixMilli()); err != nil {
 		return s.fail(op, err)
 	}
 	return s.envelope(op, http.StatusCreated)
@@ -395,48 +247,4 @@ func decodeJSON(r io.Reader) (any, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// verdictKey names a request without a body by what kin-openapi judges of it: the
-// contract has no header or cookie parameters, so method, path and query decide.
-type verdictKey struct {
-	method, uri string
-}
-
-// verdictCacheSize bounds the verdict cache; when full it starts over.
-const verdictCacheSize = 4096
-
-// verdicts remembers the requests without a body that kin-openapi found valid,
-// with their route, so a repeated one (a front end polling page 1, a load test)
-// skips routing and parameter validation. The verdict is a pure function of the
-// key, so the answer is the same; the bearer check still runs every time, and a
-// create (which has a body) is never cached.
-type verdicts struct {
-	// mu guards m.
-	mu sync.RWMutex
-	m  map[verdictKey]verdict
-}
-
-type verdict struct {
-	route  *routers.Route
-	params map[string]string // shared, read only
-}
-
-func (v *verdicts) get(k verdictKey) (*routers.Route, map[string]string, bool) {
-	if k.uri == "" {
-		return nil, nil, false
-	}
-	v.mu.RLock()
-	e, ok := v.m[k]
-	v.mu.RUnlock()
-	return e.route, e.params, ok
-}
-
-func (v *verdicts) put(k verdictKey, route *routers.Route, params map[string]string) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil || len(v.m) >= verdictCacheSize {
-		v.m = make(map[verdictKey]verdict, 64)
-	}
-	v.m[k] = verdict{route: route, params: params}
 }

@@ -1,12 +1,14 @@
 package mock
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
 )
@@ -116,7 +118,7 @@ func BenchmarkSeedMillion(b *testing.B) {
 	for b.Loop() {
 		a := &app{id: "big", seed: appSeed(DefaultSeed, "big"), contacts: million}
 		a.mu.Lock()
-		a.ensureSeeded()
+		_ = a.ensureSeeded()
 		a.mu.Unlock()
 	}
 }
@@ -139,4 +141,59 @@ func BenchmarkListUncached(b *testing.B) {
 		i++
 		serve(b, s, "GET", "/contacts/big?page=20000&limit=10&n="+strconv.Itoa(i), "", http.StatusOK)
 	}
+}
+
+// BenchmarkEncodeListPage compares the hand-written JSON of a list page (limit 50)
+// with encoding/json writing the same document, as the reason the mock keeps it.
+func BenchmarkEncodeListPage(b *testing.B) {
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, total, _ := (&app{id: "bench", seed: appSeed(DefaultSeed, "bench"), contacts: 50}).page(1, 50)
+	type jsonContact struct {
+		ID        string `json:"id"`
+		Phone     int64  `json:"phone"`
+		Tag       string `json:"tag"`
+		IsBlocked bool   `json:"is_blocked"`
+		CreatedAt string `json:"created_at"`
+	}
+	type jsonMeta struct {
+		Total        int    `json:"total"`
+		Limit        int    `json:"limit"`
+		CurrentPage  int64  `json:"current_page"`
+		FirstPage    int    `json:"first_page"`
+		PreviousPage *int64 `json:"previous_page"`
+		NextPage     *int64 `json:"next_page"`
+		LastPage     int64  `json:"last_page"`
+	}
+	type jsonPage struct {
+		StatusCode int           `json:"statusCode"`
+		Code       string        `json:"code"`
+		Message    string        `json:"message"`
+		Data       []jsonContact `json:"data"`
+		Meta       jsonMeta      `json:"meta"`
+	}
+	b.Run("hand-written", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			a := s.list(rows, total, 1, 50)
+			putBuffer(a.body)
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p := jsonPage{StatusCode: 200, Code: "OK", Message: "Contact list retrieved successfully.",
+				Data: make([]jsonContact, len(rows)), Meta: jsonMeta{Total: total, Limit: 50, CurrentPage: 1, FirstPage: 1, LastPage: 1}}
+			for i, c := range rows {
+				var id []byte
+				p.Data[i] = jsonContact{ID: string(appendID(id, c.ID)), Phone: c.Phone, Tag: c.Name, IsBlocked: c.Blocked,
+					CreatedAt: time.UnixMilli(c.CreatedMs).In(s.cfg.Zone).Format(createdLayout)}
+			}
+			if _, err := json.Marshal(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -1,8 +1,11 @@
 package mock
 
 import (
+	"context"
 	"log/slog"
 	"time"
+
+	"github.com/contactkit/contactkit"
 )
 
 // Defaults for Config's zero fields; cmd uses them as flag defaults.
@@ -37,6 +40,15 @@ const (
 	// DefaultZone is the UTC offset created_at is written in, as in the docs.
 	DefaultZone = "+07:00"
 
+	// DefaultStore keeps every app in the process's memory.
+	DefaultStore = "memory"
+	// DefaultStorePrefix starts every key a Redis store writes, so one Redis can
+	// hold several mocks.
+	DefaultStorePrefix = "contactkit:"
+	// DefaultStoreTimeout bounds each call to a Redis store; past it the request
+	// answers 503.
+	DefaultStoreTimeout = 2 * time.Second
+
 	// DefaultReadHeaderTimeout cuts off a client that stalls while sending headers.
 	DefaultReadHeaderTimeout = 5 * time.Second
 	// DefaultReadTimeout bounds reading a whole request, body included.
@@ -44,11 +56,33 @@ const (
 	// DefaultWriteTimeout bounds a whole exchange; it exceeds DefaultMaxDelay so a
 	// delayed answer still gets out.
 	DefaultWriteTimeout = DefaultMaxDelay + 30*time.Second
-	// DefaultIdleTimeout closes idle keep-alive connections.
-	DefaultIdleTimeout = 120 * time.Second
+	// DefaultIdleTimeout closes idle keep-alive connections: seconds, not minutes,
+	// so idle clients cannot hold the connection cap for long.
+	DefaultIdleTimeout = 10 * time.Second
 	// DefaultMaxHeaderBytes caps request headers, URL included; past it net/http
-	// itself answers 431 before the mock sees the request.
-	DefaultMaxHeaderBytes = 1 << 20
+	// itself answers 431 before the mock sees the request. Browsers send a few KB.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultMaxConns caps open connections; past it a new connection is accepted
+	// and closed at once, so a client learns at once rather than waiting.
+	DefaultMaxConns = 1024
+	// DefaultMaxDelayed caps the requests waiting out a Prefer delay at once; past
+	// it the delay is not honoured (RFC 7240 lets a server ignore a preference).
+	DefaultMaxDelayed = 128
+	// DefaultMaxMemory is the budget for what the mock holds for clients: contacts
+	// (seeded ones too) and request bodies being read. Past it a new app answers 403
+	// and a create 422.
+	DefaultMaxMemory = 1 << 30
+)
+
+// Bounds on what a request may name, checked before anything else. They are not
+// configurable: no real request comes near them.
+const (
+	// MaxTargetLength caps the request target (path and query) in bytes; a longer
+	// one answers 404, as a target naming nothing the API has.
+	MaxTargetLength = 8 << 10
+	// MaxAppIDLength caps an app id in bytes; a longer one answers 404: no such app
+	// can exist, and none is brought into being.
+	MaxAppIDLength = 256
 )
 
 // ReferenceDate is the fixed instant seeded contacts are dated before (over the two
@@ -96,6 +130,25 @@ type Config struct {
 	Strict bool
 	// Logger gets one line per request; nil discards them.
 	Logger *slog.Logger
+	// Spec is the contract served; nil means the embedded one (contactkit.LoadSpec).
+	// Tests pass a changed copy to show the mock follows the contract.
+	Spec *contactkit.Spec
+
+	// MaxMemory is the budget, in bytes, for contacts and request bodies held;
+	// 0 means DefaultMaxMemory.
+	MaxMemory int64
+	// MaxConns caps open connections (Start only); 0 means DefaultMaxConns.
+	MaxConns int
+	// MaxDelayed caps requests waiting out a Prefer delay; 0 means
+	// DefaultMaxDelayed.
+	MaxDelayed int
+	// Store is where contacts live: "memory" (or "") for this process, or a
+	// redis://[:PASSWORD@]HOST:PORT/DB URL to share them between replicas.
+	Store string
+	// StorePrefix starts every Redis key; "" means DefaultStorePrefix.
+	StorePrefix string
+	// StoreTimeout bounds each call to Redis; 0 means DefaultStoreTimeout.
+	StoreTimeout time.Duration
 
 	// Server timeouts and header cap; 0 means the Default* value.
 	ReadHeaderTimeout time.Duration
@@ -106,6 +159,9 @@ type Config struct {
 
 	// now returns the current time; tests replace it.
 	now func() time.Time
+	// sleep waits d or until ctx is done; tests replace it to see the delays asked
+	// for without waiting them out.
+	sleep func(ctx context.Context, d time.Duration)
 }
 
 // withDefaults returns cfg with every zero field set to its default.
@@ -121,27 +177,15 @@ func (cfg Config) withDefaults() Config {
 	} else if cfg.Contacts < 0 {
 		cfg.Contacts = 0
 	}
-	if cfg.MaxDelay <= 0 {
-		cfg.MaxDelay = DefaultMaxDelay
-	}
+	positive(&cfg.MaxDelay, DefaultMaxDelay)
 	if cfg.CORSOrigin == "" {
 		cfg.CORSOrigin = DefaultCORSOrigin
 	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = DefaultMaxBatch
-	}
-	if cfg.MaxContacts <= 0 {
-		cfg.MaxContacts = DefaultMaxContacts
-	}
-	if cfg.MaxApps <= 0 {
-		cfg.MaxApps = DefaultMaxApps
-	}
-	if cfg.MaxNameLength <= 0 {
-		cfg.MaxNameLength = DefaultMaxNameLength
-	}
+	positive(&cfg.MaxBody, DefaultMaxBody)
+	positive(&cfg.MaxBatch, DefaultMaxBatch)
+	positive(&cfg.MaxContacts, DefaultMaxContacts)
+	positive(&cfg.MaxApps, DefaultMaxApps)
+	positive(&cfg.MaxNameLength, DefaultMaxNameLength)
 	if cfg.JournalSize == 0 {
 		cfg.JournalSize = DefaultJournalSize
 	} else if cfg.JournalSize < 0 {
@@ -153,24 +197,46 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.ReadHeaderTimeout <= 0 {
-		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if cfg.ReadTimeout <= 0 {
-		cfg.ReadTimeout = DefaultReadTimeout
-	}
+	positive(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	positive(&cfg.ReadTimeout, DefaultReadTimeout)
 	if cfg.WriteTimeout <= 0 {
 		// The timeout covers the whole exchange, added latency included.
 		cfg.WriteTimeout = DefaultWriteTimeout + max(cfg.Latency, 0)
 	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
+	positive(&cfg.IdleTimeout, DefaultIdleTimeout)
+	positive(&cfg.MaxMemory, DefaultMaxMemory)
+	positive(&cfg.MaxConns, DefaultMaxConns)
+	positive(&cfg.MaxDelayed, DefaultMaxDelayed)
+	positive(&cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	if cfg.Store == "" {
+		cfg.Store = DefaultStore
 	}
-	if cfg.MaxHeaderBytes <= 0 {
-		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	if cfg.StorePrefix == "" {
+		cfg.StorePrefix = DefaultStorePrefix
 	}
+	positive(&cfg.StoreTimeout, DefaultStoreTimeout)
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
+	if cfg.sleep == nil {
+		cfg.sleep = sleep
+	}
 	return cfg
+}
+
+// positive sets *v to def unless it is positive already.
+func positive[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

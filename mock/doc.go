@@ -1,16 +1,26 @@
 // Package mock serves a stateful, in-memory mock of the Contacts API described by the
 // embedded contract (openapi.yaml).
 //
-// Every request goes the same way: the contract's router finds the operation (else 404),
-// openapi3filter.ValidateRequest judges the request (bearer auth through the mock's own
-// check, paging parameters, the create body), one table turns any failure into the
-// API's envelope and the API's own (Indonesian) words, and a handler answers from the
-// store. Nothing a client sends reaches it as a kin-openapi or Go error string.
+// Every request goes the same way, in the order pipeline.go reads top to bottom: the
+// contract's router finds the operation (else 404), or a verdict remembered for the
+// very same method and URL stands in for routing and validation; the bearer check
+// runs once; a create's body is read within its cap; a Prefer header may pick a
+// documented example; openapi3filter.ValidateRequest judges the rest (paging
+// parameters, the create body); a handler answers from the Store. One table
+// (errors.go) turns any failure into the API's envelope and the API's own
+// (Indonesian) words. Nothing a client sends reaches it as a kin-openapi or Go error
+// string.
 //
-// The store keeps each application's contacts apart, each app behind its own mutex.
+// The memory Store keeps each application's contacts apart, each app behind its own mutex.
 // An app is seeded on first use from a faker seeded with the server's seed and the app
 // id, so the same seed gives the same contacts in whatever order requests arrive, and
 // across restarts. Resetting drops every app; each comes back seeded on its next use.
+//
+// What a client can make the mock hold is bounded: the request target and app id
+// by length (MaxTargetLength, MaxAppIDLength), contacts and bodies being read by one
+// memory budget (Config.MaxMemory), connections by Config.MaxConns, delayed answers
+// by Config.MaxDelayed; what the journal and the verdict memory keep is clipped and
+// copied.
 //
 // Front ends steer the mock with a Prism-compatible Prefer header (code=, example=,
 // plus delay=), and an admin API under /__admin/ resets state, shows a journal of

@@ -12,22 +12,89 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
-// Failures the handlers and the request check return. failure maps each, and every
-// error from kin-openapi, to an HTTP status; nothing else decides a status.
+// Every way a request can fail that the mock words itself. failures below maps
+// each to its status and the words the journal and the log use; nothing else
+// decides a status.
 var (
 	errNoRoute     = errors.New("no such route")
-	errPaging      = errors.New("bad paging parameter")
-	errForbidden   = errors.New("forbidden")
-	errNoBearer    = fmt.Errorf("%w: no bearer token", errForbidden)
-	errBadToken    = fmt.Errorf("%w: unknown token", errForbidden)
-	errNotGranted  = fmt.Errorf("%w: token not granted this app", errForbidden)
-	errAdminToken  = fmt.Errorf("%w: admin token missing or wrong", errForbidden)
+	errNoBearer    = errors.New("no bearer token")
+	errBadToken    = errors.New("unknown token")
+	errNotGranted  = errors.New("token not granted this app")
+	errAdminToken  = errors.New("admin token missing or wrong")
+	errNoApp       = errors.New("no room for another app")
+	errNoRoomApp   = fmt.Errorf("%w: memory budget reached", errNoApp)
+	errNoMemory    = errors.New("memory budget reached")
+	errTargetLong  = errors.New("request target too long")
+	errAppIDLong   = errors.New("app id too long")
+	errNoContact   = errors.New("no such contact")
+	errFull        = errors.New("app is full")
+	errDuplicateID = errors.New("contact id given twice")
+	errBadQuery    = errors.New("query does not decode")
 	errBrokenReply = errors.New("answer breaks the contract")
 	errPanic       = errors.New("handler panicked")
+	// errStoreUnavailable is a store out of reach or slower than its timeout
+	// (Redis down, restarting, overloaded): 503, outside the contract on purpose,
+	// as a real API's outage would be.
+	errStoreUnavailable = errors.New("store unavailable")
 )
+
+// failure is one row of the table: a failure, its status, and for a 422 the
+// message the envelope's errors give under "body" (built from the config, since
+// it may name a limit).
+type failure struct {
+	err    error
+	status int
+	body   func(cfg *Config) string
+}
+
+// failures is the one table from a failure to its answer (benbjohnson/wtf's
+// http/http.go): a sentinel's status here, its own text in the journal and the
+// log. Two typed failures complete it: *invalidError (422, with its fields) and
+// *pagingError (400, naming the parameter). Anything else is the mock's fault: 500.
+var failures = []failure{
+	{errNoRoute, http.StatusNotFound, nil},
+	{errNoContact, http.StatusNotFound, nil},
+	{errTargetLong, http.StatusNotFound, nil},
+	{errAppIDLong, http.StatusNotFound, nil},
+	{errNoBearer, http.StatusForbidden, nil},
+	{errBadToken, http.StatusForbidden, nil},
+	{errNotGranted, http.StatusForbidden, nil},
+	{errAdminToken, http.StatusForbidden, nil},
+	{errNoApp, http.StatusForbidden, nil},
+	{errBadQuery, http.StatusBadRequest, nil},
+	{errFull, http.StatusUnprocessableEntity, func(cfg *Config) string { return fmt.Sprintf(msgAppFull, cfg.MaxContacts) }},
+	{errNoMemory, http.StatusUnprocessableEntity, func(cfg *Config) string { return fmt.Sprintf(msgMemoryFull, cfg.MaxMemory>>20) }},
+	{errDuplicateID, http.StatusUnprocessableEntity, func(*Config) string { return msgFieldInvalid }},
+	{errBrokenReply, http.StatusInternalServerError, nil},
+	{errPanic, http.StatusInternalServerError, nil},
+	{errStoreUnavailable, http.StatusServiceUnavailable, nil},
+}
+
+// classify finds err's status, what the journal and the log say of it (a
+// sentinel's text, with any words the mock wrapped it in), and for a 422 the fields
+// its envelope lists.
+func classify(err error, cfg *Config) (status int, problem string, fields map[string]string) {
+	var invalid *invalidError
+	var paging *pagingError
+	switch {
+	case errors.As(err, &invalid):
+		return http.StatusUnprocessableEntity, invalid.summary(), invalid.fields
+	case errors.As(err, &paging):
+		return http.StatusBadRequest, paging.Error(), nil
+	}
+	for _, f := range failures {
+		if !errors.Is(err, f.err) {
+			continue
+		}
+		if f.body != nil {
+			fields = map[string]string{"body": f.body(cfg)}
+		}
+		return f.status, err.Error(), fields
+	}
+	return http.StatusInternalServerError, "unexpected failure", nil
+}
 
 // invalidError is a 422: every invalid field of a create, keyed `<row>.<field>`
 // (or `<row>` for a row that is not an object, `body` for the body as a whole),
@@ -62,27 +129,6 @@ func bodyError(msg string) *invalidError {
 	return &invalidError{fields: map[string]string{"body": msg}}
 }
 
-// failure is the one table from a failure to a status: the API's envelope for each
-// is built from the status alone (plus the fields of a 422).
-func failure(err error) int {
-	var invalid *invalidError
-	var security *openapi3filter.SecurityRequirementsError
-	switch {
-	case errors.Is(err, errNoRoute), errors.Is(err, routers.ErrPathNotFound),
-		errors.Is(err, routers.ErrMethodNotAllowed), errors.Is(err, errNoContact):
-		return http.StatusNotFound
-	case errors.Is(err, errForbidden), errors.Is(err, errNoApp), errors.As(err, &security):
-		return http.StatusForbidden
-	case errors.Is(err, errPaging):
-		return http.StatusBadRequest
-	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity
-	default:
-		// errBrokenReply, errPanic and anything unforeseen: the mock's fault.
-		return http.StatusInternalServerError
-	}
-}
-
 // The API's own words for invalid create bodies. The docs give the first; the
 // others follow its pattern.
 const (
@@ -104,46 +150,49 @@ const (
 	msgBodyMediaType = "Content-Type harus application/json"
 	msgBatchLarge    = "Data maksimal %d baris"
 	msgAppFull       = "Aplikasi maksimal berisi %d kontak"
+	msgMemoryFull    = "Mock sudah mencapai batas memori %d MiB"
 )
 
-// pagingError names the parameter at fault, for the journal and the log; the
-// client gets the docs' 400 envelope either way.
-func pagingError(name string) error {
-	return fmt.Errorf("%w: %s", errPaging, name)
+// pagingError is a 400: a query parameter of the list that the contract refuses.
+// It names the parameter for the journal and the log; the client gets the docs'
+// 400 envelope either way.
+type pagingError struct {
+	param string
 }
 
-// requestFailure turns what ValidateRequest returned into one of the failures above:
-// a security failure wins (403), then a bad parameter (400), then the body (422).
+func (e *pagingError) Error() string {
+	if e.param == "" {
+		return "bad paging parameter"
+	}
+	return "bad paging parameter: " + e.param
+}
+
+// requestFailure turns what ValidateRequest returned into one of the failures
+// above: a bad parameter (400) wins over the body (422). The bearer check ran
+// before validation, so no security failure comes back.
 func requestFailure(err error) error {
-	var security, param error
+	var param error
 	body := &invalidError{fields: map[string]string{}}
 	walk(err, func(e error) {
-		switch e := e.(type) {
-		case *openapi3filter.SecurityRequirementsError:
-			security = e
-		case *openapi3filter.RequestError:
-			if e.RequestBody != nil {
-				translateBody(e, body)
-			} else if e.Parameter != nil {
-				param = pagingError(e.Parameter.Name)
-			} else {
-				// A request problem kin-openapi ties to neither a parameter nor
-				// the body: the request is bad, not the mock.
-				param = errPaging
-			}
+		req, _ := e.(*openapi3filter.RequestError)
+		switch {
+		case req != nil && req.RequestBody != nil:
+			translateBody(req, body)
+		case req != nil && req.Parameter != nil:
+			param = &pagingError{param: req.Parameter.Name}
 		default:
-			param = errPaging
+			// A problem kin-openapi ties to neither a parameter nor the body:
+			// the request is bad, not the mock.
+			param = &pagingError{}
 		}
 	})
 	switch {
-	case security != nil:
-		return security
 	case param != nil:
 		return param
 	case len(body.fields) > 0:
 		return body
 	}
-	return errPaging
+	return &pagingError{}
 }
 
 // walk calls fn for every error in err's tree of multi-errors. It matches the
@@ -278,8 +327,10 @@ func checkRows(value any, maxName int, into *invalidError) []NewContact {
 	return out
 }
 
-// parsePhone reads a phone the contract accepted as an integer, which may still be
-// written 6.28e12 or 6280000000000.0, or overflow an int64.
+// parsePhone reads a phone the contract accepted as an integer. It decides from
+// the JSON text, exactly, never through a float64: 6.28e12 and 6280000000000.0 name
+// an integer, 6281234567890.0000001 and 1e-400 do not (a float64 would round them
+// to one), and anything past an int64 is too large.
 func parsePhone(v any) (int64, string) {
 	n, ok := v.(json.Number)
 	if !ok {
@@ -290,20 +341,53 @@ func parsePhone(v any) (int64, string) {
 	}
 	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
 		return i, ""
-	} else if errors.Is(err, strconv.ErrRange) {
-		return 0, msgPhoneRange
 	}
-	f, err := strconv.ParseFloat(string(n), 64)
+	return integerText(string(n))
+}
+
+// integerText reads a JSON number written with a fraction or an exponent as the
+// integer it names, if it names one that fits an int64.
+func integerText(s string) (int64, string) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mantissa, expText, hasExp := strings.Cut(strings.ToLower(s), "e")
+	whole, frac, _ := strings.Cut(mantissa, ".")
+	exp := 0
+	if hasExp {
+		e, err := strconv.Atoi(expText)
+		if err != nil {
+			// An exponent past an int: the number is 0 (all digits zero), or
+			// far too large or too small to be a phone.
+			e = 1 << 30
+			if strings.HasPrefix(expText, "-") {
+				e = -e
+			}
+		}
+		exp = e
+	}
+	// The value is digits x 10^exp, digits without leading or trailing zeros.
+	digits := strings.TrimLeft(whole+frac, "0")
+	exp -= len(frac)
+	trimmed := strings.TrimRight(digits, "0")
+	if trimmed == "" {
+		return 0, "" // zero, however written
+	}
+	exp += len(digits) - len(trimmed)
 	switch {
-	case err != nil || f >= 1<<63 || f < -(1<<63):
-		return 0, msgPhoneRange
-	case f != float64(int64(f)):
-		return 0, msgPhoneInteger
-	case f >= 1<<53 || f <= -(1<<53):
-		// Beyond 2^53 a float names many integers: refuse to guess which.
+	case exp < 0:
+		return 0, msgPhoneInteger // a nonzero digit after the point
+	case len(trimmed)+exp > 19:
 		return 0, msgPhoneRange
 	}
-	return int64(f), ""
+	text := trimmed + strings.Repeat("0", exp)
+	if neg {
+		text = "-" + text
+	}
+	i, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return 0, msgPhoneRange
+	}
+	return i, ""
 }
 
 // errorKeys orders error keys by row number, then field: "2.phone" before

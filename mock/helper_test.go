@@ -35,6 +35,7 @@ func newMock(t testing.TB, cfg Config) *mockT {
 // newMockWith lets a test reach into the Server before it serves anything.
 func newMockWith(t testing.TB, cfg Config, setup func(*Server)) *mockT {
 	t.Helper()
+	cfg = withTestStore(t, cfg) // memory, or Redis when the suite runs on it (redis_test.go)
 	s, err := New(cfg)
 	require.NoError(t, err, "New")
 	if setup != nil {
@@ -161,8 +162,9 @@ func (m *mockT) check(req *http.Request, r reply) {
 	} else {
 		opID = route.Operation.OperationID
 	}
-	doc, _ := contactkit.Load()
-	assert.Equal(m.t, contactkit.DocsMessage(doc, opID, r.status), r.json["message"], "%s: the docs' message", what)
+	spec, err := contactkit.LoadSpec()
+	require.NoError(m.t, err)
+	assert.Equal(m.t, spec.Op(opID).Message(r.status), r.json["message"], "%s: the docs' message", what)
 	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route},
 		Status:                 r.status,
@@ -203,4 +205,16 @@ func (m *mockT) total(app string) int {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// started serves a mock with Start on a free loopback port until the test ends,
+// for what only a real listener does (timeouts, the connection cap, header cap).
+func started(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s, s.Addr().String()
 }

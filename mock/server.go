@@ -3,19 +3,18 @@ package mock
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
@@ -24,15 +23,17 @@ import (
 
 var _ http.Handler = (*Server)(nil)
 
-// Server is the mock: an http.Handler over the contract and an in-memory store.
+// Server is the mock: an http.Handler over the contract and a Store.
 // Serve it with Start and Shutdown, or mount it anywhere (httptest.NewServer).
 type Server struct {
-	cfg      Config
-	doc      *openapi3.T
-	router   routers.Router
-	store    *store
-	journal  *journal
-	verdicts verdicts
+	cfg     Config
+	spec    *contactkit.Spec
+	store   Store
+	budget  *budget
+	journal *journal
+	// delayed holds a token per request waiting out a Prefer delay.
+	delayed  chan struct{}
+	verdicts *verdicts // nil when the contract rules it out
 	started  time.Time
 	// corsOrigin is cfg.CORSOrigin as a header value.
 	corsOrigin []string
@@ -64,57 +65,58 @@ type example struct {
 	body   []byte
 }
 
-// answer is a complete response, built before anything is written, so strict mode
-// can check it and a panic can still be answered in the envelope.
-type answer struct {
-	status      int
-	body        []byte
-	contentType string
-	opID        string
-	problem     string // what was wrong with the request, for the journal and log
-	applied     string // Preference-Applied
-	delay       time.Duration
-	preflight   bool
-	pooled      bool // body came from getBuffer and goes back after writing
-	input       *openapi3filter.RequestValidationInput
-}
-
 // New builds a Server from cfg, its zero fields set to the Default* values.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
+	if need := int64(cfg.Contacts) * contactCost; need > cfg.MaxMemory {
+		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
+			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
+	}
 	for token, apps := range cfg.Auth {
 		if token == "" || len(apps) == 0 {
-			return nil, fmt.Errorf("auth: token %q must name at least one app", token)
+			return nil, errors.New("auth: every token must name at least one app")
 		}
 		for _, app := range apps {
-			if app == "" {
-				return nil, fmt.Errorf("auth: token %q names an empty app id", token)
+			if app == "" || len(app) > MaxAppIDLength {
+				return nil, fmt.Errorf("auth: a token names an app id that is empty or longer than %d bytes", MaxAppIDLength)
 			}
 		}
 	}
-	doc, err := contactkit.Load()
+	spec := cfg.Spec
+	if spec == nil {
+		var err error
+		if spec, err = contactkit.LoadSpec(); err != nil {
+			return nil, err
+		}
+	}
+	b := newBudget(cfg.MaxMemory)
+	store, err := newStore(cfg, b)
 	if err != nil {
 		return nil, err
 	}
-	router, err := contactkit.NewRouter(doc)
-	if err != nil {
-		return nil, err
-	}
+	list := spec.Op(contactkit.OpListContacts)
 	s := &Server{
 		cfg:     cfg,
-		doc:     doc,
-		router:  router,
-		store:   newStore(cfg),
+		spec:    spec,
+		store:   store,
+		budget:  b,
+		delayed: make(chan struct{}, cfg.MaxDelayed),
 		journal: newJournal(cfg.JournalSize),
 		started: time.Now(),
+		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
+			Method: list.Method, Operation: list.Operation},
+	}
+	if s.verdicts, err = newVerdicts(spec); err != nil {
+		cfg.Logger.Info("verdict memory off: every request is validated in full", "reason", err.Error())
 	}
 	s.corsOrigin = []string{cfg.CORSOrigin}
 	s.reqOpts = openapi3filter.Options{
-		MultiError:              true,
-		AuthenticationFunc:      s.authenticate,
+		MultiError: true,
+		// The pipeline checks the bearer token itself, once, before validation.
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
 		SchemaValidationOptions: contactkit.SchemaOptions(),
 		SkipSettingDefaults:     true,
 		KeepValidatedValue:      true,
@@ -124,10 +126,6 @@ func New(cfg Config) (*Server, error) {
 		IncludeResponseStatus:   true,
 		SchemaValidationOptions: contactkit.SchemaOptions(),
 	}
-	probe, _ := http.NewRequest(http.MethodGet, "/contacts/app", nil)
-	if s.fallback, _, err = router.FindRoute(probe); err != nil {
-		return nil, fmt.Errorf("contract has no list route: %w", err)
-	}
 	if err := s.readContract(); err != nil {
 		return nil, err
 	}
@@ -135,48 +133,48 @@ func New(cfg Config) (*Server, error) {
 }
 
 // readContract takes each operation's envelope openings and named examples from the
-// contract, once, so no request pays for it.
+// contract, once, so no request pays for it. Examples go through encoding/json.
 func (s *Server) readContract() error {
 	s.prefixes = map[string]map[int][]byte{"": {}}
 	s.examples = map[string][]example{}
-	for _, item := range s.doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			byStatus := map[int][]byte{}
-			for code, resp := range op.Responses.Map() {
-				status, err := strconv.Atoi(code)
-				if err != nil || resp.Value == nil {
-					continue
-				}
-				msg := contactkit.DocsMessage(s.doc, op.OperationID, status)
-				if msg == "" {
-					return fmt.Errorf("contract: %s %d has no docs message", op.OperationID, status)
-				}
-				byStatus[status] = envelopePrefix(status, contactkit.Code(status), msg)
-				s.prefixes[""][status] = byStatus[status]
-				media := resp.Value.Content.Get("application/json")
-				if media == nil {
-					continue
-				}
-				for name, ex := range media.Examples {
-					if ex.Value == nil {
-						continue
-					}
-					body, err := appendOrdered(nil, ex.Value.Value)
-					if err != nil {
-						return fmt.Errorf("contract: example %s of %s %d: %w", name, op.OperationID, status, err)
-					}
-					s.examples[op.OperationID] = append(s.examples[op.OperationID], example{status: status, name: name, body: body})
-				}
+	for _, op := range s.spec.Ops() {
+		byStatus := map[int][]byte{}
+		for _, status := range op.Statuses {
+			msg := op.Message(status)
+			if msg == "" {
+				return fmt.Errorf("contract: %s %d has no docs message", op.ID, status)
 			}
-			s.prefixes[op.OperationID] = byStatus
+			byStatus[status] = envelopePrefix(status, contactkit.Code(status), msg)
+			s.prefixes[""][status] = byStatus[status]
+			resp := op.Operation.Responses.Status(status)
+			if resp == nil || resp.Value == nil {
+				continue
+			}
+			media := resp.Value.Content.Get("application/json")
+			if media == nil {
+				continue
+			}
+			for name, ex := range media.Examples {
+				if ex.Value == nil {
+					continue
+				}
+				body, err := json.Marshal(ex.Value.Value)
+				if err != nil {
+					return fmt.Errorf("contract: example %s of %s %d: %w", name, op.ID, status, err)
+				}
+				s.examples[op.ID] = append(s.examples[op.ID], example{status: status, name: name, body: body})
+			}
 		}
+		s.prefixes[op.ID] = byStatus
 	}
-	// The shared 404 and 403 must be the list's, whatever order the map gave.
+	// The shared 404 and 403 are the list's.
 	for status, p := range s.prefixes[contactkit.OpListContacts] {
 		s.prefixes[""][status] = p
 	}
 	s.prefixes[""][http.StatusInternalServerError] = envelopePrefix(http.StatusInternalServerError,
 		"INTERNAL_SERVER_ERROR", "The mock could not answer as its contract says.")
+	s.prefixes[""][http.StatusServiceUnavailable] = envelopePrefix(http.StatusServiceUnavailable,
+		"SERVICE_UNAVAILABLE", "The mock's store is unavailable; try again shortly.")
 	for _, exs := range s.examples {
 		sortExamples(exs)
 	}
@@ -207,112 +205,6 @@ func (s *Server) envelope(opID string, status int) answer {
 	return answer{status: status, body: append(b, '}'), opID: opID}
 }
 
-// fail answers err in the envelope its status calls for.
-func (s *Server) fail(opID string, err error) answer {
-	status := failure(err)
-	if status == http.StatusInternalServerError {
-		opID = "" // the contract documents no 500: the shared envelope
-	}
-	a := s.envelope(opID, status)
-	var invalid *invalidError
-	if errors.As(err, &invalid) {
-		b := a.body[:len(a.body)-1]
-		b = append(b, `,"errors":`...)
-		b = appendErrors(b, invalid.fields)
-		a.body = append(b, '}')
-		a.problem = invalid.summary()
-	} else {
-		a.problem = problemText(err)
-	}
-	return a
-}
-
-// problemText says what went wrong without any kin-openapi wording or token.
-func problemText(err error) string {
-	if errors.Is(err, errPaging) {
-		return err.Error() // built by pagingError from our words and a parameter name
-	}
-	for _, known := range []error{errNoBearer, errBadToken, errNotGranted, errAdminToken, errNoApp,
-		errNoContact, errNoRoute, errBrokenReply, errPanic} {
-		if errors.Is(err, known) {
-			return known.Error()
-		}
-	}
-	switch {
-	case errors.Is(err, routers.ErrPathNotFound), errors.Is(err, routers.ErrMethodNotAllowed):
-		return errNoRoute.Error()
-	case errors.Is(err, errForbidden):
-		return errForbidden.Error()
-	}
-	return "unexpected failure"
-}
-
-// ServeHTTP answers one request; every answer but a CORS preflight is a JSON
-// envelope, whatever happens.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	data, bodyErr := readBody(r.Body, s.cfg.MaxBody)
-	a := s.answer(r, data, bodyErr)
-	if delay := s.cfg.Latency + a.delay; delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	if s.cfg.Strict {
-		s.check(r, &a)
-	}
-	// Headers are set on the map directly, with shared value slices: net/http only
-	// reads them, and canonicalizing and allocating per request shows up under load.
-	h := w.Header()
-	if bodyErr != nil {
-		// Part of the body is still unread: close rather than drain it.
-		h["Connection"] = hdrClose
-	}
-	h["Access-Control-Allow-Origin"] = s.corsOrigin
-	if s.cfg.CORSOrigin != "*" {
-		h["Vary"] = hdrVary
-	}
-	if a.preflight {
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Prefer")
-		h.Set("Access-Control-Max-Age", "600")
-	}
-	if a.applied != "" {
-		h["Access-Control-Expose-Headers"] = hdrExpose // so a browser may read it
-		h.Set("Preference-Applied", a.applied)
-	}
-	if a.body != nil {
-		ct := a.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		if ct == "application/json" {
-			h["Content-Type"] = hdrJSON
-		} else {
-			h["Content-Type"] = []string{ct}
-		}
-		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
-	}
-	w.WriteHeader(a.status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(a.body)
-	}
-	if a.pooled {
-		putBuffer(a.body)
-	}
-	s.record(r, a, start)
-}
-
-var (
-	hdrClose  = []string{"close"}
-	hdrExpose = []string{"Preference-Applied"}
-	hdrVary   = []string{"Origin"}
-	hdrJSON   = []string{"application/json"}
-)
-
 // buffers recycles answer bodies: a list page is a few kilobytes per request.
 var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -325,45 +217,16 @@ func putBuffer(b []byte) {
 	buffers.Put(&b)
 }
 
-// answer builds the answer to r, in the envelope even if a handler panics.
-func (s *Server) answer(r *http.Request, data []byte, bodyErr error) (a answer) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.cfg.Logger.Error("handler panicked", "method", r.Method, "path", r.URL.Path,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			a = s.fail("", errPanic)
-		}
-	}()
-	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		return s.preflight()
-	}
-	switch {
-	case r.URL.Path == "/openapi.yaml" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		return answer{status: http.StatusOK, body: contactkit.Contract(), contentType: "application/yaml"}
-	case strings.HasPrefix(r.URL.Path, "/__admin/"):
-		return s.admin(r)
-	}
-	a = s.api(r, data, bodyErr)
-	if s.breakAnswer != nil {
-		s.breakAnswer(&a)
-	}
-	return a
-}
-
-// preflight answers a CORS preflight: no body, every method and header the API uses.
-func (s *Server) preflight() answer {
-	return answer{status: http.StatusNoContent, preflight: true}
-}
-
 // check validates a against the contract; an answer that breaks it is logged and
 // replaced by a 500 envelope, the one 5xx the mock sends.
 func (s *Server) check(r *http.Request, a *answer) {
-	if a.body == nil || a.contentType != "" || strings.HasPrefix(r.URL.Path, "/__admin/") {
-		return // preflight, the contract itself, admin: not the contract's answers
+	if a.body == nil || a.contentType != "" || strings.HasPrefix(r.URL.Path, "/__admin/") ||
+		a.status == http.StatusServiceUnavailable {
+		return // preflight, the contract itself, admin, an outage: not the contract's answers
 	}
-	in := a.input
-	if in == nil {
-		in = &openapi3filter.RequestValidationInput{Request: r, Route: s.fallback, Options: &s.reqOpts}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: a.params, Route: a.route, Options: &s.reqOpts}
+	if a.route == nil {
+		in.Route, in.PathParams = s.fallback, nil
 	}
 	h := http.Header{"Content-Type": []string{"application/json"}}
 	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
@@ -374,61 +237,12 @@ func (s *Server) check(r *http.Request, a *answer) {
 		Options:                &s.respOpts,
 	})
 	if err != nil {
-		s.cfg.Logger.Error("strict: answer breaks the contract", "method", r.Method, "path", r.URL.Path,
+		s.cfg.Logger.Error("strict: answer breaks the contract", "method", clip(r.Method, maxJournalMethod), "path", clip(r.URL.Path, maxJournalPath),
 			"operation", a.opID, "status", a.status, "error", err.Error())
 		broken := s.fail("", errBrokenReply)
 		broken.opID = a.opID
 		*a = broken
 	}
-}
-
-// record logs the request and puts it in the journal.
-func (s *Server) record(r *http.Request, a answer, start time.Time) {
-	took := time.Since(start)
-	// The request line as the client sent it; URL.RequestURI would rebuild it.
-	uri := r.RequestURI
-	if uri == "" {
-		uri = r.URL.RequestURI() // a request built in-process, not read off the wire
-	}
-	path := clip(uri, maxJournalPath)
-	if !strings.HasPrefix(r.URL.Path, "/__admin/") {
-		s.journal.add(entry{
-			Time:        start,
-			Method:      r.Method,
-			Path:        path,
-			OperationID: a.opID,
-			Status:      a.status,
-			DurationMs:  float64(took.Microseconds()) / 1000,
-			Problem:     clip(a.problem, maxJournalProblem),
-		})
-	}
-	ctx := r.Context()
-	if !s.cfg.Logger.Enabled(ctx, slog.LevelInfo) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("method", r.Method),
-		slog.String("path", path),
-		slog.Int("status", a.status),
-		slog.Duration("took", took),
-	}
-	if a.opID != "" {
-		attrs = append(attrs, slog.String("operation", a.opID))
-	}
-	if a.applied != "" {
-		attrs = append(attrs, slog.String("prefer", a.applied))
-	}
-	if a.problem != "" {
-		attrs = append(attrs, slog.String("problem", clip(a.problem, maxJournalProblem)))
-	}
-	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // Start listens on cfg.Addr at once, so a bad or busy address fails here, and
@@ -443,6 +257,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
 	}
+	ln = newLimitListener(ln, s.cfg.MaxConns, s.cfg.Logger)
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s,
@@ -487,10 +302,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	return <-done
+	err := <-done
+	if c, ok := s.store.(io.Closer); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return err
 }
 
 // Reset puts every app back to its seeded state, as POST /__admin/reset does.
 func (s *Server) Reset() {
-	s.store.reset()
+	if err := s.store.Reset(context.Background()); err != nil {
+		s.cfg.Logger.Error("reset failed", "error", err.Error())
+	}
 }

@@ -1,19 +1,43 @@
 package mock
 
 import (
-	"errors"
+	"context"
 	"hash/fnv"
+	"strings"
 	"sync"
 
 	"github.com/brianvoe/gofakeit/v6"
 )
 
-// Store failures, turned into envelopes by the failure table in errors.go.
-var (
-	errNoContact = errors.New("no such contact")
-	errFull      = errors.New("app is full")
-	errNoApp     = errors.New("no room for another app")
-)
+// Store is what the mock's handlers need of the contacts they serve, one app at a
+// time, and what the admin API needs to export, replace and reset them. An app
+// comes into being on first use, seeded from the server's seed and its id. Methods
+// take ctx and return errors because a store may live across a network; failures
+// are the sentinels of errors.go (errNoApp, errNoContact, errFull, errNoMemory) or
+// anything else, which answers 500.
+type Store interface {
+	// Page returns page (from 1) of the app's live contacts, newest first, limit
+	// per page, and how many live contacts the app holds.
+	Page(ctx context.Context, appID string, page int64, limit int) ([]Contact, int, error)
+	Get(ctx context.Context, appID string, id [16]byte) (Contact, error)
+	// Toggle flips is_blocked and returns the contact as it now is.
+	Toggle(ctx context.Context, appID string, id [16]byte) (Contact, error)
+	Delete(ctx context.Context, appID string, id [16]byte) error
+	// Create stores every row or none, dated nowMs (never before the app's newest).
+	Create(ctx context.Context, appID string, rows []NewContact, nowMs int64) error
+	// Export returns every live contact of the app, oldest first.
+	Export(ctx context.Context, appID string) ([]Contact, error)
+	// Replace makes rows (oldest first, ids unique) the app's contacts.
+	Replace(ctx context.Context, appID string, rows []Contact) error
+	// Empty leaves the app with no contacts (it is not seeded again until Reset).
+	Empty(ctx context.Context, appID string) error
+	// Reset drops every app; each comes back seeded on its next use.
+	Reset(ctx context.Context) error
+	// Apps reports how many apps exist.
+	Apps(ctx context.Context) (int, error)
+}
+
+var _ Store = (*memStore)(nil)
 
 // contact is one stored contact, kept small because an app may hold millions:
 // 16 + 8 + 8 + 16 + 2 bytes.
@@ -24,6 +48,7 @@ type contact struct {
 	name    string
 	blocked bool
 	deleted bool
+	owned   bool // name given by a client (seeded names are shared strings)
 }
 
 // Contact is a contact as the store hands it out: a copy, never a pointer into it.
@@ -45,21 +70,23 @@ type NewContact struct {
 	Phone int64
 }
 
-// store holds every app's contacts, each app isolated from the others.
-type store struct {
+// memStore holds every app's contacts in memory, each app isolated from the others.
+type memStore struct {
 	seed     int64
 	contacts int
 	maxApps  int
 	maxRows  int
 	open     bool
+	budget   *budget // nil: nothing counted
 
 	// mu guards apps; each app guards its own contents.
 	mu   sync.RWMutex
 	apps map[string]*app
 }
 
-func newStore(cfg Config) *store {
-	return &store{
+func newMemStore(cfg Config, b *budget) *memStore {
+	return &memStore{
+		budget:   b,
 		seed:     cfg.Seed,
 		contacts: cfg.Contacts,
 		maxApps:  cfg.MaxApps,
@@ -72,7 +99,7 @@ func newStore(cfg Config) *store {
 // app returns the app with id, bringing it into being (unseeded) on first use.
 // Seeding happens later under the app's own lock, so a million-contact app never
 // holds up other apps.
-func (s *store) app(id string) (*app, error) {
+func (s *memStore) app(id string) (*app, error) {
 	s.mu.RLock()
 	a := s.apps[id]
 	s.mu.RUnlock()
@@ -87,23 +114,92 @@ func (s *store) app(id string) (*app, error) {
 	if s.open && len(s.apps) >= s.maxApps {
 		return nil, errNoApp
 	}
-	a = &app{id: id, seed: appSeed(s.seed, id), contacts: s.contacts}
+	id = strings.Clone(id) // the request's is a slice of its whole request line
+	a = &app{id: id, seed: appSeed(s.seed, id), contacts: s.contacts, budget: s.budget}
 	s.apps[id] = a
 	return a, nil
 }
 
-// reset drops every app; each is seeded afresh, identically, on its next use.
-func (s *store) reset() {
-	s.mu.Lock()
-	s.apps = map[string]*app{}
-	s.mu.Unlock()
+func (s *memStore) Page(_ context.Context, appID string, page int64, limit int) ([]Contact, int, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return a.page(page, limit)
 }
 
-// appCount reports how many apps exist, for health.
-func (s *store) appCount() int {
+func (s *memStore) Get(_ context.Context, appID string, id [16]byte) (Contact, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return Contact{}, err
+	}
+	return a.get(id)
+}
+
+func (s *memStore) Toggle(_ context.Context, appID string, id [16]byte) (Contact, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return Contact{}, err
+	}
+	return a.toggle(id)
+}
+
+func (s *memStore) Delete(_ context.Context, appID string, id [16]byte) error {
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	return a.remove(id)
+}
+
+func (s *memStore) Create(_ context.Context, appID string, rows []NewContact, nowMs int64) error {
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	return a.create(rows, nowMs, s.maxRows)
+}
+
+func (s *memStore) Export(_ context.Context, appID string) ([]Contact, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	return a.exportAll()
+}
+
+func (s *memStore) Replace(_ context.Context, appID string, rows []Contact) error {
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	if len(rows) > s.maxRows {
+		return errFull
+	}
+	return a.replace(rows)
+}
+
+func (s *memStore) Empty(ctx context.Context, appID string) error {
+	return s.Replace(ctx, appID, nil)
+}
+
+// Reset drops every app; each is seeded afresh, identically, on its next use.
+func (s *memStore) Reset(context.Context) error {
+	s.mu.Lock()
+	old := s.apps
+	s.apps = map[string]*app{}
+	s.mu.Unlock()
+	for _, a := range old {
+		a.drop()
+	}
+	return nil
+}
+
+// Apps reports how many apps exist, for health.
+func (s *memStore) Apps(context.Context) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.apps)
+	return len(s.apps), nil
 }
 
 // appSeed derives an app's faker seed from the server seed and the app id, so each
@@ -133,6 +229,8 @@ type app struct {
 
 	// mu guards every field below.
 	mu          sync.Mutex
+	budget      *budget // nil once the app is dropped, or when nothing is counted
+	held        int64   // bytes taken from budget
 	seeded      bool
 	faker       *gofakeit.Faker // used only under mu, so its sequence is the app's own
 	rows        []contact
@@ -142,15 +240,58 @@ type app struct {
 	lastCreated int64
 }
 
-// ensureSeeded seeds the app on first use. The caller holds a.mu.
-func (a *app) ensureSeeded() {
+// ensureSeeded seeds the app on first use, if the memory budget has room for its
+// contacts. The caller holds a.mu.
+func (a *app) ensureSeeded() error {
 	if a.seeded {
-		return
+		return nil
+	}
+	cost := int64(a.contacts) * contactCost
+	if !a.take(cost) {
+		return errNoRoomApp
 	}
 	a.faker = gofakeit.NewUnlocked(a.seed)
 	a.rows = seedContacts(a.faker, a.contacts)
 	a.reindex()
 	a.seeded = true
+	return nil
+}
+
+// take reserves n bytes of the budget for the app. The caller holds a.mu.
+func (a *app) take(n int64) bool {
+	if a.budget != nil && !a.budget.take(n) {
+		return false
+	}
+	a.held += n
+	return true
+}
+
+// give returns n bytes of the app's to the budget. The caller holds a.mu.
+func (a *app) give(n int64) {
+	if a.budget != nil {
+		a.budget.give(n)
+	}
+	a.held -= n
+}
+
+// drop gives back all the app holds, for good: a reset has let it go, and the
+// requests still using it end soon.
+func (a *app) drop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.give(a.held)
+	a.budget = nil
+}
+
+// rowsCost is what rows hold of the budget.
+func rowsCost(rows []contact) int64 {
+	n := int64(len(rows)) * contactCost
+	for i := range rows {
+		if rows[i].owned {
+			n += int64(len(rows[i].name))
+		}
+	}
+	return n
 }
 
 // reindex rebuilds the index and the tree from rows. The caller holds a.mu.
@@ -180,13 +321,15 @@ func (a *app) liveFlags() []bool {
 
 // page returns page number page (from 1) of the live contacts, newest first, limit
 // per page, and the number of live contacts. Its cost is O(limit log n) on any page.
-func (a *app) page(page int64, limit int) ([]Contact, int) {
+func (a *app) page(page int64, limit int) ([]Contact, int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ensureSeeded()
+	if err := a.ensureSeeded(); err != nil {
+		return nil, 0, err
+	}
 	// Compare before multiplying: page may be as large as int64 allows.
 	if page < 1 || limit < 1 || page-1 >= (int64(a.live)+int64(limit)-1)/int64(limit) {
-		return nil, a.live
+		return nil, a.live, nil
 	}
 	offset := int((page - 1) * int64(limit))
 	n := min(limit, a.live-offset)
@@ -196,14 +339,16 @@ func (a *app) page(page int64, limit int) ([]Contact, int) {
 		pos := a.alive.find(a.live - offset - k)
 		out = append(out, a.rows[pos].export())
 	}
-	return out, a.live
+	return out, a.live, nil
 }
 
 // get returns a copy of the contact with id.
 func (a *app) get(id [16]byte) (Contact, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ensureSeeded()
+	if err := a.ensureSeeded(); err != nil {
+		return Contact{}, err
+	}
 	i, ok := a.index[id]
 	if !ok {
 		return Contact{}, errNoContact
@@ -211,11 +356,57 @@ func (a *app) get(id [16]byte) (Contact, error) {
 	return a.rows[i].export(), nil
 }
 
+// exportAll returns copies of every live contact, oldest first.
+func (a *app) exportAll() ([]Contact, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.ensureSeeded(); err != nil {
+		return nil, err
+	}
+	out := make([]Contact, 0, a.live)
+	for i := range a.rows {
+		if !a.rows[i].deleted {
+			out = append(out, a.rows[i].export())
+		}
+	}
+	return out, nil
+}
+
+// replace makes rows, oldest first, the app's contacts; an id given twice is
+// refused, since the index could hold only one of them.
+func (a *app) replace(rows []Contact) error {
+	kept := make([]contact, len(rows))
+	seen := make(map[[16]byte]struct{}, len(rows))
+	for i, c := range rows {
+		if _, dup := seen[c.ID]; dup {
+			return errDuplicateID
+		}
+		seen[c.ID] = struct{}{}
+		kept[i] = contact{id: c.ID, phone: c.Phone, created: c.CreatedMs, name: c.Name, blocked: c.Blocked, owned: true}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	old := a.held
+	a.give(old)
+	if !a.take(rowsCost(kept)) {
+		a.take(old) // what it held before, still held: within the budget it was
+		return errNoMemory
+	}
+	if a.faker == nil {
+		a.faker = gofakeit.NewUnlocked(a.seed) // later creates draw their ids from it
+	}
+	a.rows, a.lastCreated, a.seeded = kept, 0, true
+	a.reindex()
+	return nil
+}
+
 // toggle flips is_blocked and returns the contact as it now is.
 func (a *app) toggle(id [16]byte) (Contact, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ensureSeeded()
+	if err := a.ensureSeeded(); err != nil {
+		return Contact{}, err
+	}
 	i, ok := a.index[id]
 	if !ok {
 		return Contact{}, errNoContact
@@ -229,12 +420,17 @@ func (a *app) toggle(id [16]byte) (Contact, error) {
 func (a *app) remove(id [16]byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ensureSeeded()
+	if err := a.ensureSeeded(); err != nil {
+		return err
+	}
 	i, ok := a.index[id]
 	if !ok {
 		return errNoContact
 	}
 	a.rows[i].deleted = true
+	if a.rows[i].owned {
+		a.give(int64(len(a.rows[i].name)))
+	}
 	a.rows[i].name = "" // let the string go
 	delete(a.index, id)
 	a.alive.add(int(i), -1)
@@ -254,6 +450,7 @@ func (a *app) compact() {
 			kept = append(kept, c)
 		}
 	}
+	a.give(int64(len(a.rows)-len(kept)) * contactCost)
 	a.rows = kept
 	a.reindex()
 }
@@ -263,9 +460,18 @@ func (a *app) compact() {
 func (a *app) create(rows []NewContact, now int64, maxRows int) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.ensureSeeded()
+	if err := a.ensureSeeded(); err != nil {
+		return err
+	}
 	if a.live+len(rows) > maxRows {
 		return errFull
+	}
+	cost := int64(len(rows)) * contactCost
+	for _, r := range rows {
+		cost += int64(len(r.Name))
+	}
+	if !a.take(cost) {
+		return errNoMemory
 	}
 	created := max(now, a.lastCreated)
 	a.lastCreated = created
@@ -274,7 +480,7 @@ func (a *app) create(rows []NewContact, now int64, maxRows int) error {
 		for a.hasID(id) {
 			id = newID(a.faker)
 		}
-		a.rows = append(a.rows, contact{id: id, phone: r.Phone, created: created, name: r.Name})
+		a.rows = append(a.rows, contact{id: id, phone: r.Phone, created: created, name: r.Name, owned: true})
 		pos := len(a.rows) - 1
 		a.index[id] = int32(pos)
 		a.live++

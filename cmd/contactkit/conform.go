@@ -18,7 +18,9 @@ const tokenEnv = "CONTACTKIT_TOKEN"
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("conform", "conform --target URL --token TOKEN --app APP [flags]\n\n"+
 		"Replays scenarios against an implementation and reports every mismatch.\n"+
-		"Exit status: 0 all match, 1 a mismatch, 2 a usage, config or suite error, 3 the target is unreachable.", stderr)
+		"Exit status: 0 all match, 1 a mismatch (or an interrupted run), 2 a usage, config or suite error,\n"+
+		"3 the target is unreachable, does not speak HTTP, or stopped answering mid-run.\n"+
+		"--json and --junit are written whatever the exit status.", stderr)
 	var (
 		cfg               conformance.Config
 		suiteDir, tags    string
@@ -36,6 +38,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&jsonOut, "json", "", "write a JSON report to this file")
 	fs.IntVar(&cfg.Parallel, "parallel", conformance.DefaultParallel, "scenarios run at once")
 	fs.DurationVar(&cfg.Timeout, "timeout", conformance.DefaultTimeout, "time limit of each request")
+	fs.DurationVar(&cfg.Deadline, "deadline", 0, "time limit of the whole run, e.g. 5m (default none); the report of what ran is still written")
 	fs.BoolVar(&verbose, "verbose", false, "also list the scenarios and steps that passed")
 	ef := addExploreFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -59,6 +62,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Timeout <= 0 {
 		return usageError("conform: --timeout must be positive")
 	}
+	if cfg.Deadline < 0 {
+		return usageError("conform: --deadline must not be negative")
+	}
 	if err := checkExploreFlags(ef, cfg.ForeignApp); err != nil {
 		return err
 	}
@@ -80,34 +86,49 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err == nil {
 		err = exploreAfter(ctx, cfg, ef, rep)
 	}
+	code := exitOK
 	switch {
-	case errors.Is(err, conformance.ErrUnreachable):
-		return &exitError{code: exitNoTarget, err: fmt.Errorf("conform: %w", err)}
+	case errors.Is(err, conformance.ErrUnreachable), errors.Is(err, conformance.ErrNotHTTP), errors.Is(err, conformance.ErrTargetLost):
+		code = exitNoTarget
 	case errors.Is(err, conformance.ErrInterrupted):
-		// Report what ran; an interrupted run is not a passing one.
-		_ = rep.WriteText(stdout, verbose)
-		return &exitError{code: exitMismatch, err: fmt.Errorf("conform: %w", err)}
+		code = exitMismatch // an interrupted run is not a passing one
 	case err != nil:
-		return &exitError{code: exitUsage, err: fmt.Errorf("conform: %w", err)}
+		code = exitUsage
+	case !rep.OK():
+		code = exitMismatch
+	}
+	if rep == nil {
+		// Nothing was selected to run; the files still say why, for CI.
+		rep = &conformance.Report{Target: cfg.Target, App: cfg.App, Error: err.Error()}
 	}
 
-	if err := rep.WriteText(stdout, verbose); err != nil {
-		return fmt.Errorf("conform: write report: %w", err)
-	}
 	var errs []error
+	// Scenarios the target kept from running say nothing a person needs beyond
+	// the one line below; what did run is reported.
+	if code != exitUsage && !errors.Is(err, conformance.ErrUnreachable) && !errors.Is(err, conformance.ErrNotHTTP) {
+		if werr := rep.WriteText(stdout, verbose); werr != nil {
+			errs = append(errs, fmt.Errorf("write report: %w", werr))
+		}
+	}
 	if jsonOut != "" {
 		errs = append(errs, writeFile(jsonOut, rep.WriteJSON))
 	}
 	if junitOut != "" {
 		errs = append(errs, writeFile(junitOut, rep.WriteJUnit))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("conform: %w", err)}
+	if werr := errors.Join(errs...); werr != nil {
+		if code == exitOK || code == exitMismatch {
+			code = exitUsage
+		}
+		err = errors.Join(err, werr)
 	}
-	if !rep.OK() {
-		return &exitError{code: exitMismatch, err: errors.New("")} // the report said why
+	switch {
+	case code == exitOK:
+		return nil
+	case err == nil:
+		return &exitError{code: code, err: errors.New("")} // the report said why
 	}
-	return nil
+	return &exitError{code: code, err: fmt.Errorf("conform: %w", err)}
 }
 
 func writeFile(name string, write func(io.Writer) error) error {

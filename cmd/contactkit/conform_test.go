@@ -70,6 +70,7 @@ func TestConformExitCodes(t *testing.T) {
 	defer bad.Close()
 	suite := writeSuite(t, map[string]string{"routes.yaml": notFoundSuite})
 	broken := writeSuite(t, map[string]string{"a.yaml": notFoundSuite, "b.yaml": "name: typo\nsteps:\n  - name: x\n    op: listContact\n    expect: {status: 200}\n"})
+	misspelt := writeSuite(t, map[string]string{"m.yaml": notFoundSuite + "      body:\n        /message: {lenght: 3}\n"})
 
 	cases := []struct {
 		name   string
@@ -81,6 +82,7 @@ func TestConformExitCodes(t *testing.T) {
 		{"mismatch", []string{"--target", bad.URL, "--suite", suite}, exitMismatch, ""},
 		{"unreachable", []string{"--target", closedURL(t), "--suite", suite}, exitNoTarget, "target unreachable"},
 		{"suite error says file:line", []string{"--target", good.URL, "--suite", broken}, exitUsage, "b.yaml:4: op \"listContact\" is not an operationId"},
+		{"misspelt matcher is a load error", []string{"--target", good.URL, "--suite", misspelt}, exitUsage, "m.yaml:9: matcher: unknown key \"lenght\""},
 		{"missing suite dir", []string{"--target", good.URL, "--suite", filepath.Join(suite, "nope")}, exitUsage, "not a directory"},
 		{"bad run pattern", []string{"--target", good.URL, "--suite", suite, "--run", "("}, exitUsage, "run pattern"},
 		{"nothing selected", []string{"--target", good.URL, "--suite", suite, "--tags", "nope"}, exitUsage, "no scenario matches"},
@@ -147,4 +149,65 @@ func TestConformReportsHideTheToken(t *testing.T) {
 	require.NoError(t, xml.Unmarshal(data, &suites), "JUnit report is XML")
 	assert.Equal(t, 1, suites.Tests, "JUnit testcases")
 	assert.False(t, strings.Contains(stdout+stderr, secret), "console holds the token")
+}
+
+// TestConformReportsOnEveryExit writes --json and --junit whatever the exit code,
+// with the same JUnit test count: a target that passes, one that fails, one that
+// does not speak HTTP and one that is down.
+func TestConformReportsOnEveryExit(t *testing.T) {
+	good := httptest.NewServer(echoing(false))
+	defer good.Close()
+	bad := httptest.NewServer(echoing(true))
+	defer bad.Close()
+	banner, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer banner.Close()
+	go func() {
+		for {
+			c, err := banner.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
+			c.Close()
+		}
+	}()
+	suite := writeSuite(t, map[string]string{"routes.yaml": notFoundSuite})
+	cases := []struct {
+		name, target string
+		want         int
+		stderr       string
+	}{
+		{"all match", good.URL, exitOK, ""},
+		{"mismatch", bad.URL, exitMismatch, ""},
+		{"not HTTP", "http://" + banner.Addr().String(), exitNoTarget, "target does not speak HTTP"},
+		{"down", closedURL(t), exitNoTarget, "target unreachable"},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+		code, stdout, stderr := execute(t, "conform", "--target", tc.target, "--token", secret, "--app", "app1", "--suite", suite, "--explore", "0", "--json", jsonFile, "--junit", junitFile)
+		assert.Equal(t, tc.want, code, "%s: exit code; stdout:\n%s\nstderr:\n%s", tc.name, stdout, stderr)
+		assert.Contains(t, stderr, tc.stderr, "%s: stderr", tc.name)
+		if tc.want == exitNoTarget {
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "%s: one line on stderr: %q", tc.name, stderr)
+			assert.Empty(t, stdout, "%s: no report on stdout", tc.name)
+		}
+		data, err := os.ReadFile(jsonFile)
+		require.NoError(t, err, "%s: JSON report written", tc.name)
+		assert.True(t, json.Valid(data), "%s: JSON report is JSON", tc.name)
+		data, err = os.ReadFile(junitFile)
+		require.NoError(t, err, "%s: JUnit report written", tc.name)
+		var suites struct {
+			Tests int `xml:"tests,attr"`
+		}
+		require.NoError(t, xml.Unmarshal(data, &suites), "%s: JUnit report is XML", tc.name)
+		assert.Equal(t, 1, suites.Tests, "%s: JUnit tests", tc.name)
+	}
+}
+
+func TestConformTargetWithoutScheme(t *testing.T) {
+	code, _, stderr := execute(t, "conform", "--target", "127.0.0.1:4010", "--token", secret, "--app", "app1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "write http://127.0.0.1:4010")
 }

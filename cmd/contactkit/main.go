@@ -11,7 +11,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
+
+	"github.com/contactkit/contactkit/conformance"
 )
 
 // Exit codes, a contract for scripts: see the README.
@@ -48,14 +54,22 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	// An error may quote a target or a file; its lines are escaped for a terminal.
+	say := func(err error) {
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = conformance.TerminalSafe(l)
+		}
+		fmt.Fprintln(stderr, "contactkit: "+strings.Join(lines, "\n"))
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "contactkit:", ee.err)
+			say(ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "contactkit:", err)
+	say(err)
 	return exitMismatch
 }
 
@@ -67,6 +81,7 @@ Usage:
 Commands:
   mock      serve an in-memory mock of the API
   conform   replay scenarios against an implementation and report mismatches
+  proxy     forward to a server, check its traffic against the contract, record it
   spec      print the embedded OpenAPI contract (openapi.yaml)
   version   print the version
 
@@ -85,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMock(ctx, rest, stdout, stderr)
 	case "conform":
 		return runConform(ctx, rest, stdout, stderr)
+	case "proxy":
+		return runProxy(ctx, rest, stdout, stderr)
 	case "spec":
 		return runSpec(rest, stdout, stderr)
 	case "version":
@@ -99,18 +116,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // parseFlags parses a subcommand's flags; --help prints them and succeeds, a bad
-// flag is a usage error, and stray arguments are refused.
+// flag is a usage error that says what was wrong and where the flags are listed
+// (the whole list would bury the one line that matters), and stray arguments are
+// refused.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &exitError{code: exitUsage, err: errors.New("")} // flag already printed why
-	}
-	if fs.NArg() > 0 {
-		return usageError("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	case err != nil:
+		return usageError("%s: %v%s\nrun \"contactkit %s --help\" for its flags", fs.Name(), err, flagHint(fs, err), fs.Name())
+	case fs.NArg() > 0:
+		return usageError("%s: unexpected argument %q\nrun \"contactkit %s --help\" for its flags", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+var badFlagValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): `)
+
+// flagHint adds what a bad value lacks when it can tell: a duration given as a
+// bare number, the most common slip, needs a unit.
+func flagHint(fs *flag.FlagSet, err error) string {
+	m := badFlagValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	f := fs.Lookup(m[2])
+	if f == nil {
+		return ""
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	if _, isDuration := g.Get().(time.Duration); isDuration {
+		if _, numErr := strconv.ParseFloat(m[1], 64); numErr == nil {
+			return fmt.Sprintf(" (a duration needs a unit: %sms or %ss)", m[1], m[1])
+		}
+	}
+	return ""
 }
 
 // newFlagSet returns a flag set whose usage and errors go to stderr, as Go tools do.

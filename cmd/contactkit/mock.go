@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,14 +77,16 @@ func (z *zoneFlag) Set(v string) error {
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("mock", `mock [flags]
 
-Serves an in-memory mock of the Contacts API: stateful, seeded, validated against
-the embedded contract. With no --auth, any bearer token may use any app id.
+Serves a mock of the Contacts API: stateful, seeded, validated against the
+embedded contract, its state in memory or, with --store redis://..., in Redis
+shared by replicas. With no --auth, any bearer token may use any app id.
 
 Prefer header: code=STATUS, example=NAME (from openapi.yaml), delay=MS.
 Admin: POST /__admin/reset, GET /__admin/requests, GET /__admin/health.
 The contract: GET /openapi.yaml.`, stderr)
 	auth := authFlag{}
 	zone := &zoneFlag{}
+	maxMemory := sizeFlag(mock.DefaultMaxMemory)
 	addr := fs.String("addr", mock.DefaultAddr, "address to listen on (loopback by default; 0.0.0.0:4010 to share it)")
 	seed := fs.Int64("seed", mock.DefaultSeed, "seed of the fake data; the same seed gives the same contacts")
 	contacts := fs.Int("contacts", mock.DefaultContacts, "contacts each app starts with")
@@ -94,10 +98,16 @@ The contract: GET /openapi.yaml.`, stderr)
 	maxBatch := fs.Int("max-batch", mock.DefaultMaxBatch, "most rows in one create; more answers 422")
 	maxContacts := fs.Int("max-contacts", mock.DefaultMaxContacts, "most contacts one app may hold; a create past it answers 422")
 	maxApps := fs.Int("max-apps", mock.DefaultMaxApps, "most apps open mode brings into being; past it a new app id answers 403")
+	fs.Var(&maxMemory, "max-memory", "memory budget for contacts (seeded too) and bodies being read, as 512MiB or 2GiB; past it a new app answers 403, a create 422")
+	maxConns := fs.Int("max-conns", mock.DefaultMaxConns, "most open connections; past it a new one is closed at once")
+	idle := fs.Duration("idle-timeout", mock.DefaultIdleTimeout, "close keep-alive connections idle this long")
 	strict := fs.Bool("strict", false, "check every answer against the contract; log and answer 500 if one breaks it")
 	adminToken := fs.String("admin-token", "", "bearer token /__admin/ requires (default: none)")
 	fs.Var(zone, "tz", "UTC offset or zone name created_at is written in (default "+mock.DefaultZone+")")
 	readHeader := fs.Duration("read-header-timeout", mock.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
+	store := fs.String("store", mock.DefaultStore, "where contacts live: memory, or redis://[:PASSWORD@]HOST:PORT/DB shared by replicas")
+	storePrefix := fs.String("store-prefix", mock.DefaultStorePrefix, "prefix of every Redis key, so one Redis holds several mocks")
+	storeTimeout := fs.Duration("store-timeout", mock.DefaultStoreTimeout, "bound on each call to Redis; past it the request answers 503")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -119,14 +129,21 @@ The contract: GET /openapi.yaml.`, stderr)
 	switch {
 	case *contacts < 0:
 		return usageError("mock: --contacts %d: want 0 or more", *contacts)
-	case *maxBody <= 0, *maxBatch <= 0, *maxContacts <= 0, *maxApps <= 0:
-		return usageError("mock: --max-body, --max-batch, --max-contacts and --max-apps must be positive")
+	case *maxBody <= 0, *maxBatch <= 0, *maxContacts <= 0, *maxApps <= 0, *maxConns <= 0:
+		return usageError("mock: --max-body, --max-batch, --max-contacts, --max-apps and --max-conns must be positive")
+	case *idle <= 0:
+		return usageError("mock: --idle-timeout %s: want more than 0", *idle)
 	case *latency < 0:
 		return usageError("mock: --latency %s: want 0 or more", *latency)
 	case *contacts > *maxContacts:
 		return usageError("mock: --contacts %d exceeds --max-contacts %d", *contacts, *maxContacts)
+	case *storePrefix == "":
+		return usageError("mock: --store-prefix must not be empty")
+	case *storeTimeout <= 0:
+		return usageError("mock: --store-timeout %s: want more than 0", *storeTimeout)
 	}
 	tuneGC(*contacts)
+	limitMemory(int64(maxMemory))
 	n := *contacts
 	if n == 0 {
 		n = -1 // Config's zero means the default; the flag's zero means none
@@ -143,10 +160,16 @@ The contract: GET /openapi.yaml.`, stderr)
 		MaxBatch:          *maxBatch,
 		MaxContacts:       *maxContacts,
 		MaxApps:           *maxApps,
+		MaxMemory:         int64(maxMemory),
+		MaxConns:          *maxConns,
+		IdleTimeout:       *idle,
 		Zone:              zone.loc,
 		Strict:            *strict,
 		Logger:            slog.New(handler),
 		ReadHeaderTimeout: *readHeader,
+		Store:             *store,
+		StorePrefix:       *storePrefix,
+		StoreTimeout:      *storeTimeout,
 	})
 	if err != nil {
 		return usageError("mock: %w", err)
@@ -154,7 +177,7 @@ The contract: GET /openapi.yaml.`, stderr)
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("mock: %w", err)
 	}
-	banner(stdout, srv.Addr(), auth, *adminToken != "")
+	banner(stdout, srv.Addr(), auth, *adminToken != "", storeLine(*store, *storePrefix))
 
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "contactkit mock: shutting down, letting requests in flight finish")
@@ -167,7 +190,7 @@ The contract: GET /openapi.yaml.`, stderr)
 }
 
 // banner tells a person where the mock listens, how to authenticate and what to try.
-func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool) {
+func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool, store string) {
 	url := "http://" + addr.String()
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
 		url = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
@@ -187,7 +210,20 @@ func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool) {
 		admin = " (with --admin-token as bearer)"
 	}
 	fmt.Fprintf(w, "admin%s: POST %s/__admin/reset, GET %s/__admin/requests, GET %s/__admin/health\n", admin, url, url, url)
+	if store != "" {
+		fmt.Fprintln(w, store)
+	}
 	fmt.Fprintf(w, "contract: %s/openapi.yaml; Ctrl-C stops\n", url)
+}
+
+// storeLine tells where a Redis store keeps contacts, its password (if the URL
+// holds one) masked; "" for the memory store.
+func storeLine(store, prefix string) string {
+	u, err := url.Parse(store)
+	if err != nil || store == mock.DefaultStore {
+		return ""
+	}
+	return fmt.Sprintf("store: %s, keys prefixed %q (state shared with every replica on it)", u.Redacted(), prefix)
 }
 
 var _ flag.Value = authFlag{}
@@ -203,5 +239,55 @@ const smallSeed = 100_000
 func tuneGC(contacts int) {
 	if os.Getenv("GOGC") == "" && contacts <= smallSeed {
 		debug.SetGCPercent(400)
+	}
+}
+
+// sizeFlag reads a size in bytes, with an optional binary unit: 1048576, 512MiB,
+// 2GiB.
+type sizeFlag int64
+
+var sizeUnits = []struct {
+	suffix string
+	factor int64
+}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}, {"", 1}}
+
+func (f *sizeFlag) String() string {
+	n := int64(*f)
+	for _, u := range sizeUnits[:3] {
+		if n >= u.factor && n%u.factor == 0 && n/u.factor < 1024 {
+			return strconv.FormatInt(n/u.factor, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func (f *sizeFlag) Set(v string) error {
+	for _, u := range sizeUnits {
+		number, ok := strings.CutSuffix(v, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(number), 10, 64)
+		if err != nil || n <= 0 || n > (1<<62)/u.factor {
+			break
+		}
+		*f = sizeFlag(n * u.factor)
+		return nil
+	}
+	return errors.New("want a positive size such as 512MiB, 2GiB or a number of bytes")
+}
+
+// memoryOverhead is what the mock holds besides its budget, at most: the runtime,
+// the contract, the journal and verdict memory (a few MB each), connections
+// (--max-conns, each with its buffers and headers).
+const memoryOverhead = 256 << 20
+
+// limitMemory sets Go's soft memory limit to the budget plus the overhead, so the
+// collector works harder rather than let garbage take the process past them (with
+// GOGC at 400 it otherwise could, several times over). GOMEMLIMIT set in the
+// environment always wins.
+func limitMemory(budget int64) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(budget + memoryOverhead)
 	}
 }

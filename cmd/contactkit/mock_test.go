@@ -27,6 +27,12 @@ func TestMockFlagErrors(t *testing.T) {
 		{"mock", "--contacts", "10", "--max-contacts", "5"},
 		{"mock", "--tz", "Mars/Olympus"},
 		{"mock", "--latency", "-1s"},
+		{"mock", "--max-memory", "0"},
+		{"mock", "--contacts", "1000000", "--max-memory", "64MiB"},
+		{"mock", "--max-memory", "lots"},
+		{"mock", "--max-memory", "-5MiB"},
+		{"mock", "--max-conns", "0"},
+		{"mock", "--idle-timeout", "0s"},
 		{"mock", "--addr", "nonsense"},
 		{"mock", "--no-such-flag"},
 		{"mock", "stray"},
@@ -68,9 +74,9 @@ func TestMockServesAndShutsDown(t *testing.T) {
 		if m != nil {
 			url = m[1]
 		}
-		return m != nil
-	}, 5*time.Second, 10*time.Millisecond, "banner printed")
-	assert.Contains(t, out.String(), "curl -H 'Authorization: Bearer")
+		// The banner is written line by line: wait for its last line.
+		return m != nil && strings.Contains(out.String(), "curl -H 'Authorization: Bearer")
+	}, 5*time.Second, 10*time.Millisecond, "banner printed with a curl to try")
 	assert.NotContains(t, out.String(), "tok=", "the banner shows no token")
 
 	req, _ := http.NewRequest("GET", url+"/contacts/app", nil)
@@ -113,5 +119,41 @@ func TestTuneGC(t *testing.T) {
 		t.Setenv("GOGC", tc.envGOGC)
 		tuneGC(tc.contacts)
 		assert.Equal(t, tc.want, gcPercent(), "%s: GC percent", tc.name)
+	}
+}
+
+func TestSizeFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"1048576", 1 << 20},
+		{"512MiB", 512 << 20},
+		{"2GiB", 2 << 30},
+		{"64KiB", 64 << 10},
+		{"100B", 100},
+	} {
+		var f sizeFlag
+		if assert.NoError(t, f.Set(tc.in), "--max-memory %s", tc.in) {
+			assert.Equal(t, tc.want, int64(f), "--max-memory %s", tc.in)
+		}
+	}
+	def := sizeFlag(1 << 30)
+	assert.Equal(t, "1GiB", def.String(), "the default as shown by -help")
+}
+
+func TestLimitMemory(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	for _, tc := range []struct {
+		name, env string
+		want      int64
+	}{
+		{"budget plus overhead", "", 1<<30 + memoryOverhead},
+		{"GOMEMLIMIT in the environment wins", "3GiB", 42},
+	} {
+		debug.SetMemoryLimit(42)
+		t.Setenv("GOMEMLIMIT", tc.env)
+		limitMemory(1 << 30)
+		assert.Equal(t, tc.want, debug.SetMemoryLimit(-1), "%s: memory limit", tc.name)
 	}
 }

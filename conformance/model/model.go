@@ -16,7 +16,7 @@ import (
 
 // CheckModel is the Check of every finding the model makes: an answer that
 // disagrees with what earlier answers told.
-const CheckModel = "model"
+const CheckModel conformance.Check = "model"
 
 // DefaultMaxContacts is how many contacts a Model remembers when Config says 0.
 const DefaultMaxContacts = 10_000

@@ -1,0 +1,233 @@
+// Command attack replays one of the memory attacks of issue 14 against a mock on
+// loopback, bounded in count and time, and prints what the mock answered.
+// bench/attack.sh starts a fresh mock for each attack and reads its peak RSS.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:47120", "the mock's address (loopback)")
+	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay, delay-token or body")
+	n := flag.Int("n", 0, "how many requests or connections (0: the attack's own figure)")
+	size := flag.Int("size", 1_000_000, "bytes of the oversized part")
+	workers := flag.Int("workers", 8, "requests in parallel")
+	limit := flag.Duration("timeout", 60*time.Second, "the whole attack's time bound")
+	flag.Parse()
+	if host, _, err := net.SplitHostPort(*addr); err != nil || (host != "127.0.0.1" && host != "localhost") {
+		fmt.Fprintln(os.Stderr, "attack: --addr must be a loopback HOST:PORT")
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *limit)
+	defer cancel()
+	a := &attacker{addr: *addr, size: *size, workers: *workers, statuses: map[string]int{}}
+	var err error
+	switch *attack {
+	case "method": // a method of size bytes, kept by the journal and the log
+		err = a.each(ctx, or(*n, 1100), func(i int) string {
+			return fill("M", i, a.size) + " /contacts/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n"
+		})
+	case "query": // distinct valid list URLs of size bytes, for the verdict memory
+		err = a.each(ctx, or(*n, 1000), func(i int) string {
+			return "GET /contacts/app?page=1&pad=" + fill("q", i, a.size) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n"
+		})
+	case "appid": // app ids of size bytes, each an app in open mode
+		err = a.each(ctx, or(*n, 1000), func(i int) string {
+			return "GET /contacts/" + fill("a", i, a.size) + "?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n"
+		})
+	case "apps": // new app ids, each seeded with the mock's --contacts
+		a.workers = 1
+		err = a.each(ctx, or(*n, 15), func(i int) string {
+			return "GET /contacts/big" + strconv.Itoa(i) + "?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n"
+		})
+	case "body": // creates of size bytes, sent slowly, all at once
+		err = a.slowBodies(ctx, or(*n, 500))
+	case "idle":
+		err = a.idle(ctx, or(*n, 4086))
+	case "delay", "delay-token": // headers of size bytes and a 30 s delay, without a token or with one
+		auth := ""
+		if *attack == "delay-token" {
+			auth = "Authorization: Bearer t\r\n" // open mode: any token
+		}
+		a.workers = or(*n, 500)
+		err = a.each(ctx, or(*n, 500), func(i int) string {
+			return "GET /contacts/app HTTP/1.1\r\nHost: x\r\n" + auth + "Prefer: delay=30000\r\nX-Pad: " + fill("h", i, a.size) + "\r\n\r\n"
+		})
+	default:
+		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay, delay-token or body")
+		os.Exit(2)
+	}
+	fmt.Printf("answers: %s\n", a.summary())
+	if err != nil {
+		fmt.Println("stopped:", err)
+	}
+}
+
+type attacker struct {
+	addr    string
+	size    int
+	workers int
+
+	// mu guards statuses.
+	mu       sync.Mutex
+	statuses map[string]int
+}
+
+func or(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+// fill returns size bytes: prefix, i, then x's, so every one is distinct.
+func fill(prefix string, i, size int) string {
+	s := prefix + strconv.Itoa(i)
+	return s + strings.Repeat("x", max(size-len(s), 0))
+}
+
+func (a *attacker) count(what string) {
+	a.mu.Lock()
+	a.statuses[what]++
+	a.mu.Unlock()
+}
+
+func (a *attacker) summary() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var parts []string
+	for k, v := range a.statuses {
+		parts = append(parts, fmt.Sprintf("%s x%d", k, v))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// each sends n raw requests, a.workers at a time, one connection each.
+func (a *attacker) each(ctx context.Context, n int, request func(int) string) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range a.workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				a.count(a.send(ctx, request(i)))
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// send writes req on a new connection and returns the answer's status, or what
+// went wrong.
+func (a *attacker) send(ctx context.Context, req string) string {
+	conn, err := a.dial(ctx)
+	if err != nil {
+		return "dial error"
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(req)); err != nil {
+		return "write error"
+	}
+	return status(conn)
+}
+
+// dial connects to the mock, with the attack's deadline on the connection.
+func (a *attacker) dial(ctx context.Context) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", a.addr)
+	if err != nil {
+		return nil, err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(deadline)
+	}
+	return conn, nil
+}
+
+// status reads an answer from conn and returns its status, or "no answer".
+func status(conn net.Conn) string {
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return "no answer"
+	}
+	resp.Body.Close()
+	return strconv.Itoa(resp.StatusCode)
+}
+
+// slowBodies opens n connections that each start a create of a.size bytes and send
+// it in pieces over a few seconds.
+func (a *attacker) slowBodies(ctx context.Context, n int) error {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			conn, err := a.dial(ctx)
+			if err != nil {
+				a.count("dial error")
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /contacts/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n[", a.size)
+			piece := []byte(strings.Repeat(" ", a.size/10))
+			for range 9 {
+				if _, err := conn.Write(piece); err != nil {
+					a.count("write error")
+					return
+				}
+				time.Sleep(300 * time.Millisecond)
+			}
+			rest := a.size - 1 - 9*len(piece)
+			conn.Write([]byte(strings.Repeat(" ", max(rest-1, 0)) + "]"))
+			a.count(status(conn))
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// idle opens n keep-alive connections, each after one answered request, then
+// checks whether a new client is still served within 5 s.
+func (a *attacker) idle(ctx context.Context, n int) error {
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := net.DialTimeout("tcp", a.addr, 2*time.Second)
+		if err != nil {
+			a.count("dial error")
+			continue
+		}
+		conns = append(conns, c)
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprint(c, "GET /contacts/app?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n")
+		a.count(status(c))
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+a.addr+"/__admin/health", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Println("a new client, with", len(conns), "connections open: not served:", err)
+	} else {
+		resp.Body.Close()
+		fmt.Println("a new client, with", len(conns), "connections open: served", resp.StatusCode)
+	}
+	return nil
+}

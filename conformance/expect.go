@@ -1,0 +1,87 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// expect judges the answer against the step's own expectations and keeps its
+// captures.
+func (r *runner) expect(st *Step, status int, doc any, scope *scope) []Finding {
+	rule := r.check.responsesLocation(st.Op)
+	if st.Op != "" {
+		rule = r.check.opLocation(st.Op)
+	}
+	if st.Rule != "" {
+		if s, err := scope.expandString(st.Rule); err == nil {
+			rule = s
+		}
+	}
+	if !slices.Contains(st.Expect.Status, status) {
+		return []Finding{{Check: CheckExpect, Message: fmt.Sprintf("status %d, want %s", status, statusList(st.Expect.Status)),
+			Expected: statusList(st.Expect.Status), Actual: fmt.Sprint(status), Contract: rule}}
+	}
+	if doc == nil {
+		return nil // not JSON: the body finding says so, and nothing can be checked
+	}
+	var out []Finding
+	for _, a := range slices.Concat(st.Expect.Body, st.Expect.On[status]) {
+		for _, f := range evalAssertion(doc, a, scope) {
+			f.Contract = rule
+			out = append(out, f)
+		}
+	}
+	for _, c := range st.Capture {
+		from, err := scope.expandString(c.From)
+		if err != nil {
+			out = append(out, Finding{Check: CheckCapture, Message: fmt.Sprintf("capture %s: %v", c.Name, err)})
+			continue
+		}
+		v, at, found, _ := resolve(doc, from)
+		if !found {
+			if !c.Optional {
+				out = append(out, Finding{Check: CheckCapture, Pointer: at, Message: fmt.Sprintf("capture %s: nothing at %s", c.Name, from), Expected: "a value", Actual: "absent", Contract: rule})
+			}
+			continue
+		}
+		scope.values[c.Name] = v
+	}
+	return out
+}
+
+func statusList(s []int) string {
+	parts := make([]string, len(s))
+	for i, c := range s {
+		parts[i] = fmt.Sprint(c)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// evalAssertion applies every matcher of a to the value its pointer addresses and
+// returns one finding per failed matcher.
+func evalAssertion(doc any, a Assertion, sc *scope) []Finding {
+	ptr, err := sc.expandString(a.Pointer)
+	if err != nil {
+		return []Finding{{Check: CheckExpect, Pointer: a.Pointer, Message: fmt.Sprintf("cannot check %s: %v", a.Pointer, err)}}
+	}
+	val, at, found, err := resolve(doc, ptr)
+	if err != nil {
+		return []Finding{{Check: CheckExpect, Pointer: ptr, Message: err.Error()}}
+	}
+	var out []Finding
+	for _, m := range a.Matchers {
+		arg, err := sc.expand(m.Arg)
+		if err != nil {
+			out = append(out, Finding{Check: CheckExpect, Pointer: at, Message: fmt.Sprintf("cannot check %s %s: %v", ptr, m.Kind, err)})
+			continue
+		}
+		if f := m.judge(arg, val, found); f != nil {
+			f.Check = CheckExpect
+			f.Pointer = at
+			f.Message = ptr + " " + f.Message
+			out = append(out, *f)
+		}
+	}
+	return out
+}

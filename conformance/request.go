@@ -1,0 +1,237 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// request is a step's request, placeholders expanded.
+type request struct {
+	method  string
+	apiPath string
+	query   []Pair // values are strings now
+	header  http.Header
+	body    []byte
+	hasBody bool
+}
+
+func (r *runner) build(st *Step, scope *scope) (*request, error) {
+	req := &request{header: http.Header{}}
+	if st.Op != "" {
+		op := r.check.spec.Op(st.Op) // the loader checked it is there
+		req.method = op.Method
+		tmpl := op.Path
+		params := map[string]string{"appId": r.cfg.App}
+		if st.Auth == AuthForeignApp {
+			params["appId"] = r.cfg.ForeignApp
+		}
+		for _, p := range st.Params {
+			v, err := scope.expand(p.Value)
+			if err != nil {
+				return nil, err
+			}
+			params[p.Name] = textOf(v)
+		}
+		path := tmpl
+		for k, v := range params {
+			path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+		}
+		req.apiPath = path
+	} else {
+		req.method = st.Method
+		p, err := scope.expandString(st.Path)
+		if err != nil {
+			return nil, err
+		}
+		req.apiPath = p
+	}
+	for _, q := range st.Query {
+		v, err := scope.expand(q.Value)
+		if err != nil {
+			return nil, err
+		}
+		req.query = append(req.query, Pair{Name: q.Name, Value: textOf(v)})
+	}
+
+	req.header.Set("Accept", "application/json")
+	req.header.Set("Content-Type", "application/json") // the docs list it for every call
+	req.header.Set("User-Agent", "contactkit-conform")
+	switch st.Auth {
+	case AuthToken, AuthForeignApp:
+		req.header.Set("Authorization", "Bearer "+r.cfg.Token)
+	case AuthBasic:
+		req.header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("conform:not-a-bearer-token")))
+	case AuthBearerOnly:
+		req.header.Set("Authorization", "Bearer")
+	case AuthWrongToken:
+		req.header.Set("Authorization", "Bearer conform-wrong-token-"+r.gen.runID)
+	}
+	for _, h := range st.Headers {
+		v, err := scope.expand(h.Value)
+		if err != nil {
+			return nil, err
+		}
+		req.header.Set(h.Name, textOf(v))
+	}
+
+	switch {
+	case st.RawBody != nil:
+		b, err := scope.expandString(*st.RawBody)
+		if err != nil {
+			return nil, err
+		}
+		req.body, req.hasBody = []byte(b), true
+	case st.HasBody:
+		v, err := scope.expand(st.Body)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode body: %w", err)
+		}
+		req.body, req.hasBody = b, true
+	}
+	return req, nil
+}
+
+func (req *request) withQuery(name, value string) *request {
+	c := *req
+	c.query = slices.Clone(req.query)
+	for i, q := range c.query {
+		if q.Name == name {
+			c.query[i].Value = value
+			return &c
+		}
+	}
+	c.query = append(c.query, Pair{Name: name, Value: value})
+	return &c
+}
+
+func (req *request) rawQuery() string {
+	var parts []string
+	for _, q := range req.query {
+		parts = append(parts, url.QueryEscape(q.Name)+"="+url.QueryEscape(textOf(q.Value)))
+	}
+	return strings.Join(parts, "&")
+}
+
+func (req *request) values() url.Values {
+	v, _ := url.ParseQuery(req.rawQuery())
+	return v
+}
+
+// fullURL joins the target's base and the API path; the path is used as written,
+// so a scenario can send encoded or odd paths.
+func (r *runner) fullURL(req *request) string {
+	u := r.base.Scheme + "://" + r.base.Host + r.base.EscapedPath() + req.apiPath
+	if q := req.rawQuery(); q != "" {
+		u += "?" + q
+	}
+	return u
+}
+
+// curl writes req as a command a person can paste; the scrubber takes the token out.
+func (r *runner) curl(req *request) string {
+	var b strings.Builder
+	b.WriteString("curl -sS -X " + req.method + " " + shellQuote(r.fullURL(req)))
+	for _, k := range slices.Sorted(maps.Keys(req.header)) {
+		if k == "User-Agent" || k == "Accept" {
+			continue
+		}
+		for _, v := range req.header[k] {
+			if k == "Authorization" && v == "Bearer "+r.cfg.Token {
+				v = "Bearer " + redacted
+			}
+			b.WriteString(" -H " + shellQuote(k+": "+v))
+		}
+	}
+	if req.hasBody {
+		body := r.scrub(string(req.body))
+		if len(body) > 4096 {
+			body = body[:4096] + "…(cut)"
+		}
+		b.WriteString(" --data-raw " + shellQuote(body))
+	}
+	return r.scrub(b.String())
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// send makes one request and returns the exchange, or a transport finding when
+// there was no (complete) answer.
+func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, *Finding) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	var body io.Reader
+	if req.hasBody {
+		body = bytes.NewReader(req.body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.method, r.fullURL(req), body)
+	if err != nil {
+		return nil, &Finding{Check: CheckTransport, Message: "cannot build the request: " + err.Error()}
+	}
+	hreq.Header = req.header.Clone()
+	resp, err := r.client.Do(hreq)
+	if err != nil {
+		if isDialError(err) {
+			// It answered the preflight: it went away during the run.
+			why := r.scrub(rootCause(err))
+			r.lost.CompareAndSwap(nil, &why)
+		}
+		return nil, r.transportFinding(ctx, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		f := r.transportFinding(ctx, err)
+		f.Message = fmt.Sprintf("answered %d but the body broke off: %s", resp.StatusCode, f.Message)
+		return nil, f
+	}
+	x := &exchange{op: op, method: req.method, apiPath: req.apiPath, query: req.values(), status: resp.StatusCode, header: resp.Header, body: data}
+	if len(data) > maxBody {
+		x.body, x.truncated = data[:maxBody], true
+	}
+	// The token goes before anything reads the answer, so no excerpt, cut or
+	// decoded value of it can hold the token or its start.
+	x.body = []byte(r.scrub(string(x.body)))
+	for _, vs := range x.header {
+		for i := range vs {
+			vs[i] = r.scrub(vs[i])
+		}
+	}
+	return x, nil
+}
+
+func (r *runner) transportFinding(ctx context.Context, err error) *Finding {
+	var ne net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &Finding{Check: CheckTransport, Message: fmt.Sprintf("no answer within %s (the per-request timeout)", r.timeout), Expected: "an answer", Actual: "timeout"}
+	}
+	return &Finding{Check: CheckTransport, Message: "no answer: " + rootCause(err), Expected: "an answer", Actual: "error"}
+}
+
+// snippet keeps the start of a body for the report.
+func snippet(b []byte, truncated bool) string {
+	const keep = 2048
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if len(s) > keep {
+		s = s[:keep] + "…(cut)"
+	} else if truncated {
+		s += "…(cut)"
+	}
+	return s
+}

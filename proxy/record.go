@@ -1,0 +1,761 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/journal"
+)
+
+// Bounds of what a recording keeps of one exchange.
+const (
+	maxRecordBody  = 64 << 10 // a larger request body is not recorded
+	maxRecordItems = 1000     // contacts kept of one answer
+	maxRecordApps  = 100      // apps a session records, one scenario each
+	// maxRecordBytes bounds what a recording holds in memory all together.
+	maxRecordBytes = 32 << 20
+)
+
+// recorder keeps the session's exchanges, reduced to what a scenario needs, and
+// writes them as scenario files. It never keeps a token: only a digest, to tell
+// the session's token from another.
+type recorder struct {
+	dir    string
+	file   string
+	max    int
+	logger *slog.Logger
+	start  time.Time
+
+	// mu guards the fields below.
+	mu      sync.Mutex
+	steps   []recStep
+	apps    map[string]bool
+	changed bool
+	full    bool
+	bytes   int    // what steps hold, roughly
+	written string // the file last written
+}
+
+// contactView is the part of a contact a recording reads.
+type contactView struct {
+	ID        string          `json:"id"`
+	Phone     json.RawMessage `json:"phone"`
+	Tag       *string         `json:"tag"`
+	Tags      []string        `json:"tags"`
+	IsBlocked *bool           `json:"is_blocked"`
+}
+
+func contains(xs []string, s string) bool {
+	return slices.Contains(xs, s)
+}
+
+// recStep is one exchange as the recording keeps it.
+type recStep struct {
+	app, op, method, path, contactID string
+	query                            [][2]string
+	auth                             string // authShape
+	tokenSum                         [32]byte
+	prefer, contentType              string
+	body                             []byte
+	hasBody                          bool
+	status                           int
+	items                            []contactView // a list's page
+	whole                            bool          // the page held the whole app
+	detail                           *contactView  // getContact, toggleContactBlock
+}
+
+func newRecorder(dir string, max int, start time.Time, logger *slog.Logger) *recorder {
+	name := "session-" + start.UTC().Format("20060102T150405Z") + ".yaml"
+	return &recorder{dir: dir, file: filepath.Join(dir, name), max: max, logger: logger, start: start, apps: map[string]bool{}}
+}
+
+// add keeps f, unless the recording is full or f is not a replayable exchange
+// (no answer from the target, a body too large to keep).
+func (r *recorder) add(f *flight, sc *journal.Scrubber) {
+	if f.respHeader == nil || f.reqTooLarge || len(f.reqBody) > maxRecordBody {
+		return // the target never answered, or the body is too large to keep
+	}
+	// Every text the client sent is scrubbed of its credentials before it is kept.
+	st := recStep{app: sc.Scrub(f.app), op: f.op, method: f.method, path: sc.Scrub(f.path), contactID: sc.Scrub(f.contactID), status: f.status,
+		auth: authShape(f.header), prefer: sc.Scrub(f.header.Get("Prefer")), contentType: sc.Scrub(f.header.Get("Content-Type")),
+		body: []byte(sc.Scrub(string(f.reqBody))), hasBody: len(f.reqBody) > 0}
+	if st.auth == "bearer" {
+		_, tok, _ := strings.Cut(strings.TrimSpace(f.header.Get("Authorization")), " ")
+		st.tokenSum = sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	}
+	st.query = orderedQuery(rawQuery(journal.RedactQuery(f.uri)))
+	for i := range st.query {
+		st.query[i] = [2]string{sc.Scrub(st.query[i][0]), sc.Scrub(st.query[i][1])}
+	}
+	if f.plain != nil && f.status == http.StatusOK {
+		switch f.op {
+		case contactkit.OpListContacts:
+			var page struct {
+				Data []contactView `json:"data"`
+				Meta *struct {
+					CurrentPage json.RawMessage `json:"current_page"`
+					NextPage    json.RawMessage `json:"next_page"`
+				} `json:"meta"`
+			}
+			if json.Unmarshal(f.plain, &page) == nil {
+				st.items = page.Data[:min(len(page.Data), maxRecordItems)]
+				st.whole = page.Meta != nil && string(page.Meta.CurrentPage) == "1" && string(page.Meta.NextPage) == "null"
+			}
+		case contactkit.OpGetContact, contactkit.OpToggleContactBlock:
+			var body struct {
+				Data *contactView `json:"data"`
+			}
+			if json.Unmarshal(f.plain, &body) == nil {
+				st.detail = body.Data
+			}
+		}
+	}
+	size := 256 + len(st.path) + len(st.app) + len(st.contactID) + len(st.prefer) + len(st.contentType) + len(st.body)
+	for _, q := range st.query {
+		size += len(q[0]) + len(q[1])
+	}
+	views := st.items
+	if st.detail != nil {
+		views = append(views[:len(views):len(views)], *st.detail)
+	}
+	for _, c := range views {
+		size += 128 + len(c.ID) + len(c.Phone)
+		for _, t := range c.Tags {
+			size += 16 + len(t)
+		}
+		if c.Tag != nil {
+			size += len(*c.Tag)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.steps) >= r.max || r.bytes+size > maxRecordBytes || (!r.apps[st.app] && len(r.apps) >= maxRecordApps) {
+		if !r.full {
+			r.full = true
+			r.logger.Warn("recording full: later exchanges are not recorded", "steps", len(r.steps))
+		}
+		return
+	}
+	r.apps[st.app] = true
+	r.bytes += size
+	r.steps = append(r.steps, st)
+	r.changed = true
+}
+
+// orderedQuery splits a raw query into name-value pairs in the order sent.
+func orderedQuery(raw string) [][2]string {
+	if raw == "" {
+		return nil
+	}
+	var out [][2]string
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		if dv, err := url.QueryUnescape(v); err == nil {
+			v = dv
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out
+}
+
+// write renders the session and writes it, if anything changed since the last
+// write (else it returns the file last written), through a temporary file so a reader never sees half a file. A
+// rendering conformance.Parse refuses (a bug) is written beside it as .invalid.
+func (r *recorder) write() (string, error) {
+	r.mu.Lock()
+	if !r.changed {
+		defer r.mu.Unlock()
+		return r.written, nil
+	}
+	steps := append([]recStep(nil), r.steps...)
+	r.changed = false
+	r.mu.Unlock()
+
+	spec, err := contactkit.LoadSpec()
+	if err != nil {
+		return "", err
+	}
+	data, err := render(steps, r.start, spec)
+	if err != nil {
+		r.retry()
+		return "", fmt.Errorf("render recording: %w", err)
+	}
+	file := r.file
+	if _, perr := conformance.Parse(file, data); perr != nil {
+		r.logger.Error("recording does not load as a scenario file; written as .invalid", "error", perr.Error())
+		file += ".invalid"
+	}
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		r.retry()
+		return "", fmt.Errorf("write recording: %w", err)
+	}
+	tmp, err := os.CreateTemp(r.dir, ".recording-*")
+	if err != nil {
+		r.retry()
+		return "", fmt.Errorf("write recording: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), file)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		r.retry()
+		return "", fmt.Errorf("write recording: %w", err)
+	}
+	r.mu.Lock()
+	r.written = file
+	r.mu.Unlock()
+	return file, nil
+}
+
+// retry marks the recording as still to write, after a failed write.
+func (r *recorder) retry() {
+	r.mu.Lock()
+	r.changed = true
+	r.mu.Unlock()
+}
+
+// uuidRE recognises an id that names no contact when a 404 answered it.
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// render turns the steps into scenario files: one scenario per app, in the
+// order the apps first showed up.
+func render(steps []recStep, start time.Time, spec *contactkit.Spec) ([]byte, error) {
+	main := mainToken(steps)
+	var order []string
+	byApp := map[string][]recStep{}
+	for _, st := range steps {
+		app := st.app
+		if app == "" && len(order) > 0 {
+			app = order[0] // a route outside any app joins the first app's scenario
+		}
+		if _, ok := byApp[app]; !ok {
+			order = append(order, app)
+		}
+		byApp[app] = append(byApp[app], st)
+	}
+	var out bytes.Buffer
+	out.WriteString("# Recorded by contactkit proxy; replay with\n#   contactkit conform --suite DIR --target URL --token TOKEN --app APP\n")
+	out.WriteString("# Ids the server made are captured, names and phones are fresh for each run, the\n# app is {{app}}, and no token is written: the replay sends --token.\n")
+	wrote := false
+	for i, app := range order {
+		sc := newScene(spec, main)
+		doc := sc.scenario(fmt.Sprintf("recorded %s #%d", start.UTC().Format(time.RFC3339), i+1), byApp[app])
+		if sc.empty() {
+			continue
+		}
+		if wrote {
+			out.WriteString("---\n")
+		}
+		wrote = true
+		if app != "" {
+			fmt.Fprintf(&out, "# app %s of the recorded session\n", strconv.Quote(clip(app, 100)))
+		}
+		enc := yaml.NewEncoder(&out)
+		enc.SetIndent(2)
+		if err := enc.Encode(doc); err != nil {
+			return nil, err
+		}
+		if err := enc.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out.Bytes(), nil
+}
+
+// mainToken picks the session's token: the first bearer token an answer other
+// than 403 accepted (the first bearer token at all, failing that).
+func mainToken(steps []recStep) [32]byte {
+	var first [32]byte
+	seen := false
+	for _, st := range steps {
+		if st.auth != "bearer" {
+			continue
+		}
+		if st.status != http.StatusForbidden {
+			return st.tokenSum
+		}
+		if !seen {
+			first, seen = st.tokenSum, true
+		}
+	}
+	return first
+}
+
+// scene renders one app's steps.
+type scene struct {
+	spec *contactkit.Spec
+	main [32]byte
+
+	vars    *yaml.Node
+	nvars   int
+	names   map[string]string // name sent -> var
+	phones  map[string]string // phone sent (JSON number) -> var
+	ids     map[string]string // id -> var holding it
+	seen    map[string]seenAt // id -> where the last answer showed it
+	blocked map[string]seenAt // id -> where the last answer showed its is_blocked
+	deleted []string          // vars of ids deleted with a 200
+	created []string          // phone vars of rows a 201 accepted
+	needs   bool              // a step sent another token
+	steps   []*outStep
+	skipped int
+}
+
+type seenAt struct {
+	step *outStep
+	ptr  string // pointer to the contact in that step's answer
+	cap  string // var already captured there, if any
+}
+
+// outStep is a step on its way to YAML; captures are added by later steps.
+type outStep struct {
+	node     *yaml.Node
+	expect   *yaml.Node
+	body     *yaml.Node // expect.body, made on first use
+	captures *yaml.Node // made on first use
+}
+
+func newScene(spec *contactkit.Spec, main [32]byte) *scene {
+	return &scene{spec: spec, main: main, vars: mapping(), names: map[string]string{}, phones: map[string]string{},
+		ids: map[string]string{}, seen: map[string]seenAt{}, blocked: map[string]seenAt{}}
+}
+
+func (sc *scene) empty() bool { return len(sc.steps) == 0 }
+
+func (sc *scene) newVar(prefix string, value string) string {
+	sc.nvars++
+	name := fmt.Sprintf("%s_%d", prefix, sc.nvars)
+	if value != "" {
+		add(sc.vars, name, str(value))
+	}
+	return name
+}
+
+func (sc *scene) scenario(name string, steps []recStep) *yaml.Node {
+	for i := range steps {
+		sc.step(i+1, &steps[i])
+	}
+	doc := mapping()
+	add(doc, "name", str(name))
+	add(doc, "tags", seq(str("recorded")))
+	if sc.needs {
+		add(doc, "needs", seq(str(conformance.NeedForeignApp)))
+	}
+	if len(sc.vars.Content) > 0 {
+		add(doc, "vars", sc.vars)
+	}
+	list := seq()
+	for _, st := range sc.steps {
+		if st.body != nil {
+			add(st.expect, "body", st.body)
+		}
+		if st.captures != nil {
+			add(st.node, "capture", st.captures)
+		}
+		list.Content = append(list.Content, st.node)
+	}
+	add(doc, "steps", list)
+	if cleanup := sc.cleanup(); cleanup != nil {
+		add(doc, "cleanup", cleanup)
+	}
+	return doc
+}
+
+// step renders one exchange. It skips one whose text would read as a
+// placeholder ({{ or }} sent by the client), which no scenario can say.
+func (sc *scene) step(n int, st *recStep) {
+	for _, s := range []string{st.path, string(st.body), st.prefer, st.contentType} {
+		if strings.Contains(s, "{{") || strings.Contains(s, "}}") {
+			sc.skipped++
+			return
+		}
+	}
+	for _, q := range st.query {
+		if strings.Contains(q[0]+q[1], "{{") || strings.Contains(q[0]+q[1], "}}") {
+			sc.skipped++
+			return
+		}
+	}
+	node := mapping()
+	out := &outStep{node: node, expect: mapping()}
+	label := st.op
+	if label == "" {
+		label = st.method + " " + clip(st.path, 60)
+	}
+	add(node, "name", str(fmt.Sprintf("%s answers %d (recorded step %d)", label, st.status, n)))
+	if st.op != "" {
+		add(node, "op", str(st.op))
+		if st.contactID != "" {
+			params := mapping()
+			add(params, "contactId", str(sc.idRef(st.contactID, st.status)))
+			add(node, "params", params)
+		}
+	} else {
+		add(node, "method", str(st.method))
+		p := st.path
+		if st.app != "" {
+			p = strings.Replace(p, "/contacts/"+st.app, "/contacts/{{app}}", 1)
+		}
+		add(node, "path", str(p))
+	}
+	if len(st.query) > 0 {
+		q := mapping()
+		for _, kv := range st.query {
+			add(q, kv[0], str(kv[1]))
+		}
+		add(node, "query", q)
+	}
+	headers := mapping()
+	if st.prefer != "" {
+		add(headers, "Prefer", str(st.prefer))
+	}
+	if st.contentType != "" && st.contentType != "application/json" {
+		add(headers, "Content-Type", str(st.contentType))
+	}
+	if len(headers.Content) > 0 {
+		add(node, "headers", headers)
+	}
+	switch {
+	case st.auth == "none":
+		add(node, "auth", str(conformance.AuthNone))
+	case st.auth == "other":
+		add(node, "auth", str(conformance.AuthBasic))
+	case st.auth == "bearer-only":
+		add(node, "auth", str(conformance.AuthBearerOnly))
+	case st.tokenSum != sc.main:
+		add(node, "auth", str(conformance.AuthWrongToken))
+		sc.needs = true
+	}
+	if st.hasBody {
+		sc.body(node, st)
+	}
+	add(out.expect, "status", num(st.status))
+	add(node, "expect", out.expect)
+	sc.steps = append(sc.steps, out)
+	if st.status == http.StatusOK || st.status == http.StatusCreated {
+		sc.expectations(out, st)
+	}
+}
+
+// body writes the request body: names and phones of a create become vars.
+func (sc *scene) body(node *yaml.Node, st *recStep) {
+	dec := json.NewDecoder(bytes.NewReader(st.body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.Decode(new(any)) != io.EOF {
+		add(node, "raw_body", str(string(st.body)))
+		return
+	}
+	if rows, ok := v.([]any); ok && st.op == contactkit.OpCreateContacts {
+		for _, r := range rows {
+			obj, ok := r.(map[string]any)
+			if !ok {
+				continue
+			}
+			if name, ok := obj["name"].(string); ok {
+				if _, ok := sc.names[name]; !ok {
+					sc.names[name] = sc.newVar("name", "{{unique_name}}")
+				}
+				obj["name"] = "{{" + sc.names[name] + "}}"
+			}
+			if phone, ok := obj["phone"].(json.Number); ok {
+				if _, ok := sc.phones[phone.String()]; !ok {
+					sc.phones[phone.String()] = sc.newVar("phone", "{{unique_phone}}")
+				}
+				if st.status == http.StatusCreated {
+					sc.created = append(sc.created, sc.phones[phone.String()])
+				}
+				obj["phone"] = "{{" + sc.phones[phone.String()] + "}}"
+			}
+		}
+	}
+	add(node, "body", value(v))
+}
+
+// idRef writes a contact id a request names: the var an earlier answer's
+// capture holds, a fresh uuid for one no answer showed that got a 404, or the
+// id as sent.
+func (sc *scene) idRef(id string, status int) string {
+	if v, ok := sc.ids[id]; ok {
+		return "{{" + v + "}}"
+	}
+	if at, ok := sc.seen[id]; ok {
+		v := sc.capture(at, "/id", "id")
+		sc.ids[id] = v
+		return "{{" + v + "}}"
+	}
+	if status == http.StatusNotFound && uuidRE.MatchString(id) {
+		return "{{random_uuid}}"
+	}
+	return id
+}
+
+// capture adds a capture of at's contact's field to the step that showed it.
+func (sc *scene) capture(at seenAt, field, prefix string) string {
+	v := sc.newVar(prefix, "")
+	if at.step.captures == nil {
+		at.step.captures = mapping()
+	}
+	add(at.step.captures, v, str(at.ptr+field))
+	return v
+}
+
+func (out *outStep) expectBody(ptr string, v *yaml.Node) {
+	if out.body == nil {
+		out.body = mapping()
+	}
+	add(out.body, ptr, v)
+}
+
+// rowOf returns the vars of the created row a contact shows, if any.
+func (sc *scene) rowOf(c contactView) (nameVar, phoneVar string, ok bool) {
+	pv, okP := sc.phones[string(bytes.TrimSpace(c.Phone))]
+	if !okP || c.Tag == nil && c.Tags == nil {
+		return "", "", false
+	}
+	for name, nv := range sc.names {
+		if c.Tag != nil && *c.Tag == name || c.Tag == nil && contains(c.Tags, name) {
+			return nv, pv, true
+		}
+	}
+	return "", "", false
+}
+
+// expectations says what a replay must see in a 200/201: the values sent, ids
+// that stay the same, deleted contacts gone, PUTs that flip.
+func (sc *scene) expectations(out *outStep, st *recStep) {
+	switch st.op {
+	case contactkit.OpListContacts:
+		walk := false
+		for i, c := range st.items {
+			if c.ID == "" {
+				continue
+			}
+			ptr := fmt.Sprintf("/data/%d", i)
+			nameVar, phoneVar, created := sc.rowOf(c)
+			switch {
+			case sc.ids[c.ID] != "":
+				ptr = "/data[id={{" + sc.ids[c.ID] + "}}]"
+			case created:
+				ptr = "/data[phone={{" + phoneVar + "}}]"
+			}
+			if created {
+				out.expectBody(ptr+"/tag", str("{{"+nameVar+"}}"))
+				walk = true
+			}
+			sc.seen[c.ID] = seenAt{step: out, ptr: ptr}
+			if c.IsBlocked != nil {
+				sc.blocked[c.ID] = seenAt{step: out, ptr: ptr}
+			}
+		}
+		for _, v := range sc.deleted {
+			out.expectBody("/data[id={{"+v+"}}]", absent())
+			walk = true
+		}
+		if walk && pageOne(st.query) {
+			add(out.node, "walk", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+		}
+	case contactkit.OpGetContact, contactkit.OpToggleContactBlock:
+		id := st.contactID
+		if v, ok := sc.ids[id]; ok {
+			out.expectBody("/data/id", str("{{"+v+"}}"))
+		}
+		if st.detail == nil {
+			return
+		}
+		if nameVar, phoneVar, ok := sc.rowOf(*st.detail); ok {
+			out.expectBody("/data/phone", str("{{"+phoneVar+"}}"))
+			if st.op == contactkit.OpGetContact {
+				out.expectBody("/data/tags", contains1("{{"+nameVar+"}}"))
+			} else {
+				out.expectBody("/data/tag", str("{{"+nameVar+"}}"))
+			}
+		}
+		if at, ok := sc.blocked[id]; ok && st.detail.IsBlocked != nil {
+			if at.cap == "" {
+				at.cap = sc.capture(at, "/is_blocked", "blocked")
+				sc.blocked[id] = at
+			}
+			if st.op == contactkit.OpToggleContactBlock {
+				n := mapping()
+				add(n, "not_equals", str("{{"+at.cap+"}}"))
+				out.expectBody("/data/is_blocked", n)
+			} else {
+				out.expectBody("/data/is_blocked", str("{{"+at.cap+"}}"))
+			}
+		}
+		sc.seen[id] = seenAt{step: out, ptr: "/data"}
+		if st.detail.IsBlocked != nil {
+			sc.blocked[id] = seenAt{step: out, ptr: "/data"}
+		}
+	case contactkit.OpDeleteContact:
+		if v, ok := sc.ids[st.contactID]; ok {
+			sc.deleted = append(sc.deleted, v)
+		}
+		delete(sc.seen, st.contactID)
+		delete(sc.blocked, st.contactID)
+	}
+}
+
+func pageOne(q [][2]string) bool {
+	for _, kv := range q {
+		if kv[0] == "page" && kv[1] != "1" {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanup deletes, whatever happened, every contact the replay created: found
+// by the phone it was created with.
+func (sc *scene) cleanup() *yaml.Node {
+	if len(sc.created) == 0 {
+		return nil
+	}
+	find := mapping()
+	add(find, "name", str("find the contacts the replay created"))
+	add(find, "op", str(contactkit.OpListContacts))
+	q := mapping()
+	add(q, "limit", num(int(sc.spec.Paging.Limit.Max)))
+	add(find, "query", q)
+	add(find, "walk", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	exp := mapping()
+	add(exp, "status", num(http.StatusOK))
+	add(find, "expect", exp)
+	caps := mapping()
+	list := seq(find)
+	done := map[string]bool{}
+	for _, pv := range sc.created {
+		if done[pv] {
+			continue
+		}
+		done[pv] = true
+		v := sc.newVar("leftover", "")
+		c := mapping()
+		add(c, "from", str("/data[phone={{"+pv+"}}]/id"))
+		add(c, "optional", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+		add(caps, v, c)
+		del := mapping()
+		add(del, "name", str("delete a contact the replay created"))
+		add(del, "op", str(contactkit.OpDeleteContact))
+		p := mapping()
+		add(p, "contactId", str("{{"+v+"}}"))
+		add(del, "params", p)
+		e := mapping()
+		add(e, "status", seq(num(http.StatusOK), num(http.StatusNotFound)))
+		add(del, "expect", e)
+		list.Content = append(list.Content, del)
+	}
+	add(find, "capture", caps)
+	return list
+}
+
+// YAML building blocks: mappings keep the order keys are added in.
+
+func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
+
+func seq(items ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Content: items}
+}
+
+func add(m *yaml.Node, key string, v *yaml.Node) {
+	m.Content = append(m.Content, str(key), v)
+}
+
+func str(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+}
+
+func num(n int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(n)}
+}
+
+func absent() *yaml.Node {
+	n := mapping()
+	add(n, "absent", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	return n
+}
+
+func contains1(v string) *yaml.Node {
+	n := mapping()
+	add(n, "contains", str(v))
+	return n
+}
+
+// value renders a decoded JSON value; numbers keep their JSON text.
+func value(v any) *yaml.Node {
+	switch x := v.(type) {
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(x.String(), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: x.String()}
+	case string:
+		return str(x)
+	case []any:
+		n := seq()
+		for _, e := range x {
+			n.Content = append(n.Content, value(e))
+		}
+		return n
+	case map[string]any:
+		n := mapping()
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		// JSON objects have no order; name before phone reads like the docs.
+		sortKeys(keys)
+		for _, k := range keys {
+			add(n, k, value(x[k]))
+		}
+		return n
+	}
+	return str(fmt.Sprint(v))
+}
+
+func sortKeys(keys []string) {
+	rank := func(k string) string {
+		switch k {
+		case "name":
+			return "0"
+		case "phone":
+			return "1"
+		}
+		return "2" + k
+	}
+	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(rank(a), rank(b)) })
+}
