@@ -327,13 +327,18 @@ func (x *explorer) shrink(ctx context.Context, seq []action, e *execution) ([]ac
 		}
 		i--
 	}
-	// Simplify what is left: fewer rows, simpler values, plainer queries.
+	// Simplify what is left, while it gets simpler: fewer rows, shorter names,
+	// plainer queries.
 	for i := 0; i < len(best); i++ {
-		for _, cand := range simpler(best[i]) {
-			c := append([]action{}, best...)
-			c[i] = cand
-			if i < len(c) && try(c) {
-				break
+		for again := true; again; {
+			again = false
+			for _, cand := range simpler(best[i]) {
+				c := append([]action{}, best...)
+				c[i] = cand
+				if try(c) {
+					again = i < len(best)
+					break
+				}
 			}
 		}
 	}

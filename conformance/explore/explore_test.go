@@ -3,11 +3,11 @@ package explore_test
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
