@@ -467,7 +467,7 @@ func (e *execution) usesTokenVariant() bool { return e.tokenVariant }
 func (x *explorer) failedResult(e *execution, seq []action, file string, werr error) conformance.ScenarioResult {
 	sc := conformance.ScenarioResult{
 		Name: fmt.Sprintf("explore: seed %d, %d operation(s) after shrinking", x.cfg.Seed, len(seq)),
-		File: cmpOr(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
+		File: cmp.Or(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
 	}
 	for i, st := range e.steps {
 		sr := conformance.StepResult{Name: st.Name, File: sc.File, Line: 0, Operation: st.Op, Status: conformance.Passed, Requests: 1}
@@ -487,13 +487,6 @@ func (x *explorer) failedResult(e *execution, seq []action, file string, werr er
 		sc.Steps[len(sc.Steps)-1].Findings = append(sc.Steps[len(sc.Steps)-1].Findings, conformance.Finding{Check: conformance.CheckTransport, Message: "the scenario file was not written: " + werr.Error()})
 	}
 	return sc
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // scrubber takes the tokens out of text.

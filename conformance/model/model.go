@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -76,14 +77,7 @@ type Model struct {
 
 // New returns an empty Model judging against the contract spec indexes.
 func New(spec *contactkit.Spec, cfg Config) *Model {
-	return &Model{spec: spec, max: cmpOr(cfg.MaxContacts, DefaultMaxContacts), contacts: map[string]*Contact{}}
-}
-
-func cmpOr(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
+	return &Model{spec: spec, max: cmp.Or(max(cfg.MaxContacts, 0), DefaultMaxContacts), contacts: map[string]*Contact{}}
 }
 
 // Len reports how many contacts the model remembers.
