@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -76,8 +77,9 @@ func (z *zoneFlag) Set(v string) error {
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("mock", `mock [flags]
 
-Serves an in-memory mock of the Contacts API: stateful, seeded, validated against
-the embedded contract. With no --auth, any bearer token may use any app id.
+Serves a mock of the Contacts API: stateful, seeded, validated against the
+embedded contract, its state in memory or, with --store redis://..., in Redis
+shared by replicas. With no --auth, any bearer token may use any app id.
 
 Prefer header: code=STATUS, example=NAME (from openapi.yaml), delay=MS.
 Admin: POST /__admin/reset, GET /__admin/requests, GET /__admin/health.
@@ -103,6 +105,9 @@ The contract: GET /openapi.yaml.`, stderr)
 	adminToken := fs.String("admin-token", "", "bearer token /__admin/ requires (default: none)")
 	fs.Var(zone, "tz", "UTC offset or zone name created_at is written in (default "+mock.DefaultZone+")")
 	readHeader := fs.Duration("read-header-timeout", mock.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
+	store := fs.String("store", mock.DefaultStore, "where contacts live: memory, or redis://[:PASSWORD@]HOST:PORT/DB shared by replicas")
+	storePrefix := fs.String("store-prefix", mock.DefaultStorePrefix, "prefix of every Redis key, so one Redis holds several mocks")
+	storeTimeout := fs.Duration("store-timeout", mock.DefaultStoreTimeout, "bound on each call to Redis; past it the request answers 503")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -132,6 +137,10 @@ The contract: GET /openapi.yaml.`, stderr)
 		return usageError("mock: --latency %s: want 0 or more", *latency)
 	case *contacts > *maxContacts:
 		return usageError("mock: --contacts %d exceeds --max-contacts %d", *contacts, *maxContacts)
+	case *storePrefix == "":
+		return usageError("mock: --store-prefix must not be empty")
+	case *storeTimeout <= 0:
+		return usageError("mock: --store-timeout %s: want more than 0", *storeTimeout)
 	}
 	tuneGC(*contacts)
 	limitMemory(int64(maxMemory))
@@ -158,6 +167,9 @@ The contract: GET /openapi.yaml.`, stderr)
 		Strict:            *strict,
 		Logger:            slog.New(handler),
 		ReadHeaderTimeout: *readHeader,
+		Store:             *store,
+		StorePrefix:       *storePrefix,
+		StoreTimeout:      *storeTimeout,
 	})
 	if err != nil {
 		return usageError("mock: %w", err)
@@ -165,7 +177,7 @@ The contract: GET /openapi.yaml.`, stderr)
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("mock: %w", err)
 	}
-	banner(stdout, srv.Addr(), auth, *adminToken != "")
+	banner(stdout, srv.Addr(), auth, *adminToken != "", storeLine(*store, *storePrefix))
 
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "contactkit mock: shutting down, letting requests in flight finish")
@@ -178,7 +190,7 @@ The contract: GET /openapi.yaml.`, stderr)
 }
 
 // banner tells a person where the mock listens, how to authenticate and what to try.
-func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool) {
+func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool, store string) {
 	url := "http://" + addr.String()
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
 		url = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
@@ -198,7 +210,20 @@ func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool) {
 		admin = " (with --admin-token as bearer)"
 	}
 	fmt.Fprintf(w, "admin%s: POST %s/__admin/reset, GET %s/__admin/requests, GET %s/__admin/health\n", admin, url, url, url)
+	if store != "" {
+		fmt.Fprintln(w, store)
+	}
 	fmt.Fprintf(w, "contract: %s/openapi.yaml; Ctrl-C stops\n", url)
+}
+
+// storeLine tells where a Redis store keeps contacts, its password (if the URL
+// holds one) masked; "" for the memory store.
+func storeLine(store, prefix string) string {
+	u, err := url.Parse(store)
+	if err != nil || store == mock.DefaultStore {
+		return ""
+	}
+	return fmt.Sprintf("store: %s, keys prefixed %q (state shared with every replica on it)", u.Redacted(), prefix)
 }
 
 var _ flag.Value = authFlag{}
