@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,15 +120,6 @@ func bearer(h string) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
-}
-
-// adminAllowed reports whether r carries the admin token, when one is set.
-func (s *Server) adminAllowed(r *http.Request) bool {
-	if s.cfg.AdminToken == "" {
-		return true
-	}
-	token, ok := bearer(r.Header.Get("Authorization"))
-	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1
 }
 
 // handle runs a validated request against the store.
