@@ -577,3 +577,18 @@ func BenchmarkListRedis(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSeedRedis seeds an app of 100,000 contacts in Redis, as a first
+// request does: generating them, writing them aside, installing them.
+func BenchmarkSeedRedis(b *testing.B) {
+	ctx := context.Background()
+	st := newTestStore(b, redisConfig(b, Config{Contacts: 100_000}))
+	for b.Loop() {
+		if err := st.Reset(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := st.Page(ctx, "app", 1, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
