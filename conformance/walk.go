@@ -115,15 +115,9 @@ func acrossPages(metas []map[string]any, all []any, curls []string) []Finding {
 			break
 		}
 	}
-	seen := map[string]int{}
-	for i, item := range all {
-		id := textOf(field(item, "id"))
-		if j, dup := seen[id]; dup {
-			out = append(out, Finding{Check: CheckPaging, Pointer: "/data", Message: fmt.Sprintf("contact %s is listed twice across pages (items %d and %d of the walk)", id, j, i),
-				Expected: "each contact once", Actual: "twice", Contract: loc("#/paths/~1contacts~1{appId}/get")})
-			continue
-		}
-		seen[id] = i
+	if f := duplicateIDs(all, "across pages", "of the walk"); f != nil {
+		f.Pointer, f.Contract = "/data", loc("#/paths/~1contacts~1{appId}/get")
+		out = append(out, *f)
 	}
 	if t, ok := toRat(total); ok && t.IsInt() && t.Num().Int64() != int64(len(all)) {
 		out = append(out, Finding{Check: CheckPaging, Pointer: "/meta/total", Message: fmt.Sprintf("the pages hold %d contacts in all but meta.total says %s", len(all), show(total)),
@@ -229,15 +223,37 @@ func pageChecks(paging contactkit.Paging, q url.Values, body any) []Finding {
 		}
 		out = append(out, Finding{Check: CheckPaging, Pointer: "/data", Message: what, Expected: fmt.Sprintf("%d items", wantLen), Actual: fmt.Sprintf("%d items", len(data)), Contract: loc("#/components/schemas/PageMeta")})
 	}
-	seen := map[string]int{}
-	for i, item := range data {
-		id := textOf(field(item, "id"))
-		if j, dup := seen[id]; dup {
-			out = append(out, Finding{Check: CheckPaging, Pointer: fmt.Sprintf("/data/%d/id", i), Message: fmt.Sprintf("contact %s appears twice on one page (items %d and %d)", id, j, i), Contract: loc("#/components/schemas/PageMeta")})
-		}
-		seen[id] = i
+	if f := duplicateIDs(data, "on one page", "of the page"); f != nil {
+		f.Contract = loc("#/components/schemas/PageMeta")
+		out = append(out, *f)
 	}
 	return out
+}
+
+// duplicateIDs reports contacts listed more than once among items, as one
+// finding: the first repeat, how many there are, and where the next few are.
+func duplicateIDs(items []any, where, of string) *Finding {
+	var f *Finding
+	seen := make(map[string]int, len(items))
+	for i, item := range items {
+		id := textOf(field(item, "id"))
+		j, dup := seen[id]
+		if !dup {
+			seen[id] = i
+			continue
+		}
+		at := fmt.Sprintf("/data/%d/id", i)
+		if f == nil {
+			f = &Finding{Check: CheckPaging, Pointer: at, Message: fmt.Sprintf("contact %s is listed twice %s (items %d and %d %s)", id, where, j, i, of),
+				Expected: "each contact once", Actual: "twice", Count: 1}
+			continue
+		}
+		f.Count++
+		if len(f.More) < morePlaces {
+			f.More = append(f.More, at)
+		}
+	}
+	return f
 }
 
 func field(v any, name string) any {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/journal"
 )
 
@@ -31,7 +32,7 @@ var ErrConfig = errors.New("bad proxy configuration")
 // and the session model's.
 const (
 	CheckRequest conformance.Check = "request"
-	CheckModel   conformance.Check = "model"
+	CheckModel                     = cmodel.CheckModel
 )
 
 // Server is the validating proxy. It is an http.Handler; Start and Shutdown run
@@ -78,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 		spec:         spec,
 		checker:      conformance.NewChecker(spec),
 		journal:      journal.New(cfg.Journal),
-		model:        newModel(),
+		model:        newModel(spec),
 		started:      time.Now(),
 		reqVerdicts:  newCache[requestVerdict](verdictCacheSize),
 		respVerdicts: newCache[[]conformance.Finding](verdictCacheSize),
@@ -258,7 +259,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		f.respBody = data[:s.cfg.MaxBody]
 		f.problem = fmt.Sprintf("answer not checked: larger than %d bytes", s.cfg.MaxBody)
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}
-		s.model.end(f, nil, [32]byte{})
+		s.model.end(f, false, [32]byte{})
 		s.finish(f)
 		return nil
 	}
@@ -270,7 +271,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		plain, err := s.decode(enc, data)
 		if err != nil {
 			f.problem = fmt.Sprintf("answer not checked: %s", err)
-			s.model.end(f, nil, [32]byte{})
+			s.model.end(f, false, [32]byte{})
 			s.finish(f)
 			return nil
 		}
@@ -349,7 +350,7 @@ func (s *Server) errorHandler(w http.ResponseWriter, r *http.Request, err error)
 	if f != nil {
 		f.status, f.problem = status, msg
 		f.respHeader, f.respBody, f.plain, f.findings = nil, nil, nil, nil
-		s.model.end(f, nil, [32]byte{})
+		s.model.end(f, false, [32]byte{})
 		s.finish(f)
 	}
 	if status == 499 {
@@ -393,7 +394,7 @@ func (s *Server) finish(f *flight) {
 		return
 	}
 	f.done = true
-	s.model.end(f, nil, [32]byte{}) // a no-op unless the exchange ended early
+	s.model.end(f, false, [32]byte{}) // a no-op unless the exchange ended early
 	if f.status == 0 {
 		f.status = http.StatusBadGateway
 		f.problem = orText(f.problem, "no answer")
