@@ -161,8 +161,14 @@ func (l clientLog) Printf(ctx context.Context, format string, v ...any) {
 	l.s.logger.DebugContext(ctx, "redis client: "+l.s.redact(fmt.Errorf(format, v...)))
 }
 
-// Close closes the connections to Redis.
-func (s *redisStore) Close() error { return s.rdb.Close() }
+// Close closes the connections to Redis; closing again does nothing.
+func (s *redisStore) Close() error {
+	err := s.rdb.Close()
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
+	return err
+}
 
 // The scripts. KEYS[1] is always the generation key and ARGV[1] the generation
 // the caller believes current; app scripts get KEYS m, c, z after it.

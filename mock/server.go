@@ -296,13 +296,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done := s.http, s.done
 	s.mu.Unlock()
-	if srv == nil {
-		return nil
+	var err error
+	if srv != nil {
+		if err := srv.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		err = <-done
 	}
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	err := <-done
+	// A Redis store's connections go too, whether or not Start served them.
 	if c, ok := s.store.(io.Closer); ok {
 		err = errors.Join(err, c.Close())
 	}
