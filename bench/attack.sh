@@ -43,7 +43,7 @@ run() {
 # Each attack as issue 14 found it (1 MB parts: net/http now refuses them, 431),
 # then with parts just under the header cap, which reach the mock's own bounds.
 attacks=("$@")
-[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k apps body body-256m idle)
+[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle)
 echo "mock: $("$bin" version 2>/dev/null | head -n 1)"
 for a in "${attacks[@]}"; do
   case $a in
@@ -51,6 +51,7 @@ for a in "${attacks[@]}"; do
     method-60k|query-60k|appid-60k) run "${a%-60k}" -- --n 1000 --size 60000 ;;
     delay)  run delay -- --n 500 --timeout 45s ;;
     delay-60k) run delay -- --n 500 --size 60000 --timeout 45s ;;
+    delay-token-60k) run delay-token -- --n 500 --size 60000 --timeout 45s ;;
     apps)   run apps --contacts 1000000 -- --n 15 --timeout 120s ;;
     body)   run body -- --n 500 --size 1000000 ;;
     body-256m) run body --max-memory 256MiB -- --n 500 --size 1000000 ;;

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Status is the outcome of a scenario or a step.
@@ -52,10 +54,30 @@ type Report struct {
 	// not speaking HTTP, lost mid-run, or the run interrupted. The scenarios it
 	// kept from running are reported skipped.
 	Error string `json:"error,omitempty"`
+	// FindingsLeftOut counts the findings the report's size cap left out, in all
+	// steps; each step says how many of its own.
+	FindingsLeftOut int `json:"findings_left_out,omitempty"`
 	// Seed is the exploration's seed (--seed), so that the run can be repeated;
 	// Explored is how many generated operations ran (0: no exploration).
 	Seed     int64 `json:"seed,omitempty"`
 	Explored int   `json:"explored,omitempty"`
+}
+
+// capFindings keeps the first maxReportFindings findings of the report, in
+// scenario order, and counts the rest as left out.
+func (r *Report) capFindings() {
+	kept := 0
+	for i := range r.Scenarios {
+		for j := range r.Scenarios[i].Steps {
+			st := &r.Scenarios[i].Steps[j]
+			if room := maxReportFindings - kept; len(st.Findings) > room {
+				st.FindingsLeftOut += len(st.Findings) - room
+				st.Findings = st.Findings[:room:room]
+			}
+			kept += len(st.Findings)
+			r.FindingsLeftOut += st.FindingsLeftOut
+		}
+	}
 }
 
 // Summary counts outcomes.
@@ -105,6 +127,8 @@ type StepResult struct {
 	HTTPStatus int       `json:"http_status,omitempty"`
 	Body       string    `json:"body,omitempty"`
 	Findings   []Finding `json:"findings,omitempty"`
+	// FindingsLeftOut counts the findings the report's size cap left out.
+	FindingsLeftOut int `json:"findings_left_out,omitempty"`
 }
 
 // Finding is one mismatch: what was wrong, where in the body, and which part of
@@ -197,8 +221,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			if st.HTTPStatus != 0 {
 				ew.printf("      answered: %d %s\n", st.HTTPStatus, oneLine(st.Body, 300))
 			}
-			for _, g := range groupFindings(st.Findings) {
-				f := g.first
+			for _, f := range st.Findings {
 				ew.printf("      - %s\n", f)
 				if f.Expected != "" || f.Actual != "" {
 					ew.printf("          expected: %s\n          actual:   %s\n", f.Expected, f.Actual)
@@ -209,14 +232,20 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				if f.Curl != "" && f.Curl != st.Curl {
 					ew.printf("          request:  %s\n", f.Curl)
 				}
-				if len(g.more) > 0 {
-					ew.printf("          and %d more like it, at %s\n", len(g.more), strings.Join(firstN(g.more, 5), ", "))
+				if f.Count > 1 {
+					ew.printf("          and %d more like it, at %s\n", f.Count-1, strings.Join(moreAt(f), ", "))
 				}
+			}
+			if st.FindingsLeftOut > 0 {
+				ew.printf("      (%d more findings left out: the report keeps %d a step and %d in all)\n", st.FindingsLeftOut, maxStepFindings, maxReportFindings)
 			}
 		}
 	}
 	if r.Hint != "" {
-		ew.printf("\nhint: %s\n", r.Hint)
+		ew.printf("\n")
+		for _, h := range strings.Split(r.Hint, "\n") {
+			ew.printf("hint: %s\n", h)
+		}
 	}
 	if r.Explored > 0 {
 		ew.printf("\nexplored %d generated operations with seed %d (repeat them with --seed %d)\n", r.Explored, r.Seed, r.Seed)
@@ -235,39 +264,46 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	return ew.err
 }
 
-// findingGroup is a finding and the others that differ from it only by an
-// index: fifty contacts with a string phone read as one problem.
-type findingGroup struct {
-	first Finding
-	more  []string // where the others are
-}
+// morePlaces is how many places of the others a collapsed finding names.
+const morePlaces = 5
 
 var digits = regexp.MustCompile(`/\d+(/|$|:)`)
 
-func groupFindings(fs []Finding) []findingGroup {
-	var out []findingGroup
+// collapse folds the findings of one kind on one answer into the first of them,
+// with Count and the places of the first few others: fifty contacts with a
+// string phone, or thirty thousand empty items, read as one problem and keep a
+// report small. Findings differing only by an index are of one kind.
+func collapse(fs []Finding) []Finding {
+	var out []Finding
 	index := map[string]int{}
 	for _, f := range fs {
 		key := string(f.Check) + "|" + f.Contract + "|" + digits.ReplaceAllString(f.Message, "/N$1") + "|" + digits.ReplaceAllString(f.Pointer, "/N$1")
-		if i, ok := index[key]; ok && f.Pointer != "" {
-			at := f.Pointer
-			if at == out[i].first.Pointer {
-				at = f.Message
-			}
-			out[i].more = append(out[i].more, at)
+		i, seen := index[key]
+		if !seen {
+			index[key] = len(out)
+			out = append(out, f)
 			continue
 		}
-		index[key] = len(out)
-		out = append(out, findingGroup{first: f})
+		g := &out[i]
+		g.Count = max(g.Count, 1) + max(f.Count, 1)
+		at := f.Pointer
+		if at == "" || at == g.Pointer {
+			at = f.Message
+		}
+		if len(g.More) < morePlaces {
+			g.More = append(g.More, at)
+		}
 	}
 	return out
 }
 
-func firstN(s []string, n int) []string {
-	if len(s) <= n {
-		return s
+// moreAt lists where the others of a collapsed finding are, "…" when there are
+// more than it names.
+func moreAt(f Finding) []string {
+	if f.Count-1 > len(f.More) {
+		return append(slices.Clone(f.More), "…")
 	}
-	return append(s[:n:n], "…")
+	return f.More
 }
 
 type errWriter struct {
@@ -275,10 +311,52 @@ type errWriter struct {
 	err error
 }
 
+// printf writes one line of the console report. Every text it fills in may come
+// from the target, so each is escaped for a terminal first.
 func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
+	if e.err != nil {
+		return
 	}
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = TerminalSafe(v)
+		case fmt.Stringer:
+			args[i] = TerminalSafe(v.String())
+		}
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// TerminalSafe escapes what a terminal would act on rather than show: control
+// characters (ESC, BEL, NUL, the rest of C0, DEL and C1, so no OSC or CSI
+// sequence gets through), the bidirectional overrides that reorder what a reader
+// sees, and bytes that are not UTF-8. A target's text is written as \x1b, \u202e.
+func TerminalSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x80 && unsafeRune(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func oneLine(s string, max int) string {

@@ -63,6 +63,14 @@ const (
 // smaller, and a hostile target must not exhaust memory.
 const maxBody = 1 << 20
 
+// A report keeps at most maxStepFindings findings of a step and maxReportFindings
+// in all, and counts what it left out: a target can be wrong in more ways than a
+// person reads, and a report must stay a size CI can store.
+const (
+	maxStepFindings   = 50
+	maxReportFindings = 1000
+)
+
 // walkAttempts is how often a walk whose expectations fail is tried in a scenario
 // that runs beside others: their writes can shift a contact past the page being
 // read, so one miss is not yet a mismatch.
@@ -180,9 +188,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Error = runErr.Error()
 	}
 	rep.count()
+	rep.capFindings()
+	var hints []string
 	if r.tokenOK.Load() == 0 && r.tokenRefused.Load() > 0 {
-		rep.Hint = fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App)
+		hints = append(hints, fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App))
 	}
+	if r.anyToken.Load() {
+		hints = append(hints, fmt.Sprintf("the target let through a token nobody issued, or the token on %q, which it is not granted: it checks no tokens. "+
+			"A real server must; `contactkit mock` does so only when started with --auth TOKEN=APP (without it, it is in open mode). "+
+			"Without --foreign-app the scenarios that need token checks are skipped.", cfg.ForeignApp))
+	}
+	rep.Hint = strings.Join(hints, "\n")
 	r.scrubReport(rep)
 	return rep, runErr
 }
@@ -219,6 +235,9 @@ type runner struct {
 	// tokenOK and tokenRefused count answers to requests sent with the token, so
 	// a run where the token is refused everywhere says so once, up front.
 	tokenOK, tokenRefused atomic.Int64
+	// anyToken says a token nobody issued, or the token on an app it is not
+	// granted, was let through: the target checks no tokens.
+	anyToken atomic.Bool
 	// lost holds why the target stopped accepting connections mid-run; the
 	// scenarios not yet started are then not run.
 	lost atomic.Pointer[string]
@@ -351,10 +370,15 @@ func (r *runner) preflight(ctx context.Context) error {
 	switch {
 	case errors.As(err, &rhe) || strings.Contains(err.Error(), "HTTP response to HTTPS client"):
 		return fmt.Errorf("%w: %s: it answers plain HTTP, not TLS; try http://%s", ErrNotHTTP, r.cfg.Target, r.base.Host)
-	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(err.Error(), "server closed idle connection"): // net/http's word for a close before any byte
 		return fmt.Errorf("%w: %s: it closed the connection without answering", ErrNotHTTP, r.cfg.Target)
 	case strings.Contains(err.Error(), "malformed HTTP"):
 		return fmt.Errorf("%w: %s: %s", ErrNotHTTP, r.cfg.Target, r.scrub(oneLine(rootCause(err), 200)))
+	case strings.Contains(err.Error(), "readLoopPeekFailLocked"):
+		// net/http's word for bytes that came before the request was written: a
+		// server that speaks first, as SSH does.
+		return fmt.Errorf("%w: %s: it spoke before it was asked, as SSH and SMTP servers do", ErrNotHTTP, r.cfg.Target)
 	}
 	return nil // an HTTP answer, if a broken one: the steps report it
 }
@@ -474,6 +498,10 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 		res.Findings = append(findings, exp...)
 		break
 	}
+	if len(res.Findings) > maxStepFindings {
+		res.FindingsLeftOut = len(res.Findings) - maxStepFindings
+		res.Findings = res.Findings[:maxStepFindings:maxStepFindings]
+	}
 	if len(res.Findings) > 0 {
 		res.Status = Failed
 	} else {
@@ -500,6 +528,10 @@ func (r *runner) single(ctx context.Context, st *Step, req *request, res *StepRe
 }
 
 func (r *runner) countToken(st *Step, status int) {
+	ok := status >= 200 && status < 300
+	if (st.Auth == AuthWrongToken || st.Auth == AuthForeignApp) && ok {
+		r.anyToken.Store(true)
+	}
 	if st.Auth != AuthToken {
 		return
 	}

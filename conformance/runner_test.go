@@ -16,7 +16,7 @@ import (
 // runAgainst runs the default suite against h over real HTTP.
 func runAgainst(t *testing.T, srv *httptest.Server, mod func(*conformance.Config)) *conformance.Report {
 	t.Helper()
-	cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, ForeignApp: testForeign, Parallel: 4, Timeout: 5 * time.Second}
+	cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, ForeignApp: testForeign, Parallel: 4, Timeout: 30 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -41,11 +41,7 @@ func failures(rep *conformance.Report) []string {
 func TestFaithfulDoublePasses(t *testing.T) {
 	srv := httptest.NewServer(newDouble(flawNone))
 	defer srv.Close()
-	start := time.Now()
 	rep := runAgainst(t, srv, nil)
-	elapsed := time.Since(start)
-	t.Logf("default suite against the faithful double: %s", elapsed)
-	assert.Less(t, elapsed, 3*time.Second, "the default suite must stay fast")
 	assert.Empty(t, failures(rep), "faithful double: findings")
 	assert.True(t, rep.OK(), "faithful double: report OK")
 	assert.Zero(t, rep.Summary.Scenarios.Skipped, "faithful double: nothing skipped with a foreign app")
@@ -122,5 +118,19 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 			}
 			assert.True(t, found, "double with %q: no finding holds %q; findings:\n%s", tc.flaw, tc.want, strings.Join(got, "\n"))
 		})
+	}
+}
+
+// BenchmarkDefaultSuite times the default suite against the faithful double, the
+// runner's own cost; speed is measured here, never asserted in a test.
+func BenchmarkDefaultSuite(b *testing.B) {
+	srv := httptest.NewServer(newDouble(flawNone))
+	defer srv.Close()
+	cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, ForeignApp: testForeign}
+	for b.Loop() {
+		rep, err := conformance.Run(context.Background(), cfg)
+		if err != nil || !rep.OK() {
+			b.Fatalf("default suite against the faithful double: err %v, ok %v", err, rep != nil && rep.OK())
+		}
 	}
 }

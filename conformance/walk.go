@@ -31,6 +31,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		first    map[string]any
 		metas    []map[string]any
 		curls    []string
+		kept     int // bytes of the pages whose items the walk keeps
 	)
 	deadline := time.Now().Add(r.walkTime)
 	for {
@@ -63,6 +64,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		}
 		data, _ := obj["data"].([]any)
 		all = append(all, data...)
+		kept += len(x.body)
 		meta, _ := obj["meta"].(map[string]any)
 		metas = append(metas, meta)
 		curls = append(curls, curl)
@@ -70,7 +72,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		if faulted || next == nil || !next.IsInt() || next.Num().Int64() != page+1 {
 			break // the last page, or one the page checks reported
 		}
-		if stop := r.walkBound(len(all), deadline); stop != "" {
+		if stop := r.walkBound(len(all), kept, deadline); stop != "" {
 			findings = append(findings, Finding{Check: CheckPaging, Message: fmt.Sprintf("walk stopped at page %d after %d items: %s; the expectations saw only these pages", page, len(all), stop),
 				Expected: "a walk within the runner's bounds", Actual: fmt.Sprintf("%d pages, %d items", len(metas), len(all)), Curl: curl})
 			break
@@ -89,11 +91,17 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 	return http.StatusOK, agg, findings, true
 }
 
+// maxWalkBytes bounds the answers a walk keeps the items of, for items a target
+// makes large: 60,000 honest contacts are some 10 MB.
+const maxWalkBytes = 64 << 20
+
 // walkBound says why a walk must stop before the next page, or "".
-func (r *runner) walkBound(items int, deadline time.Time) string {
+func (r *runner) walkBound(items, bytes int, deadline time.Time) string {
 	switch {
 	case items >= r.walkItems:
 		return fmt.Sprintf("it holds the most items a walk keeps (%d)", r.walkItems)
+	case bytes >= maxWalkBytes:
+		return fmt.Sprintf("its pages hold the most a walk keeps (%d MiB)", maxWalkBytes>>20)
 	case time.Now().After(deadline):
 		return fmt.Sprintf("it took longer than a walk may (%s)", r.walkTime)
 	}
@@ -115,15 +123,9 @@ func acrossPages(metas []map[string]any, all []any, curls []string) []Finding {
 			break
 		}
 	}
-	seen := map[string]int{}
-	for i, item := range all {
-		id := textOf(field(item, "id"))
-		if j, dup := seen[id]; dup {
-			out = append(out, Finding{Check: CheckPaging, Pointer: "/data", Message: fmt.Sprintf("contact %s is listed twice across pages (items %d and %d of the walk)", id, j, i),
-				Expected: "each contact once", Actual: "twice", Contract: loc("#/paths/~1contacts~1{appId}/get")})
-			continue
-		}
-		seen[id] = i
+	if f := duplicateIDs(all, "across pages", "of the walk"); f != nil {
+		f.Pointer, f.Contract = "/data", loc("#/paths/~1contacts~1{appId}/get")
+		out = append(out, *f)
 	}
 	if t, ok := toRat(total); ok && t.IsInt() && t.Num().Int64() != int64(len(all)) {
 		out = append(out, Finding{Check: CheckPaging, Pointer: "/meta/total", Message: fmt.Sprintf("the pages hold %d contacts in all but meta.total says %s", len(all), show(total)),
@@ -229,15 +231,37 @@ func pageChecks(paging contactkit.Paging, q url.Values, body any) []Finding {
 		}
 		out = append(out, Finding{Check: CheckPaging, Pointer: "/data", Message: what, Expected: fmt.Sprintf("%d items", wantLen), Actual: fmt.Sprintf("%d items", len(data)), Contract: loc("#/components/schemas/PageMeta")})
 	}
-	seen := map[string]int{}
-	for i, item := range data {
-		id := textOf(field(item, "id"))
-		if j, dup := seen[id]; dup {
-			out = append(out, Finding{Check: CheckPaging, Pointer: fmt.Sprintf("/data/%d/id", i), Message: fmt.Sprintf("contact %s appears twice on one page (items %d and %d)", id, j, i), Contract: loc("#/components/schemas/PageMeta")})
-		}
-		seen[id] = i
+	if f := duplicateIDs(data, "on one page", "of the page"); f != nil {
+		f.Contract = loc("#/components/schemas/PageMeta")
+		out = append(out, *f)
 	}
 	return out
+}
+
+// duplicateIDs reports contacts listed more than once among items, as one
+// finding: the first repeat, how many there are, and where the next few are.
+func duplicateIDs(items []any, where, of string) *Finding {
+	var f *Finding
+	seen := make(map[string]int, len(items))
+	for i, item := range items {
+		id := textOf(field(item, "id"))
+		j, dup := seen[id]
+		if !dup {
+			seen[id] = i
+			continue
+		}
+		at := fmt.Sprintf("/data/%d/id", i)
+		if f == nil {
+			f = &Finding{Check: CheckPaging, Pointer: at, Message: fmt.Sprintf("contact %s is listed twice %s (items %d and %d %s)", id, where, j, i, of),
+				Expected: "each contact once", Actual: "twice", Count: 1}
+			continue
+		}
+		f.Count++
+		if len(f.More) < morePlaces {
+			f.More = append(f.More, at)
+		}
+	}
+	return f
 }
 
 func field(v any, name string) any {

@@ -40,6 +40,15 @@ const (
 	// DefaultZone is the UTC offset created_at is written in, as in the docs.
 	DefaultZone = "+07:00"
 
+	// DefaultStore keeps every app in the process's memory.
+	DefaultStore = "memory"
+	// DefaultStorePrefix starts every key a Redis store writes, so one Redis can
+	// hold several mocks.
+	DefaultStorePrefix = "contactkit:"
+	// DefaultStoreTimeout bounds each call to a Redis store; past it the request
+	// answers 503.
+	DefaultStoreTimeout = 2 * time.Second
+
 	// DefaultReadHeaderTimeout cuts off a client that stalls while sending headers.
 	DefaultReadHeaderTimeout = 5 * time.Second
 	// DefaultReadTimeout bounds reading a whole request, body included.
@@ -143,6 +152,13 @@ type Config struct {
 	// MaxDelayed caps requests waiting out a Prefer delay; 0 means
 	// DefaultMaxDelayed.
 	MaxDelayed int
+	// Store is where contacts live: "memory" (or "") for this process, or a
+	// redis://[:PASSWORD@]HOST:PORT/DB URL to share them between replicas.
+	Store string
+	// StorePrefix starts every Redis key; "" means DefaultStorePrefix.
+	StorePrefix string
+	// StoreTimeout bounds each call to Redis; 0 means DefaultStoreTimeout.
+	StoreTimeout time.Duration
 
 	// Server timeouts and header cap; 0 means the Default* value.
 	ReadHeaderTimeout time.Duration
@@ -202,6 +218,13 @@ func (cfg Config) withDefaults() Config {
 	positive(&cfg.MaxConns, DefaultMaxConns)
 	positive(&cfg.MaxDelayed, DefaultMaxDelayed)
 	positive(&cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	if cfg.Store == "" {
+		cfg.Store = DefaultStore
+	}
+	if cfg.StorePrefix == "" {
+		cfg.StorePrefix = DefaultStorePrefix
+	}
+	positive(&cfg.StoreTimeout, DefaultStoreTimeout)
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}

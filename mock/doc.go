@@ -16,6 +16,12 @@
 // id, so the same seed gives the same contacts in whatever order requests arrive, and
 // across restarts. Resetting drops every app; each comes back seeded on its next use.
 //
+// What a client can make the mock hold is bounded: the request target and app id
+// by length (MaxTargetLength, MaxAppIDLength), contacts and bodies being read by one
+// memory budget (Config.MaxMemory), connections by Config.MaxConns, delayed answers
+// by Config.MaxDelayed; what the journal and the verdict memory keep is clipped and
+// copied.
+//
 // Front ends steer the mock with a Prism-compatible Prefer header (code=, example=,
 // plus delay=), and an admin API under /__admin/ resets state, shows a journal of
 // recent requests and reports health.

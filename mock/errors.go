@@ -34,6 +34,10 @@ var (
 	errBadQuery    = errors.New("query does not decode")
 	errBrokenReply = errors.New("answer breaks the contract")
 	errPanic       = errors.New("handler panicked")
+	// errStoreUnavailable is a store out of reach or slower than its timeout
+	// (Redis down, restarting, overloaded): 503, outside the contract on purpose,
+	// as a real API's outage would be.
+	errStoreUnavailable = errors.New("store unavailable")
 )
 
 // failure is one row of the table: a failure, its status, and for a 422 the
@@ -65,6 +69,7 @@ var failures = []failure{
 	{errDuplicateID, http.StatusUnprocessableEntity, func(*Config) string { return msgFieldInvalid }},
 	{errBrokenReply, http.StatusInternalServerError, nil},
 	{errPanic, http.StatusInternalServerError, nil},
+	{errStoreUnavailable, http.StatusServiceUnavailable, nil},
 }
 
 // classify finds err's status, what the journal and the log say of it (a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -298,7 +299,7 @@ func (r *FaultRule) check(spec *contactkit.Spec, maxDelay time.Duration) error {
 	case r.Op != "" && spec.Op(r.Op) == nil:
 		return &FaultError{"op", fmt.Sprintf("%q is no operation of the contract (%s)", clip(r.Op, 64), opNames(spec))}
 	case r.Method != "" && !methods[r.Method]:
-		return &FaultError{"method", fmt.Sprintf("%q: want one of the contract's methods (%s)", clip(r.Method, 16), strings.Join(slices.Sorted(keys(methods)), ", "))}
+		return &FaultError{"method", fmt.Sprintf("%q: want one of the contract's methods (%s)", clip(r.Method, 16), strings.Join(slices.Sorted(maps.Keys(methods)), ", "))}
 	case len(r.App) > maxDataAppID:
 		return &FaultError{"app", fmt.Sprintf("longer than %d bytes", maxDataAppID)}
 	case r.Status != 0 && r.Status != http.StatusTooManyRequests && (r.Status < 500 || r.Status > 599):
@@ -338,16 +339,6 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func keys(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func opNames(spec *contactkit.Spec) string {

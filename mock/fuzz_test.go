@@ -3,10 +3,12 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/contactkit/contactkit"
@@ -127,4 +129,51 @@ func wantPaging(t *testing.T, query string) (page int64, limit int, ok bool) {
 	page, okPage := pick("page", spec.Paging.Page)
 	l, okLimit := pick("limit", spec.Paging.Limit)
 	return page, int(l), okPage && okLimit
+}
+
+// FuzzPhoneText holds parsePhone to exact rational arithmetic (math/big) on any
+// JSON number: an integer that fits an int64 is read as it, any other integer is
+// too large, anything else is not an integer, however a float64 would round it.
+func FuzzPhoneText(f *testing.F) {
+	for _, seed := range []string{"6281234567890", "6281234567890.0000001", "1e-400", "6.28e12", "-0.0",
+		"62812345678900e-1", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+		"1e19", "0.5e1", "1E3", "100e-2", "0e999"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil || dec.More() {
+			return
+		}
+		n, ok := v.(json.Number)
+		if !ok || n.String() != s {
+			return
+		}
+		if _, exp, found := strings.Cut(strings.ToLower(s), "e"); found {
+			if e, err := strconv.Atoi(exp); err != nil || e > 400 || e < -400 {
+				return // math/big would take long to agree on these
+			}
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatalf("big.Rat cannot read %q", s)
+		}
+		got, msg := parsePhone(n)
+		switch {
+		case !r.IsInt():
+			if msg != msgPhoneInteger {
+				t.Fatalf("phone %s: got (%d, %q), want %q", s, got, msg, msgPhoneInteger)
+			}
+		case r.Num().IsInt64():
+			if msg != "" || got != r.Num().Int64() {
+				t.Fatalf("phone %s: got (%d, %q), want %d", s, got, msg, r.Num().Int64())
+			}
+		default:
+			if msg != msgPhoneRange {
+				t.Fatalf("phone %s: got (%d, %q), want %q", s, got, msg, msgPhoneRange)
+			}
+		}
+	})
 }

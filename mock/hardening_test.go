@@ -106,7 +106,8 @@ func TestVerdictMemoryBounded(t *testing.T) {
 // budget; past it a new app answers 403 and a create 422, and a reset gives back.
 func TestMemoryBudget(t *testing.T) {
 	const seedCost = 1000 * contactCost
-	m := newMock(t, Config{Contacts: 1000, MaxMemory: 2*seedCost + 50_000})
+	// The budget counts what the process holds: contacts only in the memory store.
+	m := newMock(t, Config{Store: DefaultStore, Contacts: 1000, MaxMemory: 2*seedCost + 50_000})
 	for _, tt := range []struct {
 		name, method, path, body string
 		want                     int

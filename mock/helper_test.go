@@ -35,6 +35,7 @@ func newMock(t testing.TB, cfg Config) *mockT {
 // newMockWith lets a test reach into the Server before it serves anything.
 func newMockWith(t testing.TB, cfg Config, setup func(*Server)) *mockT {
 	t.Helper()
+	cfg = withTestStore(t, cfg) // memory, or Redis when the suite runs on it (redis_test.go)
 	s, err := New(cfg)
 	require.NoError(t, err, "New")
 	if setup != nil {

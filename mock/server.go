@@ -81,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
-	if need := int64(cfg.Contacts) * contactCost; need > cfg.MaxMemory {
+	if need := int64(cfg.Contacts) * contactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
 		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
 			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
 	}
@@ -102,12 +102,16 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	list := spec.Op(contactkit.OpListContacts)
 	b := newBudget(cfg.MaxMemory)
+	store, err := newStore(cfg, b)
+	if err != nil {
+		return nil, err
+	}
+	list := spec.Op(contactkit.OpListContacts)
 	s := &Server{
 		cfg:     cfg,
 		spec:    spec,
-		store:   newMemStore(cfg, b),
+		store:   store,
 		budget:  b,
 		delayed: make(chan struct{}, cfg.MaxDelayed),
 		started: time.Now(),
@@ -115,7 +119,6 @@ func New(cfg Config) (*Server, error) {
 		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
 			Method: list.Method, Operation: list.Operation},
 	}
-	var err error
 	if s.verdicts, err = newVerdicts(spec); err != nil {
 		cfg.Logger.Info("verdict memory off: every request is validated in full", "reason", err.Error())
 	}
@@ -182,6 +185,8 @@ func (s *Server) readContract() error {
 	}
 	s.prefixes[""][http.StatusInternalServerError] = envelopePrefix(http.StatusInternalServerError,
 		"INTERNAL_SERVER_ERROR", "The mock could not answer as its contract says.")
+	s.prefixes[""][http.StatusServiceUnavailable] = envelopePrefix(http.StatusServiceUnavailable,
+		"SERVICE_UNAVAILABLE", "The mock's store is unavailable; try again shortly.")
 	for _, exs := range s.examples {
 		sortExamples(exs)
 	}
@@ -227,8 +232,9 @@ func putBuffer(b []byte) {
 // check validates a against the contract; an answer that breaks it is logged and
 // replaced by a 500 envelope, the one 5xx the mock sends.
 func (s *Server) check(r *http.Request, a *answer) {
-	if a.body == nil || a.contentType != "" || strings.HasPrefix(r.URL.Path, "/__admin/") {
-		return // preflight, the contract itself, admin: not the contract's answers
+	if a.body == nil || a.contentType != "" || strings.HasPrefix(r.URL.Path, "/__admin/") ||
+		a.status == http.StatusServiceUnavailable {
+		return // preflight, the contract itself, admin, an outage: not the contract's answers
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: a.params, Route: a.route, Options: &s.reqOpts}
 	if a.route == nil {
@@ -302,14 +308,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done := s.http, s.done
 	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
+	var err error
 	s.journal.Close() // live feeds end, or Shutdown would wait for them
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	if srv != nil {
+		if err := srv.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		err = <-done
 	}
-	return <-done
+	// A Redis store's connections go too, whether or not Start served them.
+	if c, ok := s.store.(io.Closer); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return err
 }
 
 // Reset puts every app back to its data file's or seeded state, and the fault

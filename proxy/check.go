@@ -324,7 +324,7 @@ func (s *Server) checkAnswer(ctx context.Context, f *flight) {
 		}
 		f.findings = slices.Clone(fs)
 	}
-	f.findings = append(f.findings, s.model.end(f, s.spec, key)...)
+	f.findings = append(f.findings, s.model.end(f, true, key)...)
 }
 
 func rawQuery(uri string) string {

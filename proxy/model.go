@@ -5,67 +5,62 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 )
 
 // Bounds of the session model: what a client sends never grows it without end.
 const (
 	maxModelApps   = 1000
 	maxModelAppLen = 256
-	maxModelIDs    = 10_000 // per app, in each of deleted, blocked, matched
 	maxPending     = 10_000 // created rows not yet seen in a list, per app
-	// Longer ids, names and phones are not tracked: no contact of this API has
-	// them, and keeping them would let one client grow the model by megabytes.
-	maxModelID    = 128
+	maxBlockFacts  = 10_000 // contacts whose is_blocked is known, per app
+	maxModelID     = 128
+	// Longer names and phones are not tracked: no contact of this API has them,
+	// and keeping them would let one client grow the model by megabytes.
 	maxModelName  = 1024
 	maxModelPhone = 32
 )
 
-// model keeps what the proxy saw of each app across the session, and judges later
-// answers by it: a contact deleted through the proxy stays gone, a PUT flips
-// is_blocked and later reads agree, a contact created through the proxy shows in
-// a list that holds the whole app, with the name and phone sent.
+// model is the session's model: the explorer's model of the API's behaviour
+// (conformance/model: values that never change, a deleted contact gone for good,
+// a contact in one app only) fed with live traffic, plus what only a proxy sees:
+// a contact created through it (201) must show, with the name and phone sent, in
+// a later list page that holds the whole app; a PUT must flip is_blocked from
+// what the proxy last saw, and later reads must agree.
 //
-// It is sound for observed traffic: it assumes every write to an app goes
-// through this proxy, and it judges a read only against facts settled before
-// the read began, with no write to the app in flight meanwhile (exchanges run
-// concurrently; their order is known only where they do not overlap). Deletes
-// need no such care: a deleted id never comes back.
+// Live traffic runs concurrently, and the order of two exchanges is known only
+// when they do not overlap. So a read is judged, and learnt from, only when no
+// write to its app was in flight while it ran; a write is always learnt from,
+// and judged only when no other write to the app overlapped it (after one that
+// overlapped, the block state it touched is forgotten, not guessed). The model
+// assumes every write to an app goes through this proxy.
 type model struct {
-	// mu guards apps and every appModel in it.
+	spec   *contactkit.Spec
+	shared *cmodel.Model
+
+	// mu guards apps, version and every appModel.
 	mu   sync.Mutex
 	apps map[string]*appModel
+	// version counts what the shared model and the pending rows learnt, so an
+	// identical page judged against an unchanged model (a page polled, a load
+	// test) is not decoded and judged again.
+	version uint64
 }
 
 type appModel struct {
 	writes  int    // writes in flight
 	epoch   uint64 // bumped at each write's start and end
-	deleted map[string]time.Time
+	pending []row  // created through the proxy, not yet seen in a list
 	blocked map[string]fact
-	matched map[string]row // id -> the row created through the proxy
-	pending []row
 
-	// version counts changes to the facts above; changedAt is the last one's time.
-	version   uint64
-	changedAt time.Time
-	// The last list page judged, so an identical page judged against unchanged
-	// facts (a page polled, a load test) is not decoded again.
 	listKey      [32]byte
 	listVersion  uint64
-	listStart    time.Time
-	listQuiet    bool
 	listFindings []conformance.Finding
-}
-
-// touch notes a change to the app's facts.
-func (am *appModel) touch(now time.Time) {
-	am.version++
-	am.changedAt = now
 }
 
 // fact is is_blocked as last seen, and when it was settled.
@@ -87,10 +82,12 @@ type writeMark struct {
 	app   *appModel
 	write bool
 	epoch uint64
-	quiet bool // no other write in flight when it started
+	quiet bool // no write (other than itself) in flight when it started
 }
 
-func newModel() *model { return &model{apps: map[string]*appModel{}} }
+func newModel(spec *contactkit.Spec) *model {
+	return &model{spec: spec, shared: cmodel.New(spec, cmodel.Config{}), apps: map[string]*appModel{}}
+}
 
 func isWrite(op string) bool {
 	return op == contactkit.OpCreateContacts || op == contactkit.OpToggleContactBlock || op == contactkit.OpDeleteContact
@@ -108,7 +105,7 @@ func (m *model) begin(f *flight) *writeMark {
 		if len(m.apps) >= maxModelApps {
 			return nil
 		}
-		am = &appModel{deleted: map[string]time.Time{}, blocked: map[string]fact{}, matched: map[string]row{}}
+		am = &appModel{blocked: map[string]fact{}}
 		m.apps[f.app] = am
 	}
 	mk := &writeMark{app: am, write: isWrite(f.op)}
@@ -123,10 +120,10 @@ func (m *model) begin(f *flight) *writeMark {
 	return mk
 }
 
-// end closes the exchange's mark and, when spec is given and the answer was read,
+// end closes the exchange's mark and, when judge is set and the answer was read,
 // judges it by the model and learns from it. key is the answer's digest (zero
 // when unknown). It returns the model's findings.
-func (m *model) end(f *flight, spec *contactkit.Spec, key [32]byte) []conformance.Finding {
+func (m *model) end(f *flight, judge bool, key [32]byte) []conformance.Finding {
 	mk := f.write
 	if mk == nil {
 		return nil
@@ -141,88 +138,119 @@ func (m *model) end(f *flight, spec *contactkit.Spec, key [32]byte) []conformanc
 		am.writes--
 		am.epoch++
 	}
-	if spec == nil || f.plain == nil {
+	if f.op == contactkit.OpDeleteContact && f.status == http.StatusOK && len(am.pending) > 0 {
+		// A create's answer carries no ids, so the contact deleted may be one of
+		// the rows still waiting to be seen in a list: none of them can be
+		// required any more.
+		am.pending = nil
+		m.version++
+	}
+	if !judge || f.plain == nil || (!quiet && !mk.write) {
 		return nil
 	}
-	j := judge{spec: spec, f: f, am: am, quiet: quiet, now: time.Now(), key: key}
-	return j.run()
-}
-
-type judge struct {
-	spec  *contactkit.Spec
-	f     *flight
-	am    *appModel
-	quiet bool
-	now   time.Time
-	key   [32]byte
-	out   []conformance.Finding
-}
-
-func (j *judge) add(op, ptr, msg, want, got string) {
-	where := contactkit.SpecFile + "#/paths"
-	if o := j.spec.Op(op); o != nil {
-		where = contactkit.SpecFile + "#/paths/" + escapeToken(o.Path) + "/" + strings.ToLower(o.Method)
-	}
-	j.out = append(j.out, conformance.Finding{Check: CheckModel, Pointer: ptr, Message: msg, Expected: want, Actual: got, Contract: where})
-}
-
-// contactView is the part of a contact the model reads.
-type contactView struct {
-	ID        string          `json:"id"`
-	Phone     json.RawMessage `json:"phone"`
-	Tag       *string         `json:"tag"`
-	Tags      []string        `json:"tags"`
-	IsBlocked *bool           `json:"is_blocked"`
-}
-
-func (j *judge) run() []conformance.Finding {
-	f := j.f
-	switch {
-	case f.op == contactkit.OpCreateContacts && f.status == http.StatusCreated:
-		j.created()
-	case f.status != http.StatusOK:
+	if f.op == contactkit.OpCreateContacts {
+		if f.status == http.StatusCreated {
+			m.created(am, f)
+		}
 		return nil
-	case f.op == contactkit.OpDeleteContact:
-		if at, ok := j.am.deleted[f.contactID]; ok && at.Before(f.start) {
-			j.add(contactkit.OpDeleteContact, "", fmt.Sprintf("contact %s was deleted through the proxy at %s, yet deleting it again answers 200", clip(f.contactID, 64), at.Format(time.RFC3339)),
-				"404", "200")
-		}
-		if len(j.am.deleted) < maxModelIDs && len(f.contactID) <= maxModelID {
-			j.am.deleted[f.contactID] = j.now
-		}
-		delete(j.am.blocked, f.contactID)
-		delete(j.am.matched, f.contactID)
-		j.am.touch(j.now)
-	case f.op == contactkit.OpGetContact || f.op == contactkit.OpToggleContactBlock:
-		var body struct {
-			Data *contactView `json:"data"`
-		}
-		if json.Unmarshal(f.plain, &body) != nil || body.Data == nil {
-			return nil // the schema check says what is wrong
-		}
-		j.contact("/data", f.contactID, *body.Data, f.op == contactkit.OpToggleContactBlock)
-	case f.op == contactkit.OpListContacts:
-		j.list()
 	}
-	return j.out
+	list := f.op == contactkit.OpListContacts && f.status == http.StatusOK
+	if list && key != ([32]byte{}) && key == am.listKey && m.version == am.listVersion {
+		return append([]conformance.Finding(nil), am.listFindings...)
+	}
+	dec := json.NewDecoder(bytes.NewReader(f.plain))
+	dec.UseNumber()
+	var body any
+	if dec.Decode(&body) != nil {
+		return nil // the checks every answer gets say what is wrong
+	}
+	out := m.shared.Observe(cmodel.Exchange{Op: f.op, App: f.app, ContactID: f.contactID, RequestBody: f.reqBody, Status: f.status, Body: body})
+	m.version++
+	out = append(out, m.blockState(am, f, body, quiet)...)
+	if list {
+		out = append(out, m.list(am, f, body)...)
+		am.listKey, am.listVersion, am.listFindings = key, m.version, append([]conformance.Finding(nil), out...)
+	}
+	if !quiet {
+		return nil // learnt from, but another write overlapped: the order is unknown
+	}
+	return out
+}
+
+// blockState judges is_blocked by what the proxy last saw: a PUT flips it, a read
+// agrees with it. Facts settle only from exchanges whose order is known.
+func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []conformance.Finding {
+	if f.status != http.StatusOK {
+		if f.op == contactkit.OpDeleteContact || f.status == http.StatusNotFound {
+			delete(am.blocked, f.contactID)
+		}
+		return nil
+	}
+	obj, _ := body.(map[string]any)
+	var contacts []any
+	var ptrs []string
+	switch f.op {
+	case contactkit.OpListContacts:
+		contacts, _ = obj["data"].([]any)
+		for i := range contacts {
+			ptrs = append(ptrs, fmt.Sprintf("/data/%d", i))
+		}
+	case contactkit.OpGetContact, contactkit.OpToggleContactBlock:
+		contacts, ptrs = []any{obj["data"]}, []string{"/data"}
+	case contactkit.OpDeleteContact:
+		delete(am.blocked, f.contactID)
+		return nil
+	}
+	toggled := f.op == contactkit.OpToggleContactBlock
+	if toggled && !quiet {
+		delete(am.blocked, f.contactID) // another write overlapped: the order is unknown
+		return nil
+	}
+	var out []conformance.Finding
+	where := cmodel.OpLocation(m.spec, contactkit.OpToggleContactBlock)
+	for i, it := range contacts {
+		c, _ := it.(map[string]any)
+		id, _ := c["id"].(string)
+		now, ok := c["is_blocked"].(bool)
+		if !ok || id == "" || len(id) > maxModelID {
+			continue
+		}
+		old, known := am.blocked[id]
+		known = known && old.at.Before(f.start)
+		switch {
+		case toggled && known && old.blocked == now:
+			out = append(out, conformance.Finding{Check: CheckModel, Pointer: ptrs[i] + "/is_blocked",
+				Message:  fmt.Sprintf("PUT on contact %s did not flip is_blocked: it was %t and is still %t", clip(id, 64), old.blocked, now),
+				Expected: fmt.Sprint(!old.blocked), Actual: fmt.Sprint(now), Contract: where})
+		case !toggled && known && old.blocked != now:
+			out = append(out, conformance.Finding{Check: CheckModel, Pointer: ptrs[i] + "/is_blocked",
+				Message:  fmt.Sprintf("contact %s shows is_blocked %t, but the last answer through the proxy left it %t and nothing wrote since", clip(id, 64), now, old.blocked),
+				Expected: fmt.Sprint(old.blocked), Actual: fmt.Sprint(now), Contract: where})
+		}
+		if prev, had := am.blocked[id]; (!had && len(am.blocked) < maxBlockFacts) || (had && (prev.blocked != now || toggled)) {
+			am.blocked[id] = fact{blocked: now, at: time.Now()}
+		}
+	}
+	return out
 }
 
 // created remembers the rows of a create the target accepted.
-func (j *judge) created() {
+func (m *model) created(am *appModel, f *flight) {
 	var rows []struct {
 		Name  any             `json:"name"`
 		Phone json.RawMessage `json:"phone"`
 	}
-	if json.Unmarshal(j.f.reqBody, &rows) != nil {
+	if json.Unmarshal(f.reqBody, &rows) != nil {
 		return
 	}
+	now := time.Now()
 	for _, r := range rows {
 		name, ok := r.Name.(string)
-		if !ok || len(name) > maxModelName || len(r.Phone) > maxModelPhone || !isNumber(r.Phone) || len(j.am.pending) >= maxPending {
+		if !ok || len(name) > maxModelName || len(r.Phone) > maxModelPhone || !isNumber(r.Phone) || len(am.pending) >= maxPending {
 			continue
 		}
-		j.am.pending = append(j.am.pending, row{name: name, phone: string(r.Phone), at: j.now})
-		j.am.touch(j.now)
+		am.pending = append(am.pending, row{name: name, phone: string(bytes.TrimSpace(r.Phone)), at: now})
+		m.version++
 	}
 }
 
@@ -231,138 +259,67 @@ func isNumber(raw json.RawMessage) bool {
 	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
 }
 
-// contact judges one contact the target showed, at ptr, by what the proxy saw.
-func (j *judge) contact(ptr, id string, c contactView, toggled bool) {
-	f := j.f
-	if c.ID != "" {
-		id = c.ID
+// list pairs the rows created through the proxy with the contacts of a page
+// that show them and, when the page holds the whole app, flags every row created
+// before the page was asked for that it does not show.
+func (m *model) list(am *appModel, f *flight, body any) []conformance.Finding {
+	if len(am.pending) == 0 {
+		return nil
 	}
-	if len(id) > maxModelID {
-		return
-	}
-	if at, ok := j.am.deleted[id]; ok && at.Before(f.start) {
-		what := "served"
-		if f.op == contactkit.OpListContacts {
-			what = "listed"
-		}
-		j.add(contactkit.OpDeleteContact, ptr, fmt.Sprintf("contact %s was deleted through the proxy (DELETE answered 200 at %s), yet it is still %s; a deleted contact must stay gone",
-			clip(id, 64), at.Format(time.RFC3339), what), "404, and absent from lists", "present")
-		return
-	}
-	if r, ok := j.am.matched[id]; ok {
-		if !bytes.Equal(bytes.TrimSpace(c.Phone), []byte(r.phone)) && len(c.Phone) > 0 {
-			j.add(contactkit.OpCreateContacts, ptr+"/phone", fmt.Sprintf("contact %s was created through the proxy with phone %s, but shows phone %s", clip(id, 64), r.phone, clip(string(c.Phone), 40)), r.phone, clip(string(c.Phone), 40))
-		}
-		if c.Tag != nil && *c.Tag != r.name {
-			j.add(contactkit.OpCreateContacts, ptr+"/tag", fmt.Sprintf("contact %s was created through the proxy as %q, but its tag is %q", clip(id, 64), r.name, clip(*c.Tag, 100)), r.name, clip(*c.Tag, 100))
-		}
-		if c.Tags != nil && !contains(c.Tags, r.name) {
-			j.add(contactkit.OpCreateContacts, ptr+"/tags", fmt.Sprintf("contact %s was created through the proxy as %q, but its tags do not hold that name", clip(id, 64), r.name), "tags containing "+r.name, show(c.Tags))
-		}
-	}
-	if c.IsBlocked == nil {
-		return
-	}
-	now := *c.IsBlocked
-	old, known := j.am.blocked[id]
-	known = known && old.at.Before(f.start) && j.quiet
-	switch {
-	case toggled && known && old.blocked == now:
-		j.add(contactkit.OpToggleContactBlock, ptr+"/is_blocked", fmt.Sprintf("PUT on contact %s did not flip is_blocked: it was %t and is still %t", clip(id, 64), old.blocked, now),
-			fmt.Sprint(!old.blocked), fmt.Sprint(now))
-	case !toggled && known && old.blocked != now:
-		j.add(contactkit.OpToggleContactBlock, ptr+"/is_blocked", fmt.Sprintf("contact %s shows is_blocked %t, but the last answer through the proxy left it %t and nothing wrote since", clip(id, 64), now, old.blocked),
-			fmt.Sprint(old.blocked), fmt.Sprint(now))
-	}
-	if toggled || j.quiet {
-		prev, ok := j.am.blocked[id]
-		switch {
-		case ok && prev.blocked == now && !toggled:
-			// Nothing new: keep the older settling time, and the model unchanged.
-		case ok || len(j.am.blocked) < maxModelIDs:
-			j.am.blocked[id] = fact{blocked: now, at: j.now}
-			j.am.touch(j.now)
-		}
-	}
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// list judges a page: every contact on it, and, when the page holds the whole
-// app, that every contact created through the proxy before it is there.
-func (j *judge) list() {
-	var page struct {
-		Data []contactView `json:"data"`
-		Meta *struct {
-			CurrentPage json.RawMessage `json:"current_page"`
-			NextPage    json.RawMessage `json:"next_page"`
-		} `json:"meta"`
-	}
-	am := j.am
-	if j.key != ([32]byte{}) && j.key == am.listKey && am.version == am.listVersion && am.changedAt.Before(am.listStart) && j.quiet == am.listQuiet {
-		j.out = append(j.out, am.listFindings...)
-		return
-	}
-	defer func() {
-		am.listKey, am.listVersion, am.listStart, am.listQuiet = j.key, am.version, j.f.start, j.quiet
-		am.listFindings = append(am.listFindings[:0:0], j.out...)
-	}()
-	if json.Unmarshal(j.f.plain, &page) != nil {
-		return
-	}
-	for i, c := range page.Data {
-		j.contact(fmt.Sprintf("/data/%d", i), c.ID, c, false)
-	}
-	// Pair rows created through the proxy with the contacts that show them.
-	if len(j.am.pending) == 0 {
-		return
-	}
+	obj, _ := body.(map[string]any)
+	items, _ := obj["data"].([]any)
+	var out []conformance.Finding
 	var left []row
-	for _, r := range j.am.pending {
+	taken := map[int]bool{}
+	for _, r := range am.pending {
 		found := false
-		for _, c := range page.Data {
-			if c.Tag != nil && *c.Tag == r.name && bytes.Equal(bytes.TrimSpace(c.Phone), []byte(r.phone)) {
-				if _, taken := j.am.matched[c.ID]; !taken && len(j.am.matched) < maxModelIDs {
-					j.am.matched[c.ID] = r
-					j.am.touch(j.now)
-					found = true
-					break
-				}
+		for i, it := range items {
+			c, _ := it.(map[string]any)
+			tag, _ := c["tag"].(string)
+			phone, _ := c["phone"].(json.Number)
+			id, _ := c["id"].(string)
+			if taken[i] || id == "" || tag != r.name || !cmodel.SameNumber(string(phone), r.phone) {
+				continue
 			}
+			taken[i], found = true, true
+			break
 		}
 		if !found {
 			left = append(left, r)
 		}
 	}
-	j.am.pending = left
-	whole := page.Meta != nil && string(page.Meta.CurrentPage) == "1" && string(page.Meta.NextPage) == "null"
-	if !whole || !j.quiet {
-		return
+	if len(left) != len(am.pending) {
+		m.version++
 	}
-	left = left[:0:0]
-	for _, r := range j.am.pending {
-		if r.at.Before(j.f.start) {
-			actual, also := "absent", ""
-			for _, c := range page.Data {
-				if bytes.Equal(bytes.TrimSpace(c.Phone), []byte(r.phone)) && c.Tag != nil {
-					actual = fmt.Sprintf("phone %s with tag %q", r.phone, clip(*c.Tag, 100))
-					also = fmt.Sprintf(" (a contact with that phone has tag %q)", clip(*c.Tag, 100))
-					break
-				}
-			}
-			j.add(contactkit.OpCreateContacts, "/data", fmt.Sprintf("contact %q (phone %s) was created through the proxy (201), but this page, which holds every contact of the app, does not show it with that name and phone%s",
-				clip(r.name, 100), r.phone, also), "a contact with tag "+clip(r.name, 100)+" and phone "+r.phone, actual)
-			j.am.touch(j.now)
-			continue // reported once
+	am.pending = left
+	meta, _ := obj["meta"].(map[string]any)
+	whole := meta != nil && fmt.Sprint(meta["current_page"]) == "1" && meta["next_page"] == nil
+	if !whole {
+		return out
+	}
+	left = nil
+	for _, r := range am.pending {
+		if !r.at.Before(f.start) {
+			left = append(left, r)
+			continue
 		}
-		left = append(left, r)
+		actual, also := "absent", ""
+		for _, it := range items {
+			c, _ := it.(map[string]any)
+			phone, _ := c["phone"].(json.Number)
+			if tag, ok := c["tag"].(string); ok && cmodel.SameNumber(string(phone), r.phone) {
+				actual = fmt.Sprintf("phone %s with tag %q", r.phone, clip(tag, 100))
+				also = fmt.Sprintf(" (a contact with that phone has tag %q)", clip(tag, 100))
+				break
+			}
+		}
+		out = append(out, conformance.Finding{Check: CheckModel, Pointer: "/data",
+			Message: fmt.Sprintf("contact %q (phone %s) was created through the proxy (201), but this page, which holds every contact of the app, does not show it with that name and phone%s",
+				clip(r.name, 100), r.phone, also),
+			Expected: "a contact with tag " + clip(r.name, 100) + " and phone " + r.phone, Actual: actual,
+			Contract: cmodel.OpLocation(m.spec, contactkit.OpCreateContacts)})
+		m.version++ // reported once
 	}
-	j.am.pending = left
+	am.pending = left
+	return out
 }

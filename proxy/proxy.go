@@ -20,6 +20,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/journal"
 )
 
@@ -31,7 +32,7 @@ var ErrConfig = errors.New("bad proxy configuration")
 // and the session model's.
 const (
 	CheckRequest conformance.Check = "request"
-	CheckModel   conformance.Check = "model"
+	CheckModel                     = cmodel.CheckModel
 )
 
 // Server is the validating proxy. It is an http.Handler; Start and Shutdown run
@@ -78,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 		spec:         spec,
 		checker:      conformance.NewChecker(spec),
 		journal:      journal.New(cfg.Journal),
-		model:        newModel(),
+		model:        newModel(spec),
 		started:      time.Now(),
 		reqVerdicts:  newCache[requestVerdict](verdictCacheSize),
 		respVerdicts: newCache[[]conformance.Finding](verdictCacheSize),
@@ -167,8 +168,9 @@ type flight struct {
 	replaced     bool // Strict answered a 502 instead
 	problem      string
 
-	write *writeMark // the model's mark of a write in flight, nil for a read
-	done  bool       // finish ran
+	write     *writeMark // the model's mark of a write in flight, nil for a read
+	done      bool       // finish ran
+	preflight bool       // a CORS preflight, not judged
 }
 
 type flightKey struct{}
@@ -211,8 +213,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r.Body = http.NoBody
 		}
 	}
-	s.checkRequest(r.Context(), f)
-	f.write = s.model.begin(f)
+	// A browser's CORS preflight is not a request of the API: it is forwarded and
+	// journaled, and judged by nothing.
+	f.preflight = r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	if !f.preflight {
+		s.checkRequest(r.Context(), f)
+		f.write = s.model.begin(f)
+	} else {
+		f.app = appOf(f.path)
+	}
 
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), flightKey{}, f), s.cfg.Timeout)
 	defer cancel()
@@ -258,7 +267,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		f.respBody = data[:s.cfg.MaxBody]
 		f.problem = fmt.Sprintf("answer not checked: larger than %d bytes", s.cfg.MaxBody)
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}
-		s.model.end(f, nil, [32]byte{})
+		s.model.end(f, false, [32]byte{})
 		s.finish(f)
 		return nil
 	}
@@ -270,13 +279,15 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		plain, err := s.decode(enc, data)
 		if err != nil {
 			f.problem = fmt.Sprintf("answer not checked: %s", err)
-			s.model.end(f, nil, [32]byte{})
+			s.model.end(f, false, [32]byte{})
 			s.finish(f)
 			return nil
 		}
 		f.plain = plain
 	}
-	s.checkAnswer(resp.Request.Context(), f)
+	if !f.preflight {
+		s.checkAnswer(resp.Request.Context(), f)
+	}
 	if s.cfg.Strict && len(f.findings) > 0 {
 		s.replace(resp, f)
 	}
@@ -349,7 +360,7 @@ func (s *Server) errorHandler(w http.ResponseWriter, r *http.Request, err error)
 	if f != nil {
 		f.status, f.problem = status, msg
 		f.respHeader, f.respBody, f.plain, f.findings = nil, nil, nil, nil
-		s.model.end(f, nil, [32]byte{})
+		s.model.end(f, false, [32]byte{})
 		s.finish(f)
 	}
 	if status == 499 {
@@ -393,7 +404,7 @@ func (s *Server) finish(f *flight) {
 		return
 	}
 	f.done = true
-	s.model.end(f, nil, [32]byte{}) // a no-op unless the exchange ended early
+	s.model.end(f, false, [32]byte{}) // a no-op unless the exchange ended early
 	if f.status == 0 {
 		f.status = http.StatusBadGateway
 		f.problem = orText(f.problem, "no answer")
@@ -420,7 +431,7 @@ func (s *Server) finish(f *flight) {
 		Violations: viol, Problem: problem,
 	})
 	s.log(f, sc, e.Path, took)
-	if s.rec != nil {
+	if s.rec != nil && !f.preflight {
 		s.rec.add(f, sc)
 	}
 }

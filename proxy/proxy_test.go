@@ -161,7 +161,7 @@ func TestFlagsEachBreak(t *testing.T) {
 		{flawPhoneString, conformance.CheckSchema, "/data/0/phone"},
 		{flawTextPlain, conformance.CheckContentType, "text/plain"},
 		{flawUndocumented, conformance.CheckStatus, "status 200"},
-		{flawDeletedListed, CheckModel, "still listed"},
+		{flawDeletedListed, CheckModel, "was deleted, yet it shows up again"},
 		{flawToggleNoFlip, CheckModel, "did not flip"},
 		{flawCreatedMissing, CheckModel, "does not show it"},
 		{flawWrongTag, CheckModel, `tag "Someone Else"`},
@@ -188,6 +188,61 @@ func TestFlagsEachBreak(t *testing.T) {
 			assert.Contains(t, r.logs.String(), `"msg":"contract violation"`, "each violation is logged")
 		})
 	}
+}
+
+// TestConcurrentClicksRaiseNoFalseAlarm sends overlapping reads and writes on
+// the same contacts to a faithful target: the model judges only what it can
+// order, so it flags nothing.
+func TestConcurrentClicksRaiseNoFalseAlarm(t *testing.T) {
+	r := newRig(t, newDouble(spec(t), flawNone), Config{})
+	r.do("POST", "/contacts/app1", `[{"name":"Busy One","phone":6281200000111},{"name":"Busy Two","phone":6281200000222}]`)
+	var ids []string
+	for _, c := range r.do("GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any) {
+		ids = append(ids, c.(map[string]any)["id"].(string))
+	}
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Go(func() {
+			for i := range 15 {
+				id := ids[(w+i)%3]
+				switch (w + i) % 4 {
+				case 0:
+					r.do("PUT", "/contacts/app1/"+id, "")
+				case 1:
+					r.do("GET", "/contacts/app1/"+id, "")
+				case 2:
+					r.do("GET", "/contacts/app1?limit=50", "")
+				case 3:
+					r.do("GET", "/contacts/app1?page=2&limit=3", "")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r.do("GET", "/contacts/app1?limit=50", "")
+	assert.Empty(t, violations(r), "overlapping exchanges on a faithful target")
+}
+
+// TestCreateThenDeleteUnseen creates a contact and deletes it before any list
+// shows it: a create's answer carries no ids, so the proxy cannot know which
+// contact went, and a later whole-app list without it is no violation.
+func TestCreateThenDeleteUnseen(t *testing.T) {
+	r := newRig(t, newDouble(spec(t), flawNone), Config{})
+	before := r.do("GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any)
+	r.do("POST", "/contacts/app1", `[{"name":"Gone Soon","phone":6281200000333}]`)
+	// The id is learnt behind the proxy's back, as a concurrent list whose order
+	// the proxy cannot know would teach it.
+	var id string
+	for _, c := range send(t, r.target.URL, "GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any) {
+		if c.(map[string]any)["tag"] == "Gone Soon" {
+			id = c.(map[string]any)["id"].(string)
+		}
+	}
+	require.NotEmpty(t, id, "the created contact")
+	require.Equal(t, http.StatusOK, r.do("DELETE", "/contacts/app1/"+id, "").status)
+	after := r.do("GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any)
+	assert.Len(t, after, len(before), "the app is back to what it held")
+	assert.Empty(t, violations(r), "a deleted contact the proxy never saw listed")
 }
 
 // TestViolationLogLine shows one violation's log line names the operation, the
@@ -289,6 +344,39 @@ func TestForwardsUnchanged(t *testing.T) {
 		"X-Got-Auth": "Bearer " + testToken, "X-Got-Forwarded": "", "X-Answer": "kept", "Content-Type": "application/octet-stream",
 	} {
 		assert.Equal(t, want, a.header.Get(k), "header %s", k)
+	}
+}
+
+func TestPreflightIsForwardedNotJudged(t *testing.T) {
+	r := newRig(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "http://localhost:5173")
+		w.WriteHeader(http.StatusNoContent)
+	}), Config{Strict: true})
+	a := r.do("OPTIONS", "/contacts/app1", "", "Authorization", "", "Origin", "http://localhost:5173", "Access-Control-Request-Method", "POST")
+	assert.Equal(t, http.StatusNoContent, a.status, "the target's preflight answer, untouched by --strict")
+	assert.Equal(t, "http://localhost:5173", a.header.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, violations(r), "a preflight is not judged")
+	assert.Len(t, r.proxy.Journal().Entries(journal.Filter{}), 1, "but it is journaled")
+}
+
+func TestKeepsTheTargetsBasePath(t *testing.T) {
+	ts := httptest.NewServer(echoTarget{})
+	defer ts.Close()
+	p, err := New(Config{Target: ts.URL + "/api/v1/"})
+	require.NoError(t, err)
+	ps := httptest.NewServer(p)
+	defer ps.Close()
+	a := send(t, ps.URL, "GET", "/contacts/app1?page=2", "")
+	assert.Equal(t, "/api/v1/contacts/app1?page=2", a.header.Get("X-Got-Uri"))
+}
+
+func TestRefusesABadTarget(t *testing.T) {
+	for _, target := range []string{"", "127.0.0.1:4010", "ftp://host", "http://", "http://u:secretpw@host/?q=1"} {
+		_, err := New(Config{Target: target})
+		assert.ErrorIs(t, err, ErrConfig, "target %q", target)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "secretpw", "a password in the target is not repeated")
+		}
 	}
 }
 

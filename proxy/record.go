@@ -54,6 +54,19 @@ type recorder struct {
 	written string // the file last written
 }
 
+// contactView is the part of a contact a recording reads.
+type contactView struct {
+	ID        string          `json:"id"`
+	Phone     json.RawMessage `json:"phone"`
+	Tag       *string         `json:"tag"`
+	Tags      []string        `json:"tags"`
+	IsBlocked *bool           `json:"is_blocked"`
+}
+
+func contains(xs []string, s string) bool {
+	return slices.Contains(xs, s)
+}
+
 // recStep is one exchange as the recording keeps it.
 type recStep struct {
 	app, op, method, path, contactID string
@@ -119,7 +132,11 @@ func (r *recorder) add(f *flight, sc *journal.Scrubber) {
 	for _, q := range st.query {
 		size += len(q[0]) + len(q[1])
 	}
-	for _, c := range st.items {
+	views := st.items
+	if st.detail != nil {
+		views = append(views[:len(views):len(views)], *st.detail)
+	}
+	for _, c := range views {
 		size += 128 + len(c.ID) + len(c.Phone)
 		for _, t := range c.Tags {
 			size += 16 + len(t)

@@ -20,7 +20,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:47120", "the mock's address (loopback)")
-	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay or body")
+	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay, delay-token or body")
 	n := flag.Int("n", 0, "how many requests or connections (0: the attack's own figure)")
 	size := flag.Int("size", 1_000_000, "bytes of the oversized part")
 	workers := flag.Int("workers", 8, "requests in parallel")
@@ -56,13 +56,17 @@ func main() {
 		err = a.slowBodies(ctx, or(*n, 500))
 	case "idle":
 		err = a.idle(ctx, or(*n, 4086))
-	case "delay": // headers of size bytes and a 30 s delay, no token
+	case "delay", "delay-token": // headers of size bytes and a 30 s delay, without a token or with one
+		auth := ""
+		if *attack == "delay-token" {
+			auth = "Authorization: Bearer t\r\n" // open mode: any token
+		}
 		a.workers = or(*n, 500)
 		err = a.each(ctx, or(*n, 500), func(i int) string {
-			return "GET /contacts/app HTTP/1.1\r\nHost: x\r\nPrefer: delay=30000\r\nX-Pad: " + fill("h", i, a.size) + "\r\n\r\n"
+			return "GET /contacts/app HTTP/1.1\r\nHost: x\r\n" + auth + "Prefer: delay=30000\r\nX-Pad: " + fill("h", i, a.size) + "\r\n\r\n"
 		})
 	default:
-		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay or body")
+		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay, delay-token or body")
 		os.Exit(2)
 	}
 	fmt.Printf("answers: %s\n", a.summary())

@@ -90,3 +90,18 @@ func TestCommandLineEndToEnd(t *testing.T) {
 		t.Fatal("mock did not shut down within 10 s of cancel")
 	}
 }
+
+// TestOpenModeMockIsRecognised runs the default suite with a foreign app against
+// the mock in open mode, as the quick start starts it: the token scenarios fail,
+// and the report says why, once, in words a user can act on.
+func TestOpenModeMockIsRecognised(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	report, err := conformance.Run(context.Background(), conformance.Config{Target: ts.URL, Token: "t", App: "app1", ForeignApp: "app2"})
+	require.NoError(t, err)
+	assert.False(t, report.OK(), "open mode cannot pass the token scenarios")
+	assert.Contains(t, report.Hint, "it checks no tokens", "the hint names open mode")
+	assert.Contains(t, report.Hint, "--auth TOKEN=APP", "the hint says how to start the mock")
+}

@@ -13,8 +13,11 @@ import (
 	"os/signal"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/contactkit/contactkit/conformance"
 )
 
 // Exit codes, a contract for scripts: see the README.
@@ -51,14 +54,22 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	// An error may quote a target or a file; its lines are escaped for a terminal.
+	say := func(err error) {
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = conformance.TerminalSafe(l)
+		}
+		fmt.Fprintln(stderr, "contactkit: "+strings.Join(lines, "\n"))
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "contactkit:", ee.err)
+			say(ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "contactkit:", err)
+	say(err)
 	return exitMismatch
 }
 

@@ -8,7 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	neturl "net/url"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -77,8 +77,9 @@ func (z *zoneFlag) Set(v string) error {
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("mock", `mock [flags]
 
-Serves an in-memory mock of the Contacts API: stateful, seeded, validated against
-the embedded contract. With no --auth, any bearer token may use any app id.
+Serves a mock of the Contacts API: stateful, seeded, validated against the
+embedded contract, its state in memory or, with --store redis://..., in Redis
+shared by replicas. With no --auth, any bearer token may use any app id.
 
 Prefer header: code=STATUS, example=NAME (from openapi.yaml), delay=MS.
 Admin (JSON): POST /__admin/reset, GET /__admin/requests[/stream], GET /__admin/health,
@@ -111,6 +112,9 @@ The contract: GET /openapi.yaml.`, stderr)
 	adminToken := fs.String("admin-token", "", "bearer token /__admin/ requires (default: none)")
 	fs.Var(zone, "tz", "UTC offset or zone name created_at is written in (default "+mock.DefaultZone+")")
 	readHeader := fs.Duration("read-header-timeout", mock.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
+	store := fs.String("store", mock.DefaultStore, "where contacts live: memory, or redis://[:PASSWORD@]HOST:PORT/DB shared by replicas")
+	storePrefix := fs.String("store-prefix", mock.DefaultStorePrefix, "prefix of every Redis key, so one Redis holds several mocks")
+	storeTimeout := fs.Duration("store-timeout", mock.DefaultStoreTimeout, "bound on each call to Redis; past it the request answers 503")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -140,6 +144,10 @@ The contract: GET /openapi.yaml.`, stderr)
 		return usageError("mock: --latency %s: want 0 or more", *latency)
 	case *contacts > *maxContacts:
 		return usageError("mock: --contacts %d exceeds --max-contacts %d", *contacts, *maxContacts)
+	case *storePrefix == "":
+		return usageError("mock: --store-prefix must not be empty")
+	case *storeTimeout <= 0:
+		return usageError("mock: --store-timeout %s: want more than 0", *storeTimeout)
 	}
 	for _, o := range append(cors.values, adminCORS.values...) {
 		if err := checkOrigin(o); err != nil {
@@ -175,6 +183,9 @@ The contract: GET /openapi.yaml.`, stderr)
 		Strict:            *strict,
 		Logger:            slog.New(handler),
 		ReadHeaderTimeout: *readHeader,
+		Store:             *store,
+		StorePrefix:       *storePrefix,
+		StoreTimeout:      *storeTimeout,
 	})
 	if err != nil {
 		return usageError("mock: %w", err)
@@ -183,6 +194,9 @@ The contract: GET /openapi.yaml.`, stderr)
 		return fmt.Errorf("mock: %w", err)
 	}
 	var extra []string
+	if line := storeLine(*store, *storePrefix); line != "" {
+		extra = append(extra, line)
+	}
 	if *dataFile != "" {
 		extra = append(extra, fmt.Sprintf("data: %s (%d apps); POST /__admin/reset brings them back", *dataFile, len(srv.DataApps())))
 	}
@@ -239,6 +253,16 @@ func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool, extra .
 	fmt.Fprintf(w, "contract: %s/openapi.yaml; Ctrl-C stops\n", url)
 }
 
+// storeLine tells where a Redis store keeps contacts, its password (if the URL
+// holds one) masked; "" for the memory store.
+func storeLine(store, prefix string) string {
+	u, err := url.Parse(store)
+	if err != nil || store == mock.DefaultStore {
+		return ""
+	}
+	return fmt.Sprintf("store: %s, keys prefixed %q (state shared with every replica on it)", u.Redacted(), prefix)
+}
+
 var _ flag.Value = authFlag{}
 
 // listFlag collects a repeatable flag's values; the first one given replaces the
@@ -268,7 +292,7 @@ func checkOrigin(o string) error {
 	if o == "*" {
 		return nil
 	}
-	u, err := neturl.Parse(o)
+	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return errors.New("want * or an origin such as http://localhost:5173")
 	}

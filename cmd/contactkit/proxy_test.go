@@ -146,6 +146,40 @@ func TestProxyRecordingReplaysAgainstMock(t *testing.T) {
 	}
 }
 
+// TestDefaultSuiteThroughStrictProxy replays the whole default suite through the
+// proxy, --strict, to the mock: a faithful server, so no answer may be flagged
+// (strict would turn it into a 502, and the suite would fail). The suite's
+// deliberately bad requests are flagged as requests, and only as such.
+func TestDefaultSuiteThroughStrictProxy(t *testing.T) {
+	srv, err := mock.New(mock.Config{Auth: map[string][]string{"suite-token-0123": {"app1"}}, Strict: true})
+	require.NoError(t, err)
+	target := httptest.NewServer(srv)
+	defer target.Close()
+	p, err := proxy.New(proxy.Config{Target: target.URL, Strict: true})
+	require.NoError(t, err)
+	ps := httptest.NewServer(p)
+	defer ps.Close()
+
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: ps.URL, Token: "suite-token-0123", App: "app1", ForeignApp: "app2"})
+	require.NoError(t, err)
+	if !rep.OK() {
+		var out strings.Builder
+		_ = rep.WriteText(&out, false)
+		t.Fatalf("the default suite through the strict proxy failed:\n%s", out.String())
+	}
+	requests := 0
+	for _, e := range p.Journal().Entries(journal.Filter{}) {
+		for _, v := range e.Violations {
+			if v.Check == string(proxy.CheckRequest) {
+				requests++
+				continue
+			}
+			t.Errorf("%s %s (%d): %s: %s", e.Method, e.Path, e.Status, v.Check, v.Message)
+		}
+	}
+	assert.NotZero(t, requests, "the suite's bad requests are flagged as requests")
+}
+
 // proxyBuffer is a buffer the command writes to while the test reads it.
 type proxyBuffer struct {
 	mu sync.Mutex

@@ -55,6 +55,7 @@ type key struct {
 // failure is the first finding of a sequence: where it happened and what.
 type failure struct {
 	at       int // index of the action
+	req      int // the request's number in the execution
 	step     int // index of the recorded step
 	findings []conformance.Finding
 	curl     string
@@ -84,6 +85,7 @@ type execution struct {
 	// key that collides with one of them is not ours.
 	preexisting map[string]bool
 	steps       []yStep
+	pending     []*pendingCheck
 	fail        *failure
 	requests    int
 	// foreignTok and tokenVariant say the sequence used credentials a scenario
@@ -127,6 +129,7 @@ type answer struct {
 	body   any
 	raw    []byte
 	curl   string
+	req    int // its number in the execution
 }
 
 func (e *execution) path(r *request) string {
@@ -171,7 +174,13 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []conformanc
 	if r.authz != "" {
 		req.Header.Set("Authorization", r.authz)
 	}
+	if r.op == contactkit.OpCreateContacts || r.op == contactkit.OpDeleteContact {
+		e.x.gate.Lock()
+	}
 	resp, err := e.x.client.Do(req)
+	if r.op == contactkit.OpCreateContacts || r.op == contactkit.OpDeleteContact {
+		e.x.gate.Unlock()
+	}
 	if err != nil {
 		return a, []conformance.Finding{{Check: conformance.CheckTransport, Message: "no answer: " + e.x.scrub(err.Error()), Curl: a.curl}}
 	}
@@ -185,12 +194,66 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []conformanc
 		raw = raw[:maxBody]
 	}
 	a.status, a.raw = resp.StatusCode, raw
-	_, body, findings := e.x.checker.Check(ctx, conformance.Exchange{
-		Op: r.op, Method: method, Path: apiPath, Query: r.query, Status: resp.StatusCode, Header: resp.Header, Body: raw, Truncated: truncated,
-	})
+	a.req = e.requests
+	var body any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&body) != nil {
+		body = nil
+	}
 	a.body = body
-	findings = append(findings, e.m.Observe(model.Exchange{Op: r.op, App: r.app, ContactID: r.contact, RequestBody: r.body, Status: resp.StatusCode, Body: body})...)
-	return a, findings
+	// The every-answer checks run beside the next request: the server works on it
+	// while they do. settle collects their findings at the end of the action.
+	p := &pendingCheck{a: a, r: r, step: len(e.steps), done: make(chan struct{})}
+	x := conformance.Exchange{Op: r.op, Method: method, Path: apiPath, Query: r.query, Status: resp.StatusCode, Header: resp.Header, Body: raw, Truncated: truncated}
+	go func() {
+		defer close(p.done)
+		_, _, p.findings = e.x.checker.Check(ctx, x)
+	}()
+	e.pending = append(e.pending, p)
+	return a, e.m.Observe(model.Exchange{Op: r.op, App: r.app, ContactID: r.contact, RequestBody: r.body, Status: resp.StatusCode, Body: body})
+}
+
+// pendingCheck is the every-answer checks of one answer, under way.
+type pendingCheck struct {
+	a        *answer
+	r        *request
+	step     int // the step the request is recorded in
+	findings []conformance.Finding
+	done     chan struct{}
+}
+
+// settle waits for the every-answer checks of action at and fails it with the
+// earliest answer that broke the contract, unless an earlier answer already
+// failed it.
+func (e *execution) settle(at int) {
+	pending := e.pending
+	e.pending = nil
+	for _, p := range pending {
+		<-p.done
+	}
+	for _, p := range pending {
+		if len(p.findings) == 0 {
+			continue
+		}
+		if e.fail != nil && (e.fail.at < at || e.fail.req <= p.a.req) {
+			return
+		}
+		e.fail = nil
+		if p.step >= len(e.steps) {
+			// A request no step recorded (a page of a walk): record it alone.
+			st := p.r.yStep
+			st.Expect = yExpect{Status: []int{p.a.status}}
+			if st.Name == "" {
+				st.Name = fmt.Sprintf("%s with %s answers as the contract says", p.r.op, queryText(p.r))
+			}
+			e.steps = append(e.steps, st)
+		}
+		e.failed(at, p.a, p.findings)
+		e.fail.step = p.step
+		e.steps = e.steps[:p.step+1]
+		return
+	}
 }
 
 // expect is what a request's answer must be: a status among these and every
@@ -231,7 +294,7 @@ func (e *execution) failed(at int, a *answer, findings []conformance.Finding) bo
 		findings[i].Message = e.x.scrub(findings[i].Message)
 		findings[i].Actual = e.x.scrub(findings[i].Actual)
 	}
-	e.fail = &failure{at: at, step: len(e.steps) - 1, findings: findings, curl: a.curl, status: a.status, body: e.x.scrub(oneLine(string(a.raw), 500))}
+	e.fail = &failure{at: at, req: a.req, step: len(e.steps) - 1, findings: findings, curl: a.curl, status: a.status, body: e.x.scrub(oneLine(string(a.raw), 500))}
 	return true
 }
 
@@ -250,7 +313,9 @@ func statusList(s []int) string {
 func (e *execution) run(ctx context.Context, seq []action) {
 	defer e.cleanup(ctx)
 	// What was there before: a key of ours that collides with it is not ours.
+	e.x.gate.RLock()
 	items, _, _, ok := e.walkOnce(ctx, 0, e.who(false), int64(e.maxLimit()))
+	e.x.gate.RUnlock()
 	if !ok {
 		return
 	}
@@ -260,11 +325,16 @@ func (e *execution) run(ctx context.Context, seq []action) {
 			e.preexisting[id] = true
 		}
 	}
+	e.settle(0)
+	if e.fail != nil {
+		return
+	}
 	for i, a := range seq {
 		if ctx.Err() != nil || e.fail != nil {
 			return
 		}
 		e.do(ctx, i, a)
+		e.settle(i)
 	}
 }
 
@@ -637,18 +707,14 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 	ex := expect{statuses: []int{http.StatusOK}, asserts: asserts}
 	findings := evalAll(map[string]any{"data": items}, asserts, e.x.spec, contactkit.OpCreateContacts)
 	e.record(r, ex)
-	if e.failed(i, wr, findings) {
-		return false
-	}
+	// What was found is the sequence's to delete, whatever else is wrong.
 	for _, k := range keys {
 		if c := found[k.ord]; c != nil {
-			if fs := e.m.Claim(c.app, c.id, c.name, c.phone, c.created, c.blocked); e.failed(i, wr, fs) {
-				return false
-			}
 			e.made = append(e.made, c)
+			findings = append(findings, e.m.Claim(c.app, c.id, c.name, c.phone, c.created, c.blocked)...)
 		}
 	}
-	return true
+	return !e.failed(i, wr, findings)
 }
 
 func appWord(id identity) string {
@@ -733,7 +799,9 @@ func (e *execution) walkRead(ctx context.Context, i int, id identity, limit int6
 	var findings []conformance.Finding
 	for attempt := range walkAttempts {
 		var ok bool
+		e.x.gate.RLock()
 		items, last, findings, ok = e.walkOnce(ctx, i, id, limit)
+		e.x.gate.RUnlock()
 		if !ok {
 			return nil, last, false
 		}
@@ -983,6 +1051,57 @@ func (e *execution) cleanup(ctx context.Context) {
 		r := e.newRequest(contactkit.OpDeleteContact, id, c.id, fmt.Sprintf("{{c%d}}", c.ord))
 		e.send(cctx, r)
 		c.alive = false
+	}
+	e.sweep(cctx)
+	for _, p := range e.pending {
+		<-p.done // no check outlives the run
+	}
+	e.pending = nil
+}
+
+// sweep deletes contacts that carry a key of this execution but were never found
+// (a run cut short between a create and the walk after it): the keys are unique
+// to the execution, so such a contact is its own.
+func (e *execution) sweep(ctx context.Context) {
+	found := map[int]bool{}
+	for _, c := range e.made {
+		found[c.ord] = true
+	}
+	lost := map[string]map[string]bool{} // app -> key values
+	for _, k := range e.keys {
+		if !found[k.ord] {
+			if lost[k.app] == nil {
+				lost[k.app] = map[string]bool{}
+			}
+			lost[k.app][k.value] = true
+		}
+	}
+	for _, id := range []identity{e.who(false), e.who(true)} {
+		if id.token == "" || len(lost[id.app]) == 0 {
+			continue
+		}
+		var doomed []string // deleted after the walk, so no page shifts under it
+		for page := 1; page <= maxWalkPages; page++ {
+			r := e.newRequest(contactkit.OpListContacts, id, "", "")
+			e.setQuery(r, strconv.Itoa(page), strconv.Itoa(e.maxLimit()))
+			a, _ := e.send(ctx, r)
+			data, _ := field(a.body, "data").([]any)
+			for _, it := range data {
+				itID, _ := field(it, "id").(string)
+				if e.preexisting[itID] || itID == "" {
+					continue
+				}
+				if lost[id.app][textOf(field(it, "phone"))] || lost[id.app][textOf(field(it, "tag"))] {
+					doomed = append(doomed, itID)
+				}
+			}
+			if a.status != http.StatusOK || field(field(a.body, "meta"), "next_page") == nil {
+				break
+			}
+		}
+		for _, itID := range doomed {
+			e.send(ctx, e.newRequest(contactkit.OpDeleteContact, id, itID, ""))
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +31,8 @@ const (
 	// DefaultSequence is how many operations one sequence holds; each sequence
 	// starts from a fresh model and deletes what it made.
 	DefaultSequence = 40
+	// DefaultParallel is how many sequences run at once.
+	DefaultParallel = 4
 	// DefaultShrinkRuns caps the replays the shrinker makes.
 	DefaultShrinkRuns = 200
 )
@@ -64,6 +68,8 @@ type Config struct {
 	// Client sends the requests; nil means a fresh client. Redirects are never
 	// followed.
 	Client *http.Client
+	// Parallel is how many sequences run at once; 0 means DefaultParallel.
+	Parallel int
 }
 
 // Result is what an exploration found.
@@ -128,7 +134,9 @@ type explorer struct {
 	base     *url.URL
 	scrub    func(string) string
 	requests atomic.Int64
-	execs    int
+	// gate keeps walks and membership changes apart: a create or delete holds it
+	// alone, walks share it.
+	gate sync.RWMutex
 }
 
 // Run explores cfg.Target: it generates cfg.Ops operations from the contract,
@@ -173,24 +181,60 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	bctx, cancel := context.WithTimeout(ctx, cfg.TimeBudget)
 	defer cancel()
 	g := newGen(spec, cfg.Seed, cfg.ForeignApp != "", cfg.ForeignToken != "")
-	for res.Operations < cfg.Ops && bctx.Err() == nil {
-		n := min(DefaultSequence, cfg.Ops-res.Operations)
-		seq := make([]action, n)
+	// Every sequence is drawn up front, in order, so the seed alone decides them.
+	var seqs [][]action
+	for left := cfg.Ops; left > 0; left -= DefaultSequence {
+		seq := make([]action, min(DefaultSequence, left))
 		for i := range seq {
 			seq[i] = g.newAction()
 		}
-		e := x.execute(bctx, seq)
+		seqs = append(seqs, seq)
+	}
+	// Sequences run side by side (each with keys of its own); a walk never runs
+	// while a contact is created or deleted, so the pages it reads agree.
+	execs := make([]*execution, len(seqs))
+	next := atomic.Int64{}
+	stop := atomic.Bool{}
+	var wg sync.WaitGroup
+	for range min(cmp.Or(cfg.Parallel, DefaultParallel), len(seqs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= len(seqs) || stop.Load() || bctx.Err() != nil {
+					return
+				}
+				execs[j] = x.execute(bctx, seqs[j], j+1)
+				if execs[j].fail != nil {
+					stop.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for j, e := range execs {
+		if e == nil {
+			continue
+		}
 		if e.fail == nil {
-			res.Operations += n
+			res.Operations += len(seqs[j])
 			continue
 		}
 		res.Operations += e.fail.at + 1
 		if e.fail.findings[0].Check == conformance.CheckTransport {
-			res.Scenarios = append(res.Scenarios, x.failedResult(e, seq, "", nil))
+			res.Scenarios = append(res.Scenarios, x.failedResult(e, seqs[j], "", nil))
 			break
 		}
-		shrunk, se := x.shrink(bctx, seq[:e.fail.at+1], e)
-		res.Shrunk = append(res.Shrunk, [2]int{e.fail.at + 1, len(shrunk)})
+		seq, alone := x.alone(bctx, seqs, j, e)
+		if alone == nil {
+			// Seen only beside other sequences (a write that reached another
+			// sequence's contact): reported as found, unshrunk.
+			res.Scenarios = append(res.Scenarios, x.failedResult(e, seqs[j][:e.fail.at+1], "", nil))
+			break
+		}
+		shrunk, se := x.shrink(bctx, seq[:alone.fail.at+1], alone)
+		res.Shrunk = append(res.Shrunk, [2]int{alone.fail.at + 1, len(shrunk)})
 		file, werr := x.write(se, shrunk)
 		if file != "" {
 			res.Files = append(res.Files, file)
@@ -216,12 +260,31 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// execute runs seq once with a fresh model.
-func (x *explorer) execute(ctx context.Context, seq []action) *execution {
-	x.execs++
-	e := &execution{x: x, m: model.New(x.spec, model.Config{}), marker: int((uint64(x.cfg.Seed)*2654435761 + uint64(x.execs)*40503) % 100000)}
+// execute runs seq once with a fresh model; n tells this execution's keys from
+// every other's.
+func (x *explorer) execute(ctx context.Context, seq []action, n int) *execution {
+	e := &execution{x: x, m: model.New(x.spec, model.Config{}), marker: int((uint64(x.cfg.Seed)*2654435761 + uint64(n)*40503) % 100000)}
 	e.run(ctx, seq)
 	return e
+}
+
+// alone finds a sequence that fails when it runs by itself, as a replay and a
+// scenario file do: the one that failed beside others (seqs[j], whose execution
+// was e) if it fails alone, else the first of all that does. It returns nil when
+// none does.
+func (x *explorer) alone(ctx context.Context, seqs [][]action, j int, e *execution) ([]action, *execution) {
+	if a := x.execute(ctx, seqs[j], 20_000+j); a.fail != nil && a.fail.signature(seqs[j]) == e.fail.signature(seqs[j]) {
+		return seqs[j], a
+	}
+	for k, seq := range seqs {
+		if ctx.Err() != nil {
+			break
+		}
+		if a := x.execute(ctx, seq, 30_000+k); a.fail != nil {
+			return seq, a
+		}
+	}
+	return nil, nil
 }
 
 // shrink reduces seq, whose execution e failed, to the shortest sequence with the
@@ -236,12 +299,18 @@ func (x *explorer) shrink(ctx context.Context, seq []action, e *execution) ([]ac
 			return false
 		}
 		runs++
-		ce := x.execute(ctx, cand)
+		ce := x.execute(ctx, cand, 10_000+runs)
 		if ce.fail == nil || ce.fail.signature(cand) != sig {
 			return false
 		}
 		best, bestE = cand[:ce.fail.at+1], ce
 		return true
+	}
+	// The failing operation alone, or with the few before it, is often enough.
+	for k := 1; k <= 3 && k < len(best); k++ {
+		if try(append([]action{}, best[len(best)-k:]...)) {
+			break
+		}
 	}
 	// Drop chunks of actions, halving the chunk size.
 	for n := len(best) / 2; n >= 1; n /= 2 {
@@ -258,13 +327,18 @@ func (x *explorer) shrink(ctx context.Context, seq []action, e *execution) ([]ac
 		}
 		i--
 	}
-	// Simplify what is left: fewer rows, simpler values, plainer queries.
+	// Simplify what is left, while it gets simpler: fewer rows, shorter names,
+	// plainer queries.
 	for i := 0; i < len(best); i++ {
-		for _, cand := range simpler(best[i]) {
-			c := append([]action{}, best...)
-			c[i] = cand
-			if i < len(c) && try(c) {
-				break
+		for again := true; again; {
+			again = false
+			for _, cand := range simpler(best[i]) {
+				c := append([]action{}, best...)
+				c[i] = cand
+				if try(c) {
+					again = i < len(best)
+					break
+				}
 			}
 		}
 	}
@@ -393,7 +467,7 @@ func (e *execution) usesTokenVariant() bool { return e.tokenVariant }
 func (x *explorer) failedResult(e *execution, seq []action, file string, werr error) conformance.ScenarioResult {
 	sc := conformance.ScenarioResult{
 		Name: fmt.Sprintf("explore: seed %d, %d operation(s) after shrinking", x.cfg.Seed, len(seq)),
-		File: cmpOr(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
+		File: cmp.Or(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
 	}
 	for i, st := range e.steps {
 		sr := conformance.StepResult{Name: st.Name, File: sc.File, Line: 0, Operation: st.Op, Status: conformance.Passed, Requests: 1}
@@ -413,13 +487,6 @@ func (x *explorer) failedResult(e *execution, seq []action, file string, werr er
 		sc.Steps[len(sc.Steps)-1].Findings = append(sc.Steps[len(sc.Steps)-1].Findings, conformance.Finding{Check: conformance.CheckTransport, Message: "the scenario file was not written: " + werr.Error()})
 	}
 	return sc
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // scrubber takes the tokens out of text.

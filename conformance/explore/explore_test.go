@@ -2,13 +2,16 @@ package explore_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit"
@@ -45,9 +48,9 @@ func serve(t *testing.T, s setup, bug string) (*httptest.Server, explore.Config)
 }
 
 func TestFaithfulDoublePasses(t *testing.T) {
-	seeds := 20
-	if testing.Short() {
-		seeds = 4
+	seeds := 10
+	if raceEnabled || testing.Short() {
+		seeds = 3
 	}
 	for _, s := range []setup{open, twoTokens} {
 		for seed := range int64(seeds) {
@@ -128,13 +131,25 @@ var bugs = []struct {
 // maxShrunk is how many operations a shrunk case may keep.
 const maxShrunk = 6
 
+// TestBrokenDoublesAreCaught runs the explorer with its default budget against
+// every broken double, with five seeds (two under the race detector, whose
+// slowness would not prove more): each must be caught and shrink to a few
+// operations. The first seed's scenario file must parse and, replayed by the
+// scripted runner, fail against the broken double and pass against a faithful
+// one.
 func TestBrokenDoublesAreCaught(t *testing.T) {
 	seeds := []int64{1, 2, 3, 4, 5}
+	if raceEnabled || testing.Short() {
+		seeds = seeds[:2]
+	}
 	for _, b := range bugs {
 		t.Run(b.bug, func(t *testing.T) {
 			for _, seed := range seeds {
-				_, cfg := serve(t, b.setup, b.bug)
+				srv, cfg := serve(t, b.setup, b.bug)
 				cfg.Seed = seed
+				if seed == seeds[0] {
+					cfg.Out = t.TempDir()
+				}
 				res, err := explore.Run(context.Background(), cfg)
 				require.NoError(t, err)
 				if res.OK() {
@@ -144,49 +159,43 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 				if n := res.Shrunk[0][1]; n > maxShrunk {
 					t.Errorf("%s, seed %d: shrunk to %d operations (from %d), want at most %d:%s", b.bug, seed, n, res.Shrunk[0][0], maxShrunk, describe(res))
 				}
-				t.Logf("seed %d: %d ops -> %d:%s", seed, res.Shrunk[0][0], res.Shrunk[0][1], describe(res))
+				if cfg.Out != "" {
+					checkReplay(t, b.bug, b.setup, srv.URL, cfg, res)
+				}
 			}
 		})
 	}
 }
 
-// TestFailuresReplay proves the written scenario files: each parses, and replayed
-// by the scripted runner it fails against the broken double it came from and
-// passes against a faithful one.
-func TestFailuresReplay(t *testing.T) {
-	for _, b := range bugs {
-		t.Run(b.bug, func(t *testing.T) {
-			srv, cfg := serve(t, b.setup, b.bug)
-			cfg.Seed = 1
-			cfg.Out = t.TempDir()
-			res, err := explore.Run(context.Background(), cfg)
-			require.NoError(t, err)
-			require.False(t, res.OK(), "%s not caught", b.bug)
-			require.Len(t, res.Files, 1, "%s: files written", b.bug)
-			data, err := os.ReadFile(res.Files[0])
-			require.NoError(t, err)
-			require.NotContains(t, string(data), "secret", "%s: the file holds a token", b.bug)
-			_, err = conformance.Parse(filepath.Base(res.Files[0]), data)
-			require.NoError(t, err, "%s: written file does not parse:\n%s", b.bug, data)
-			if !replayable(b.setup, res) {
-				t.Skipf("%s: found with the second token, which a scenario file cannot hold", b.bug)
-			}
-			replay := func(target string) *conformance.Report {
-				rc := conformance.Config{Target: target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, Suite: os.DirFS(cfg.Out), SuiteName: cfg.Out}
-				rep, err := conformance.Run(context.Background(), rc)
-				require.NoError(t, err)
-				return rep
-			}
-			if rep := replay(srv.URL); rep.OK() {
-				t.Errorf("%s: the written file passes against the broken double:\n%s", b.bug, data)
-			}
-			good, _ := serve(t, b.setup, "")
-			if rep := replay(good.URL); !rep.OK() {
-				var buf strings.Builder
-				_ = rep.WriteText(&buf, false)
-				t.Errorf("%s: the written file fails against a faithful double:\n%s\n%s", b.bug, data, buf.String())
-			}
-		})
+// checkReplay proves a written scenario file: it parses, and replayed by the
+// scripted runner it fails against the broken double it came from and passes
+// against a faithful one.
+func checkReplay(t *testing.T, bug string, s setup, target string, cfg explore.Config, res *explore.Result) {
+	t.Helper()
+	require.Len(t, res.Files, 1, "%s: files written", bug)
+	data, err := os.ReadFile(res.Files[0])
+	require.NoError(t, err)
+	require.NotContains(t, string(data), "secret", "%s: the file holds a token", bug)
+	_, err = conformance.Parse(filepath.Base(res.Files[0]), data)
+	require.NoError(t, err, "%s: written file does not parse:\n%s", bug, data)
+	if !replayable(s, res) {
+		t.Logf("%s: found with the second token, which a scenario file cannot hold: not replayed", bug)
+		return
+	}
+	replay := func(target string) *conformance.Report {
+		rc := conformance.Config{Target: target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, Suite: os.DirFS(cfg.Out), SuiteName: cfg.Out}
+		rep, err := conformance.Run(context.Background(), rc)
+		require.NoError(t, err)
+		return rep
+	}
+	if rep := replay(target); rep.OK() {
+		t.Errorf("%s: the written file passes against the broken double:\n%s", bug, data)
+	}
+	good, _ := serve(t, s, "")
+	if rep := replay(good.URL); !rep.OK() {
+		var buf strings.Builder
+		_ = rep.WriteText(&buf, false)
+		t.Errorf("%s: the written file fails against a faithful double:\n%s\n%s", bug, data, buf.String())
 	}
 }
 
@@ -201,4 +210,35 @@ func replayable(_ setup, res *explore.Result) bool {
 		}
 	}
 	return true
+}
+
+// TestInterruptedRunCleansUp cancels the run mid-way: what it made is deleted
+// still, and the Result says it was interrupted.
+func TestInterruptedRunCleansUp(t *testing.T) {
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	d := newDouble(spec, nil, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 150 {
+			cancel()
+		}
+		d.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	res, err := explore.Run(ctx, explore.Config{Target: srv.URL, Token: "t", App: "app1", Seed: 3})
+	require.ErrorIs(t, err, conformance.ErrInterrupted)
+	require.NotNil(t, res)
+	require.Greater(t, n.Load(), int64(150), "requests sent")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var left []string
+	for _, c := range d.rows {
+		if !c.deleted && !strings.HasPrefix(c.name, "Seed ") {
+			left = append(left, c.name)
+		}
+	}
+	assert.Empty(t, left, "contacts the interrupted run made and left behind")
 }

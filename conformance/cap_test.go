@@ -1,0 +1,35 @@
+package conformance
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestReportCap: a report keeps at most maxReportFindings findings and says how
+// many it left out, per step and in all.
+func TestReportCap(t *testing.T) {
+	rep := &Report{}
+	for range 3 {
+		fs := make([]Finding, 600)
+		for i := range fs {
+			fs[i] = Finding{Check: CheckSchema, Message: "m"}
+		}
+		rep.Scenarios = append(rep.Scenarios, ScenarioResult{Status: Failed, Steps: []StepResult{{Status: Failed, Findings: fs}}})
+	}
+	rep.capFindings()
+	kept := 0
+	for _, sc := range rep.Scenarios {
+		kept += len(sc.Steps[0].Findings)
+	}
+	if kept != maxReportFindings || rep.FindingsLeftOut != 1800-maxReportFindings {
+		t.Errorf("kept %d, left out %d; want %d, %d", kept, rep.FindingsLeftOut, maxReportFindings, 1800-maxReportFindings)
+	}
+	var text bytes.Buffer
+	if err := rep.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "more findings left out") {
+		t.Errorf("console report does not say what it left out:\n%s", text.String())
+	}
+}
