@@ -337,6 +337,12 @@ func TestPreflightIsForwardedNotJudged(t *testing.T) {
 	assert.Len(t, r.proxy.Journal().Entries(journal.Filter{}), 1, "but it is journaled")
 }
 
+func TestHeadPassesThrough(t *testing.T) {
+	r := newRig(t, newDouble(spec(t), flawNone), Config{})
+	a := r.do("HEAD", "/contacts/app1", "")
+	assert.NotEqual(t, http.StatusBadGateway, a.status, "a HEAD answer has no body to wait for")
+}
+
 func TestKeepsTheTargetsBasePath(t *testing.T) {
 	ts := httptest.NewServer(echoTarget{})
 	defer ts.Close()
