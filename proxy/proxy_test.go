@@ -223,6 +223,28 @@ func TestConcurrentClicksRaiseNoFalseAlarm(t *testing.T) {
 	assert.Empty(t, violations(r), "overlapping exchanges on a faithful target")
 }
 
+// TestCreateThenDeleteUnseen creates a contact and deletes it before any list
+// shows it: a create's answer carries no ids, so the proxy cannot know which
+// contact went, and a later whole-app list without it is no violation.
+func TestCreateThenDeleteUnseen(t *testing.T) {
+	r := newRig(t, newDouble(spec(t), flawNone), Config{})
+	before := r.do("GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any)
+	r.do("POST", "/contacts/app1", `[{"name":"Gone Soon","phone":6281200000333}]`)
+	// The id is learnt behind the proxy's back, as a concurrent list whose order
+	// the proxy cannot know would teach it.
+	var id string
+	for _, c := range send(t, r.target.URL, "GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any) {
+		if c.(map[string]any)["tag"] == "Gone Soon" {
+			id = c.(map[string]any)["id"].(string)
+		}
+	}
+	require.NotEmpty(t, id, "the created contact")
+	require.Equal(t, http.StatusOK, r.do("DELETE", "/contacts/app1/"+id, "").status)
+	after := r.do("GET", "/contacts/app1?limit=50", "").json(t)["data"].([]any)
+	assert.Len(t, after, len(before), "the app is back to what it held")
+	assert.Empty(t, violations(r), "a deleted contact the proxy never saw listed")
+}
+
 // TestViolationLogLine shows one violation's log line names the operation, the
 // pointer, expected and actual, and the contract's rule.
 func TestViolationLogLine(t *testing.T) {
