@@ -7,8 +7,10 @@ BENCH_PIDS=()
 bench_cleanup() {
   # Each server leads its own process group (see start), so npx's child node
   # process goes with it.
+  # wait reports the killed server's status (143): under set -e that would end
+  # the loop at the first server and leave the others running.
   for pid in "${BENCH_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then kill -- "-$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$BENCH_TMP"
 }

@@ -23,7 +23,7 @@ build_contactkit
 go build -o "$BENCH_TMP/baseline" ./bench/baseline
 
 ROUNDS=${ROUNDS:-3}
-REDIS_PORT=47113
+REDIS_PORT=${REDIS_PORT:-47113}
 MOCK_REDIS=127.0.0.1:47114
 MOCK_MEM=127.0.0.1:47115
 BASE=127.0.0.1:47116

@@ -57,8 +57,10 @@ var _ Store = (*redisStore)(nil)
 
 // Redis tuning. The store's own numbers, not the API's.
 const (
-	// redisChunk is how many contacts a seed or replace writes per round trip.
-	redisChunk = 2_000
+	// redisChunk is how many contacts a seed or replace writes per round trip,
+	// and redisWriters how many such round trips are in flight at once.
+	redisChunk   = 2_000
+	redisWriters = 4
 	// tmpTTL bounds how long a seed or replace cut short leaves its keys behind.
 	tmpTTL = 10 * time.Minute
 	// seedLockBase and seedLockPerRow size the seeding lock's TTL: past it, a
@@ -161,8 +163,14 @@ func (l clientLog) Printf(ctx context.Context, format string, v ...any) {
 	l.s.logger.DebugContext(ctx, "redis client: "+l.s.redact(fmt.Errorf(format, v...)))
 }
 
-// Close closes the connections to Redis.
-func (s *redisStore) Close() error { return s.rdb.Close() }
+// Close closes the connections to Redis; closing again does nothing.
+func (s *redisStore) Close() error {
+	err := s.rdb.Close()
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
+	return err
+}
 
 // The scripts. KEYS[1] is always the generation key and ARGV[1] the generation
 // the caller believes current; app scripts get KEYS m, c, z after it.
@@ -341,9 +349,11 @@ func (s *redisStore) run(ctx context.Context, appID string, script *redis.Script
 	return nil, errors.New("redis store: the generation kept moving")
 }
 
-// eval runs one script. The client's dial, read, write and pool timeouts (the
-// store's timeout each) bound it, so it needs no deadline of its own.
+// eval runs one script within the store's timeout, its one retry (after a
+// connection Redis dropped) included.
 func (s *redisStore) eval(ctx context.Context, script *redis.Script, keys []string, args []any) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	return script.Run(ctx, s.rdb, keys, args...).Result()
 }
 
@@ -587,32 +597,12 @@ func (s *redisStore) install(ctx context.Context, appID, mode string, n int, row
 		token := randomToken()
 		g := s.prefix + strconv.FormatInt(gen, 10) + ":"
 		tc, tz := g+"tc:"+token+":"+appID, g+"tz:"+token+":"+appID
-		var last int64
-		for start := 0; start < n; start += redisChunk {
-			end := min(start+redisChunk, n)
-			fields := make([]any, 0, 2*(end-start))
-			members := make([]redis.Z, 0, end-start)
-			for i := start; i < end; i++ {
-				id, packed := row(i)
-				fields = append(fields, id[:], packed)
-				members = append(members, redis.Z{Score: float64(i + 1), Member: id[:]})
-				last = max(last, min(int64(binary.BigEndian.Uint64(packed)), maxLastCreated))
-			}
-			cctx, cancel := context.WithTimeout(ctx, s.timeout)
-			_, err := s.rdb.Pipelined(cctx, func(p redis.Pipeliner) error {
-				p.HSet(cctx, tc, fields...)
-				p.ZAdd(cctx, tz, members...)
-				p.PExpire(cctx, tc, tmpTTL)
-				p.PExpire(cctx, tz, tmpTTL)
-				return nil
-			})
-			cancel()
-			if err != nil {
-				return s.failure(err)
-			}
+		last, err := s.writeAside(ctx, tc, tz, n, row)
+		if err != nil {
+			return s.failure(err)
 		}
 		lockKey := g + "l:" + appID
-		_, err := s.eval(ctx, scriptInstall, []string{k.genKey, k.meta, k.c, k.z, tc, tz, lockKey, s.appsKey(gen)},
+		_, err = s.eval(ctx, scriptInstall, []string{k.genKey, k.meta, k.c, k.z, tc, tz, lockKey, s.appsKey(gen)},
 			[]any{gen, mode, n, last, s.lockToken(appID), s.maxApps, appID})
 		if scriptReply(err) == replyStale {
 			if err := s.refreshGen(ctx); err != nil {
@@ -626,6 +616,68 @@ func (s *redisStore) install(ctx context.Context, appID, mode string, n int, row
 		return s.failure(err)
 	}
 	return errors.New("redis store: the generation kept moving")
+}
+
+// writeAside writes n rows to the temporary keys tc and tz, redisWriters chunks
+// in flight at once so Redis never waits for the next, and returns the newest
+// date among them (0 at least).
+func (s *redisStore) writeAside(ctx context.Context, tc, tz string, n int, row func(int) ([16]byte, []byte)) (int64, error) {
+	chunks := make(chan int)
+	var (
+		wg sync.WaitGroup
+		// mu guards last and failed.
+		mu     sync.Mutex
+		last   int64
+		failed error
+	)
+	for range redisWriters {
+		wg.Go(func() {
+			for start := range chunks {
+				l, err := s.writeChunk(ctx, tc, tz, start, min(start+redisChunk, n), row)
+				mu.Lock()
+				last = max(last, l)
+				if failed == nil {
+					failed = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for start := 0; start < n; start += redisChunk {
+		mu.Lock()
+		stop := failed != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		chunks <- start
+	}
+	close(chunks)
+	wg.Wait()
+	return last, failed
+}
+
+// writeChunk writes rows start..end-1 to tc and tz in one round trip.
+func (s *redisStore) writeChunk(ctx context.Context, tc, tz string, start, end int, row func(int) ([16]byte, []byte)) (int64, error) {
+	var last int64
+	fields := make([]any, 0, 2*(end-start))
+	members := make([]redis.Z, 0, end-start)
+	for i := start; i < end; i++ {
+		id, packed := row(i)
+		fields = append(fields, id[:], packed)
+		members = append(members, redis.Z{Score: float64(i + 1), Member: id[:]})
+		last = max(last, min(int64(binary.BigEndian.Uint64(packed)), maxLastCreated))
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, tc, fields...)
+		p.ZAdd(ctx, tz, members...)
+		p.PExpire(ctx, tc, tmpTTL)
+		p.PExpire(ctx, tz, tmpTTL)
+		return nil
+	})
+	return last, err
 }
 
 // lockToken is what this process writes in an app's seeding lock; one process

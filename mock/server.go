@@ -308,14 +308,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done := s.http, s.done
 	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
+	var err error
 	s.journal.Close() // live feeds end, or Shutdown would wait for them
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	if srv != nil {
+		if err := srv.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		err = <-done
 	}
-	err := <-done
+	// A Redis store's connections go too, whether or not Start served them.
 	if c, ok := s.store.(io.Closer); ok {
 		err = errors.Join(err, c.Close())
 	}

@@ -35,6 +35,8 @@ type Server struct {
 	Dir string
 	// Password is what clients must send, or "" for none.
 	Password string
+	// Args are more redis-server arguments, after the defaults (later wins).
+	Args []string
 
 	// mu guards proc: a test may stop and start the server while cleanup runs.
 	mu   sync.Mutex
@@ -63,7 +65,14 @@ func Start(tb testing.TB) *Server {
 // StartWithPassword is Start with requirepass set to password.
 func StartWithPassword(tb testing.TB, password string) *Server {
 	tb.Helper()
-	s, err := Launch(tb.TempDir(), password)
+	return StartWith(tb, password)
+}
+
+// StartWith is Start with requirepass set to password (unless "") and more
+// redis-server arguments, such as "--appendonly", "no".
+func StartWith(tb testing.TB, password string, args ...string) *Server {
+	tb.Helper()
+	s, err := Launch(tb.TempDir(), password, args...)
 	if errors.Is(err, exec.ErrNotFound) {
 		tb.Skipf("%s not on PATH: install it (Debian: apt-get install redis-server) to run the Redis store tests", Binary)
 	}
@@ -74,13 +83,13 @@ func StartWithPassword(tb testing.TB, password string) *Server {
 	return s
 }
 
-// Launch starts a redis-server with its data in dir, for callers that outlive one
-// test (a TestMain). The caller stops it.
-func Launch(dir, password string) (*Server, error) {
+// Launch starts a redis-server with its data in dir and args after the
+// defaults, for callers that outlive one test (a TestMain). The caller stops it.
+func Launch(dir, password string, args ...string) (*Server, error) {
 	if !Available() {
 		return nil, fmt.Errorf("%s: %w", Binary, exec.ErrNotFound)
 	}
-	s := &Server{Dir: dir, Password: password}
+	s := &Server{Dir: dir, Password: password, Args: args}
 	// A free port can be taken between finding it and the server binding it:
 	// try a few.
 	var err error
@@ -197,6 +206,7 @@ func (s *Server) startProcess() error {
 	if s.Password != "" {
 		args = append(args, "--requirepass", s.Password)
 	}
+	args = append(args, s.Args...)
 	cmd := exec.Command(Binary, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	if err := cmd.Start(); err != nil {
