@@ -370,10 +370,15 @@ func (r *runner) preflight(ctx context.Context) error {
 	switch {
 	case errors.As(err, &rhe) || strings.Contains(err.Error(), "HTTP response to HTTPS client"):
 		return fmt.Errorf("%w: %s: it answers plain HTTP, not TLS; try http://%s", ErrNotHTTP, r.cfg.Target, r.base.Host)
-	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(err.Error(), "server closed idle connection"): // net/http's word for a close before any byte
 		return fmt.Errorf("%w: %s: it closed the connection without answering", ErrNotHTTP, r.cfg.Target)
 	case strings.Contains(err.Error(), "malformed HTTP"):
 		return fmt.Errorf("%w: %s: %s", ErrNotHTTP, r.cfg.Target, r.scrub(oneLine(rootCause(err), 200)))
+	case strings.Contains(err.Error(), "readLoopPeekFailLocked"):
+		// net/http's word for bytes that came before the request was written: a
+		// server that speaks first, as SSH does.
+		return fmt.Errorf("%w: %s: it spoke before it was asked, as SSH and SMTP servers do", ErrNotHTTP, r.cfg.Target)
 	}
 	return nil // an HTTP answer, if a broken one: the steps report it
 }

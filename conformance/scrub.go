@@ -89,7 +89,26 @@ func tokenForms(token string) []string {
 // cutPrefixes replaces every run of text that starts like form (its first
 // tokenPrefix characters at least) with redacted, as far as the run follows form.
 func cutPrefixes(s, form string) string {
-	head := form[:tokenPrefix]
+	return redact(s, form[:tokenPrefix], func(s string, i int) (int, bool) {
+		n := tokenPrefix
+		for n < len(form) && i+n < len(s) && s[i+n] == form[n] {
+			n++
+		}
+		return i + n, true
+	})
+}
+
+// replaceWord replaces word where it stands alone, not inside a longer word.
+func replaceWord(s, word string) string {
+	return redact(s, word, func(s string, i int) (int, bool) {
+		end := i + len(word)
+		return end, (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end]))
+	})
+}
+
+// redact walks s from one occurrence of head to the next; match says where the
+// run at i ends and whether it is to be replaced by redacted.
+func redact(s, head string, match func(s string, i int) (end int, replace bool)) string {
 	if !strings.Contains(s, head) {
 		return s
 	}
@@ -100,25 +119,8 @@ func cutPrefixes(s, form string) string {
 			b.WriteString(s)
 			return b.String()
 		}
-		n := tokenPrefix
-		for n < len(form) && i+n < len(s) && s[i+n] == form[n] {
-			n++
-		}
-		b.WriteString(s[:i] + redacted)
-		s = s[i+n:]
-	}
-}
-
-func replaceWord(s, word string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, word)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		end := i + len(word)
-		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
+		end, replace := match(s, i)
+		if replace {
 			b.WriteString(s[:i] + redacted)
 		} else {
 			b.WriteString(s[:end])

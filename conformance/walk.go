@@ -31,6 +31,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		first    map[string]any
 		metas    []map[string]any
 		curls    []string
+		kept     int // bytes of the pages whose items the walk keeps
 	)
 	deadline := time.Now().Add(r.walkTime)
 	for {
@@ -63,6 +64,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		}
 		data, _ := obj["data"].([]any)
 		all = append(all, data...)
+		kept += len(x.body)
 		meta, _ := obj["meta"].(map[string]any)
 		metas = append(metas, meta)
 		curls = append(curls, curl)
@@ -70,7 +72,7 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 		if faulted || next == nil || !next.IsInt() || next.Num().Int64() != page+1 {
 			break // the last page, or one the page checks reported
 		}
-		if stop := r.walkBound(len(all), deadline); stop != "" {
+		if stop := r.walkBound(len(all), kept, deadline); stop != "" {
 			findings = append(findings, Finding{Check: CheckPaging, Message: fmt.Sprintf("walk stopped at page %d after %d items: %s; the expectations saw only these pages", page, len(all), stop),
 				Expected: "a walk within the runner's bounds", Actual: fmt.Sprintf("%d pages, %d items", len(metas), len(all)), Curl: curl})
 			break
@@ -89,11 +91,17 @@ func (r *runner) walk(ctx context.Context, st *Step, req *request, res *StepResu
 	return http.StatusOK, agg, findings, true
 }
 
+// maxWalkBytes bounds the answers a walk keeps the items of, for items a target
+// makes large: 60,000 honest contacts are some 10 MB.
+const maxWalkBytes = 64 << 20
+
 // walkBound says why a walk must stop before the next page, or "".
-func (r *runner) walkBound(items int, deadline time.Time) string {
+func (r *runner) walkBound(items, bytes int, deadline time.Time) string {
 	switch {
 	case items >= r.walkItems:
 		return fmt.Sprintf("it holds the most items a walk keeps (%d)", r.walkItems)
+	case bytes >= maxWalkBytes:
+		return fmt.Sprintf("its pages hold the most a walk keeps (%d MiB)", maxWalkBytes>>20)
 	case time.Now().After(deadline):
 		return fmt.Sprintf("it took longer than a walk may (%s)", r.walkTime)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -235,13 +236,16 @@ func (j *Journal) entry(x Exchange) Entry {
 	secrets = append(append(secrets, respSecrets...), x.Secrets...)
 	sc := NewScrubber(secrets...)
 	c := j.cfg
+	// Every kept string is a copy of its own: a clipped one would otherwise be a
+	// slice of what the server read (a whole request line, a 1 MB header or
+	// body) and keep all of it in memory.
 	text := func(s string) string {
 		out, _ := sc.Clip(s, c.MaxText, false)
-		return out
+		return strings.Clone(out)
 	}
 	e := Entry{
 		Time:        x.Time,
-		Method:      clipRunes(x.Method, maxMethod),
+		Method:      strings.Clone(clipRunes(x.Method, maxMethod)),
 		OperationID: text(x.OperationID),
 		App:         text(x.App),
 		Status:      x.Status,
@@ -251,6 +255,7 @@ func (j *Journal) entry(x Exchange) Entry {
 		Violations:  []Violation{},
 	}
 	e.Path, e.PathTruncated = sc.Clip(RedactQuery(x.URI), c.MaxPath, false)
+	e.Path = strings.Clone(e.Path)
 	e.Request = j.message(sc, reqHeader, x.RequestBody, x.RequestBodySize, x.RequestTruncated)
 	e.Response = j.message(sc, respHeader, x.ResponseBody, x.ResponseBodySize, x.ResponseTruncated)
 	for i, v := range x.Violations {
@@ -280,8 +285,16 @@ func (j *Journal) message(sc *Scrubber, h http.Header, body []byte, size int64, 
 					break
 				}
 				lines++
-				k, _ := sc.Clip(clipRunes(name, j.cfg.MaxText), j.cfg.MaxText, false)
-				val, _ := sc.Clip(v, j.cfg.MaxText, false)
+				// A header's name and value are strings of their own; only a
+				// clipped one is a slice that would pin the rest.
+				k, kcut := sc.Clip(clipRunes(name, j.cfg.MaxText), j.cfg.MaxText, false)
+				if kcut || len(k) < len(name) {
+					k = strings.Clone(k)
+				}
+				val, vcut := sc.Clip(v, j.cfg.MaxText, false)
+				if vcut {
+					val = strings.Clone(val)
+				}
 				m.Header[k] = append(m.Header[k], val)
 			}
 		}
@@ -291,7 +304,11 @@ func (j *Journal) message(sc *Scrubber, h http.Header, body []byte, size int64, 
 		return m
 	}
 	if utf8.Valid(body) {
-		m.Body, m.Truncated = sc.Clip(string(body), j.cfg.MaxBody, truncated)
+		text := string(body)
+		m.Body, m.Truncated = sc.Clip(text, j.cfg.MaxBody, truncated)
+		if len(m.Body) < len(text) {
+			m.Body = strings.Clone(m.Body) // a clip would pin the whole copy
+		}
 		return m
 	}
 	// Not text: scrub what can be, then keep base64 of the start.

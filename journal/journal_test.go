@@ -443,3 +443,16 @@ func TestConcurrentUse(t *testing.T) {
 	assert.LessOrEqual(t, n, 50)
 	assert.Equal(t, int64(2000), j.Stats().Seq, "every Add numbered once")
 }
+
+func TestScrubberCacheIsBounded(t *testing.T) {
+	for i := range 3 * maxScrubbers {
+		NewScrubber(fmt.Sprintf("token-number-%06d", i))
+	}
+	NewScrubber(strings.Repeat("k", 2*maxScrubberKey)) // too long to be kept
+	scrubbers.Lock()
+	n := len(scrubbers.m)
+	_, long := scrubbers.m[strings.Repeat("k", 2*maxScrubberKey)]
+	scrubbers.Unlock()
+	assert.LessOrEqual(t, n, maxScrubbers, "scrubbers kept")
+	assert.False(t, long, "a long key is not kept")
+}

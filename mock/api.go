@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,11 +19,11 @@ import (
 // kin-openapi to judge. The bytes it may hold are taken from the memory budget
 // first; it returns how many, for the caller to give back once done.
 func (s *Server) readCreate(r *http.Request) (held int64, err error) {
-	tooLarge := bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody))
+	tooLarge := func() error { return bodyError(fmt.Sprintf(msgBodyLarge, s.cfg.MaxBody)) }
 	size := s.cfg.MaxBody // a body of unknown length may use it all
 	if r.ContentLength >= 0 {
 		if r.ContentLength > s.cfg.MaxBody {
-			return 0, tooLarge // said up front: no need to read it
+			return 0, tooLarge() // said up front: no need to read it
 		}
 		size = r.ContentLength
 	}
@@ -38,7 +37,7 @@ func (s *Server) readCreate(r *http.Request) (held int64, err error) {
 	var maxBytes *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxBytes):
-		return held, tooLarge
+		return held, tooLarge()
 	case err != nil:
 		return held, bodyError(msgBodyJSON) // the client stopped mid-body
 	case len(data) == 0:
@@ -121,15 +120,6 @@ func bearer(h string) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
-}
-
-// adminAllowed reports whether r carries the admin token, when one is set.
-func (s *Server) adminAllowed(r *http.Request) bool {
-	if s.cfg.AdminToken == "" {
-		return true
-	}
-	token, ok := bearer(r.Header.Get("Authorization"))
-	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1
 }
 
 // handle runs a validated request against the store.

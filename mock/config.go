@@ -130,6 +130,16 @@ type Config struct {
 	Strict bool
 	// Logger gets one line per request; nil discards them.
 	Logger *slog.Logger
+	// DataFile names a data file (YAML or JSON, see data.go) whose apps hold
+	// exactly the contacts it lists, at start and after every reset.
+	DataFile string
+	// Faults are fault rules in force at start and after every reset (faults.go).
+	Faults []FaultRule
+	// CORSOrigins are more origins allowed besides CORSOrigin (cors.go).
+	CORSOrigins []string
+	// AdminCORSOrigins are the origins whose pages may call /__admin/; none by
+	// default, so no web page can reset state or read the journal.
+	AdminCORSOrigins []string
 	// Spec is the contract served; nil means the embedded one (contactkit.LoadSpec).
 	// Tests pass a changed copy to show the mock follows the contract.
 	Spec *contactkit.Spec

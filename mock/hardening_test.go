@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/contactkit/contactkit/journal"
 )
 
 // Regression tests for issue 14's mock items: every input kept is bounded (8), one
@@ -52,12 +54,12 @@ func TestEdgeBounds(t *testing.T) {
 	require.NoError(t, err)
 	req.Header.Set("Authorization", token)
 	assert.Equal(t, 404, m.send(req).status, "a 10,000-byte method")
-	last := m.srv.journal.entries()
+	last := m.srv.journal.Entries(journal.Filter{})
 	require.NotEmpty(t, last)
 	e := last[len(last)-1]
-	assert.LessOrEqual(t, len(e.Method), maxJournalMethod+len("…"), "journal method length")
+	assert.LessOrEqual(t, len(e.Method), journal.DefaultMaxText, "journal method length")
 	for _, e := range last {
-		assert.LessOrEqual(t, len(e.Path), maxJournalPath+len("…"), "journal path length")
+		assert.LessOrEqual(t, len(e.Path), journal.DefaultMaxPath, "journal path length")
 	}
 }
 
@@ -130,7 +132,7 @@ func TestMemoryBudget(t *testing.T) {
 	assert.Equal(t, 422, r.status, "a create past the budget")
 	assert.Equal(t, 1000, m.total("b"), "a refused create stores nothing")
 
-	m.do("POST", "/__admin/reset", "")
+	m.do("POST", "/__admin/reset", "", adminPOST)
 	assert.Equal(t, 200, m.do("GET", "/contacts/c", "").status, "after a reset the budget is free again")
 	assert.Equal(t, int64(seedCost), m.srv.budget.used.Load(), "budget used after a reset and one app")
 }

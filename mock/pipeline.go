@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -55,6 +54,11 @@ type answer struct {
 	pooled      bool // body came from getBuffer and goes back after writing
 	route       *routers.Route
 	params      map[string]string
+	header      http.Header      // more headers to send (admin, faults)
+	serve       http.HandlerFunc // writes the answer itself (live feed, faults)
+	fault       *injected        // a fault rule that fired (faults.go)
+	injected    string           // what the fault did, for the journal and log
+	faultDelay  time.Duration    // a fault's latency
 }
 
 // ServeHTTP answers one request; every answer but a CORS preflight is a JSON
@@ -63,10 +67,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	// A body past the cap makes net/http close the connection after the answer,
 	// the way clients expect (they then read the 422 rather than a reset).
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	body := s.tapBody(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	r.Body = body
 	a := s.answer(r)
-	if s.cfg.Strict {
+	if s.cfg.Strict && a.injected == "" {
 		s.check(r, &a)
 	}
 	// Read what is left of the body before answering: net/http would otherwise
@@ -76,7 +80,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body, r.GetBody = http.NoBody, nil
 	s.wait(r, &a)
 	s.write(w, r, a)
-	s.record(r, a, start)
+	s.record(w, r, a, body, start)
+	if a.pooled {
+		putBuffer(a.body)
+	}
 }
 
 // answer builds the answer to r, in the envelope even if a handler panics.
@@ -96,12 +103,15 @@ func (s *Server) answer(r *http.Request) (a answer) {
 		return answer{status: http.StatusNoContent, preflight: true}
 	case r.URL.Path == "/openapi.yaml" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		return answer{status: http.StatusOK, body: contactkit.Contract(), contentType: "application/yaml"}
-	case strings.HasPrefix(r.URL.Path, "/__admin/"):
+	case isAdminPath(r.URL.Path):
 		return s.admin(r)
 	}
 	a = s.api(r)
 	if s.breakAnswer != nil {
 		s.breakAnswer(&a)
+	}
+	if a.fault != nil {
+		s.applyFault(&a)
 	}
 	return a
 }
@@ -123,8 +133,9 @@ func (s *Server) api(r *http.Request) answer {
 		}
 		rt = route{route: found, opID: found.Operation.OperationID, params: params}
 	}
+	var fault *injected
 	done := func(a answer) answer {
-		a.opID, a.route, a.params = rt.opID, rt.route, rt.params
+		a.opID, a.route, a.params, a.fault = rt.opID, rt.route, rt.params, fault
 		return a
 	}
 
@@ -136,6 +147,13 @@ func (s *Server) api(r *http.Request) answer {
 	// 3. Authorize, once: a 403 comes before any other answer, and earns no delay.
 	if err := s.authorize(r, rt.params["appId"]); err != nil {
 		return done(s.fail(rt.opID, err))
+	}
+
+	// 3b. A fault rule (faults.go) may fire, after the bearer check so a client
+	// without a token cannot spend one. A status or a cut answers instead of the
+	// API, before anything is stored; a body or latency fault changes the answer.
+	if fault = s.faults.pick(rt.opID, rt.params["appId"], r.Method); fault.preempts() {
+		return done(answer{})
 	}
 
 	// 4. The body: only a create has one, read within the memory budget. What
@@ -269,16 +287,18 @@ func (s *Server) fail(opID string, err error) answer {
 // waiting requests pin stays bounded; with none free the delay is not honoured
 // and Preference-Applied does not claim it.
 func (s *Server) wait(r *http.Request, a *answer) {
-	if a.delay > 0 {
+	if a.delay > 0 || a.faultDelay > 0 {
 		select {
 		case s.delayed <- struct{}{}:
 			defer func() { <-s.delayed }()
-			a.applied = joinApplied(a.applied, "delay="+strconv.FormatInt(a.delay.Milliseconds(), 10))
+			if a.delay > 0 {
+				a.applied = joinApplied(a.applied, "delay="+strconv.FormatInt(a.delay.Milliseconds(), 10))
+			}
 		default:
-			a.delay = 0
+			a.delay, a.faultDelay = 0, 0
 		}
 	}
-	if delay := s.cfg.Latency + a.delay; delay > 0 {
+	if delay := s.cfg.Latency + a.delay + a.faultDelay; delay > 0 {
 		s.cfg.sleep(r.Context(), delay)
 	}
 }
@@ -288,17 +308,18 @@ func (s *Server) wait(r *http.Request, a *answer) {
 // under load.
 func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
 	h := w.Header()
-	h["Access-Control-Allow-Origin"] = s.corsOrigin
-	if s.cfg.CORSOrigin != "*" {
-		h["Vary"] = hdrVary
+	s.cors.write(h, r, &a)
+	if isAdminPath(r.URL.Path) {
+		adminHeaders(h)
 	}
-	if a.preflight {
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Prefer")
-		h.Set("Access-Control-Max-Age", "600")
+	for k, v := range a.header {
+		h[k] = v
+	}
+	if a.serve != nil {
+		a.serve(w, r)
+		return
 	}
 	if a.applied != "" {
-		h["Access-Control-Expose-Headers"] = hdrExpose // so a browser may read it
 		h.Set("Preference-Applied", a.applied)
 	}
 	if a.body != nil {
@@ -313,19 +334,15 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(a.body)
 	}
-	if a.pooled {
-		putBuffer(a.body)
-	}
 }
 
 var (
-	hdrExpose = []string{"Preference-Applied"}
-	hdrVary   = []string{"Origin"}
-	hdrJSON   = []string{"application/json"}
+	hdrVary = []string{"Origin"}
+	hdrJSON = []string{"application/json"}
 )
 
 // record logs the request and puts it in the journal.
-func (s *Server) record(r *http.Request, a answer, start time.Time) {
+func (s *Server) record(w http.ResponseWriter, r *http.Request, a answer, body *bodyTap, start time.Time) {
 	took := time.Since(start)
 	// The request line as the client sent it; URL.RequestURI would rebuild it.
 	uri := r.RequestURI
@@ -334,16 +351,8 @@ func (s *Server) record(r *http.Request, a answer, start time.Time) {
 	}
 	path := clip(uri, maxJournalPath)
 	method := clip(r.Method, maxJournalMethod)
-	if !strings.HasPrefix(r.URL.Path, "/__admin/") {
-		s.journal.add(entry{
-			Time:        start,
-			Method:      method,
-			Path:        path,
-			OperationID: a.opID,
-			Status:      a.status,
-			DurationMs:  float64(took.Microseconds()) / 1000,
-			Problem:     clip(a.problem, maxJournalProblem),
-		})
+	if !isAdminPath(r.URL.Path) {
+		s.journalAdd(w, r, &a, body, uri, start, took)
 	}
 	ctx := r.Context()
 	if !s.cfg.Logger.Enabled(ctx, slog.LevelInfo) {
@@ -363,6 +372,9 @@ func (s *Server) record(r *http.Request, a answer, start time.Time) {
 	}
 	if a.problem != "" {
 		attrs = append(attrs, slog.String("problem", clip(a.problem, maxJournalProblem)))
+	}
+	if a.injected != "" {
+		attrs = append(attrs, slog.String("injected", a.injected))
 	}
 	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 }

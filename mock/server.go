@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/journal"
 )
 
 var _ http.Handler = (*Server)(nil)
@@ -30,13 +31,22 @@ type Server struct {
 	spec    *contactkit.Spec
 	store   Store
 	budget  *budget
-	journal *journal
+	journal *journal.Journal
 	// delayed holds a token per request waiting out a Prefer delay.
 	delayed  chan struct{}
 	verdicts *verdicts // nil when the contract rules it out
 	started  time.Time
-	// corsOrigin is cfg.CORSOrigin as a header value.
-	corsOrigin []string
+	cors     cors
+
+	// The fixture (data.go, faults.go, admin.go, journal.go): the data file's
+	// apps, the fault rules, the apps served, what the journal keeps.
+	data        *Data
+	faults      *faults
+	seen        seenApps
+	keepJournal bool
+	journalBody int
+	secrets     []string // scrubbed from the journal besides what requests carry
+	loopback    bool     // cfg.Addr is loopback only: admin answers loopback names only
 
 	reqOpts  openapi3filter.Options
 	respOpts openapi3filter.Options
@@ -71,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
-	if need := int64(cfg.Contacts) * contactCost; need > cfg.MaxMemory {
+	if need := int64(cfg.Contacts) * contactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
 		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
 			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
 	}
@@ -104,15 +114,17 @@ func New(cfg Config) (*Server, error) {
 		store:   store,
 		budget:  b,
 		delayed: make(chan struct{}, cfg.MaxDelayed),
-		journal: newJournal(cfg.JournalSize),
 		started: time.Now(),
+		faults:  newFaults(cfg.Seed),
 		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
 			Method: list.Method, Operation: list.Operation},
 	}
 	if s.verdicts, err = newVerdicts(spec); err != nil {
 		cfg.Logger.Info("verdict memory off: every request is validated in full", "reason", err.Error())
 	}
-	s.corsOrigin = []string{cfg.CORSOrigin}
+	if err := s.fixture(&cfg); err != nil {
+		return nil, err
+	}
 	s.reqOpts = openapi3filter.Options{
 		MultiError: true,
 		// The pipeline checks the bearer token itself, once, before validation.
@@ -297,6 +309,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	srv, done := s.http, s.done
 	s.mu.Unlock()
 	var err error
+	s.journal.Close() // live feeds end, or Shutdown would wait for them
 	if srv != nil {
 		if err := srv.Shutdown(ctx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
@@ -310,9 +323,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Reset puts every app back to its seeded state, as POST /__admin/reset does.
+// Reset puts every app back to its data file's or seeded state, and the fault
+// rules to those of Config, as POST /__admin/reset does.
 func (s *Server) Reset() {
-	if err := s.store.Reset(context.Background()); err != nil {
+	if err := s.reset(context.Background()); err != nil {
 		s.cfg.Logger.Error("reset failed", "error", err.Error())
 	}
 }

@@ -347,6 +347,18 @@ func TestForwardsUnchanged(t *testing.T) {
 	}
 }
 
+func TestPreflightIsForwardedNotJudged(t *testing.T) {
+	r := newRig(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "http://localhost:5173")
+		w.WriteHeader(http.StatusNoContent)
+	}), Config{Strict: true})
+	a := r.do("OPTIONS", "/contacts/app1", "", "Authorization", "", "Origin", "http://localhost:5173", "Access-Control-Request-Method", "POST")
+	assert.Equal(t, http.StatusNoContent, a.status, "the target's preflight answer, untouched by --strict")
+	assert.Equal(t, "http://localhost:5173", a.header.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, violations(r), "a preflight is not judged")
+	assert.Len(t, r.proxy.Journal().Entries(journal.Filter{}), 1, "but it is journaled")
+}
+
 func TestKeepsTheTargetsBasePath(t *testing.T) {
 	ts := httptest.NewServer(echoTarget{})
 	defer ts.Close()

@@ -168,8 +168,11 @@ func TestConformReportsOnEveryExit(t *testing.T) {
 			if err != nil {
 				return
 			}
-			io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
-			c.Close()
+			go func() {
+				io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
+				io.Copy(io.Discard, c) // an SSH server waits for the client's banner
+				c.Close()
+			}()
 		}
 	}()
 	suite := writeSuite(t, map[string]string{"routes.yaml": notFoundSuite})

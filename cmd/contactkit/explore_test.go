@@ -129,3 +129,21 @@ func TestConformExploreFlags(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkExploreMock measures the exploration's rate against the mock in the
+// same process (both share the CPU): requests checked per second, default budget.
+func BenchmarkExploreMock(b *testing.B) {
+	srv, err := mock.New(mock.Config{})
+	require.NoError(b, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	var reqs int64
+	for i := 0; b.Loop(); i++ {
+		res, err := explore.Run(context.Background(), explore.Config{Target: ts.URL, Token: "bench-token", App: "app1", Seed: int64(i % 5)})
+		if err != nil || !res.OK() {
+			b.Fatalf("seed %d: %v, ok %t", i%5, err, res != nil && res.OK())
+		}
+		reqs += res.Requests
+	}
+	b.ReportMetric(float64(reqs)/b.Elapsed().Seconds(), "req/s")
+}

@@ -82,7 +82,8 @@ embedded contract, its state in memory or, with --store redis://..., in Redis
 shared by replicas. With no --auth, any bearer token may use any app id.
 
 Prefer header: code=STATUS, example=NAME (from openapi.yaml), delay=MS.
-Admin: POST /__admin/reset, GET /__admin/requests, GET /__admin/health.
+Admin (JSON): POST /__admin/reset, GET /__admin/requests[/stream], GET /__admin/health,
+GET|PUT|DELETE /__admin/apps/{app}, GET|POST|DELETE /__admin/faults; a page at /__admin/.
 The contract: GET /openapi.yaml.`, stderr)
 	auth := authFlag{}
 	zone := &zoneFlag{}
@@ -93,7 +94,13 @@ The contract: GET /openapi.yaml.`, stderr)
 	fs.Var(auth, "auth", "grant a bearer token apps, TOKEN=APP[,APP] (repeatable); none: any token, any app")
 	latency := fs.Duration("latency", 0, "delay added to every answer, e.g. 200ms")
 	logFormat := fs.String("log-format", mock.DefaultLogFormat, "request log on stderr: text, json or none")
-	cors := fs.String("cors-origin", mock.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
+	cors := &listFlag{values: []string{mock.DefaultCORSOrigin}}
+	fs.Var(cors, "cors-origin", "origin whose pages may call the API (repeatable; * for any)")
+	adminCORS := &listFlag{}
+	fs.Var(adminCORS, "admin-cors-origin", "origin whose pages may call /__admin/ (repeatable; default none)")
+	dataFile := fs.String("data", "", "YAML or JSON file of apps and their contacts, loaded at start and on reset")
+	faults := &faultFlag{}
+	fs.Var(faults, "fault", "inject a fault outside the contract, e.g. op=listContacts,status=503,rate=0.1 (repeatable)")
 	maxBody := fs.Int64("max-body", mock.DefaultMaxBody, "largest request body in bytes; larger answers 422")
 	maxBatch := fs.Int("max-batch", mock.DefaultMaxBatch, "most rows in one create; more answers 422")
 	maxContacts := fs.Int("max-contacts", mock.DefaultMaxContacts, "most contacts one app may hold; a create past it answers 422")
@@ -142,6 +149,11 @@ The contract: GET /openapi.yaml.`, stderr)
 	case *storeTimeout <= 0:
 		return usageError("mock: --store-timeout %s: want more than 0", *storeTimeout)
 	}
+	for _, o := range append(cors.values, adminCORS.values...) {
+		if err := checkOrigin(o); err != nil {
+			return usageError("mock: --cors-origin %q: %w", o, err)
+		}
+	}
 	tuneGC(*contacts)
 	limitMemory(int64(maxMemory))
 	n := *contacts
@@ -155,7 +167,11 @@ The contract: GET /openapi.yaml.`, stderr)
 		Auth:              auth,
 		AdminToken:        *adminToken,
 		Latency:           *latency,
-		CORSOrigin:        *cors,
+		CORSOrigin:        cors.values[0],
+		CORSOrigins:       cors.values[1:],
+		AdminCORSOrigins:  adminCORS.values,
+		DataFile:          *dataFile,
+		Faults:            faults.rules,
 		MaxBody:           *maxBody,
 		MaxBatch:          *maxBatch,
 		MaxContacts:       *maxContacts,
@@ -177,7 +193,17 @@ The contract: GET /openapi.yaml.`, stderr)
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("mock: %w", err)
 	}
-	banner(stdout, srv.Addr(), auth, *adminToken != "", storeLine(*store, *storePrefix))
+	var extra []string
+	if line := storeLine(*store, *storePrefix); line != "" {
+		extra = append(extra, line)
+	}
+	if *dataFile != "" {
+		extra = append(extra, fmt.Sprintf("data: %s (%d apps); POST /__admin/reset brings them back", *dataFile, len(srv.DataApps())))
+	}
+	for _, f := range faults.rules {
+		extra = append(extra, fmt.Sprintf("fault: %s (injected answers are journaled and logged as injected)", f))
+	}
+	banner(stdout, srv.Addr(), auth, *adminToken != "", extra...)
 
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "contactkit mock: shutting down, letting requests in flight finish")
@@ -190,13 +216,24 @@ The contract: GET /openapi.yaml.`, stderr)
 }
 
 // banner tells a person where the mock listens, how to authenticate and what to try.
-func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool, store string) {
+func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool, extra ...string) {
 	url := "http://" + addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+	tcp, _ := addr.(*net.TCPAddr)
+	switch {
+	case tcp != nil && tcp.IP.IsUnspecified():
 		url = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+		fmt.Fprintf(w, "contactkit mock listening on every interface, port %d (%s from this machine; other machines use this host's address)\n", tcp.Port, url)
+	default:
+		fmt.Fprintf(w, "contactkit mock listening on %s\n", url)
+	}
+	if tcp != nil && !tcp.IP.IsLoopback() && !adminLocked {
+		fmt.Fprintln(w, "")
+		fmt.Fprintln(w, "WARNING: the mock is reachable from other machines and /__admin/ has no token:")
+		fmt.Fprintln(w, "WARNING: anyone who reaches this port can reset its state, change its data and faults,")
+		fmt.Fprintln(w, "WARNING: and read every request in the journal. Set --admin-token, or listen on 127.0.0.1.")
+		fmt.Fprintln(w, "")
 	}
 	token, app := "dev-token", "my-app"
-	fmt.Fprintf(w, "contactkit mock listening on %s\n", url)
 	if len(auth) == 0 {
 		fmt.Fprintln(w, "auth: open mode, any bearer token may use any app id (--auth TOKEN=APP to restrict)")
 	} else {
@@ -209,9 +246,9 @@ func banner(w io.Writer, addr net.Addr, auth authFlag, adminLocked bool, store s
 	if adminLocked {
 		admin = " (with --admin-token as bearer)"
 	}
-	fmt.Fprintf(w, "admin%s: POST %s/__admin/reset, GET %s/__admin/requests, GET %s/__admin/health\n", admin, url, url, url)
-	if store != "" {
-		fmt.Fprintln(w, store)
+	fmt.Fprintf(w, "admin%s: page %s/__admin/; POST %s/__admin/reset, GET %s/__admin/requests, GET %s/__admin/health\n", admin, url, url, url, url)
+	for _, line := range extra {
+		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "contract: %s/openapi.yaml; Ctrl-C stops\n", url)
 }
@@ -227,6 +264,54 @@ func storeLine(store, prefix string) string {
 }
 
 var _ flag.Value = authFlag{}
+
+// listFlag collects a repeatable flag's values; the first one given replaces the
+// default.
+type listFlag struct {
+	values []string
+	set    bool
+}
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(l.values, " ")
+}
+
+func (l *listFlag) Set(v string) error {
+	if !l.set {
+		l.values, l.set = nil, true
+	}
+	l.values = append(l.values, strings.TrimSpace(v))
+	return nil
+}
+
+// checkOrigin refuses what a browser never sends as an Origin.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return errors.New("want * or an origin such as http://localhost:5173")
+	}
+	return nil
+}
+
+// faultFlag collects --fault rules.
+type faultFlag struct{ rules []mock.FaultRule }
+
+func (f *faultFlag) String() string { return "" }
+
+func (f *faultFlag) Set(v string) error {
+	r, err := mock.ParseFault(v)
+	if err != nil {
+		return err
+	}
+	f.rules = append(f.rules, r)
+	return nil
+}
 
 // smallSeed is the most contacts per app for which tuneGC trades memory for speed.
 const smallSeed = 100_000

@@ -327,13 +327,18 @@ func (x *explorer) shrink(ctx context.Context, seq []action, e *execution) ([]ac
 		}
 		i--
 	}
-	// Simplify what is left: fewer rows, simpler values, plainer queries.
+	// Simplify what is left, while it gets simpler: fewer rows, shorter names,
+	// plainer queries.
 	for i := 0; i < len(best); i++ {
-		for _, cand := range simpler(best[i]) {
-			c := append([]action{}, best...)
-			c[i] = cand
-			if i < len(c) && try(c) {
-				break
+		for again := true; again; {
+			again = false
+			for _, cand := range simpler(best[i]) {
+				c := append([]action{}, best...)
+				c[i] = cand
+				if try(c) {
+					again = i < len(best)
+					break
+				}
 			}
 		}
 	}
@@ -462,7 +467,7 @@ func (e *execution) usesTokenVariant() bool { return e.tokenVariant }
 func (x *explorer) failedResult(e *execution, seq []action, file string, werr error) conformance.ScenarioResult {
 	sc := conformance.ScenarioResult{
 		Name: fmt.Sprintf("explore: seed %d, %d operation(s) after shrinking", x.cfg.Seed, len(seq)),
-		File: cmpOr(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
+		File: cmp.Or(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
 	}
 	for i, st := range e.steps {
 		sr := conformance.StepResult{Name: st.Name, File: sc.File, Line: 0, Operation: st.Op, Status: conformance.Passed, Requests: 1}
@@ -482,13 +487,6 @@ func (x *explorer) failedResult(e *execution, seq []action, file string, werr er
 		sc.Steps[len(sc.Steps)-1].Findings = append(sc.Steps[len(sc.Steps)-1].Findings, conformance.Finding{Check: conformance.CheckTransport, Message: "the scenario file was not written: " + werr.Error()})
 	}
 	return sc
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // scrubber takes the tokens out of text.

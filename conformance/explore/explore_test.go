@@ -2,13 +2,16 @@ package explore_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit"
@@ -207,4 +210,35 @@ func replayable(_ setup, res *explore.Result) bool {
 		}
 	}
 	return true
+}
+
+// TestInterruptedRunCleansUp cancels the run mid-way: what it made is deleted
+// still, and the Result says it was interrupted.
+func TestInterruptedRunCleansUp(t *testing.T) {
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	d := newDouble(spec, nil, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 150 {
+			cancel()
+		}
+		d.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	res, err := explore.Run(ctx, explore.Config{Target: srv.URL, Token: "t", App: "app1", Seed: 3})
+	require.ErrorIs(t, err, conformance.ErrInterrupted)
+	require.NotNil(t, res)
+	require.Greater(t, n.Load(), int64(150), "requests sent")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var left []string
+	for _, c := range d.rows {
+		if !c.deleted && !strings.HasPrefix(c.name, "Seed ") {
+			left = append(left, c.name)
+		}
+	}
+	assert.Empty(t, left, "contacts the interrupted run made and left behind")
 }

@@ -8,17 +8,17 @@
 // its own). Every observation-based rule it checks:
 //
 //   - a contact's id, phone, name and created_at never change: the API has no
-//     operation that changes them (the list's tag and the detail's first tag are
-//     its name, phones are compared as the JSON number's exact text);
+//     operation that changes them (the list's tag is its name and the detail's
+//     tags hold it; phones are compared by exact value, never through a float64);
 //   - a detail, block or delete answer is about the contact its path names;
 //   - a deleted contact stays gone: no later answer may show it, and a second
 //     delete cannot succeed;
 //   - a contact belongs to one application: its id never shows up in another's
 //     answers;
-//   - in exclusive mode only (Config.Exclusive: nobody else writes to the
-//     contacts observed, true of the explorer's own contacts, not of a shared
-//     server behind a proxy), is_blocked changes only by a PUT, and each PUT flips
-//     it.
+//   - for a contact the caller claims (Model.Claim: it created the contact and
+//     nobody else writes to it, true of the explorer's own contacts, not of a
+//     shared server behind a proxy), is_blocked changes only by a PUT, each PUT
+//     flips it, and it is not gone until a delete of it succeeded.
 //
 // A model never assumes anything about a contact it has not seen: a contact that
 // is not in its memory is learnt from the first answer that shows it, and the

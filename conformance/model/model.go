@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -76,14 +77,7 @@ type Model struct {
 
 // New returns an empty Model judging against the contract spec indexes.
 func New(spec *contactkit.Spec, cfg Config) *Model {
-	return &Model{spec: spec, max: cmpOr(cfg.MaxContacts, DefaultMaxContacts), contacts: map[string]*Contact{}}
-}
-
-func cmpOr(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
+	return &Model{spec: spec, max: cmp.Or(max(cfg.MaxContacts, 0), DefaultMaxContacts), contacts: map[string]*Contact{}}
 }
 
 // Len reports how many contacts the model remembers.
@@ -313,6 +307,9 @@ func field(v any, name string) any {
 // sameNumber compares two JSON numbers by exact value: through float64, two phones
 // above 2^53 would compare equal when they are not.
 func sameNumber(a, b string) bool {
+	if a == b {
+		return true
+	}
 	ra, ok1 := new(big.Rat).SetString(a)
 	rb, ok2 := new(big.Rat).SetString(b)
 	if !ok1 || !ok2 {
