@@ -101,12 +101,12 @@ type execution struct {
 	// key that collides with one of them is not ours.
 	preexisting map[string]bool
 	steps       []yStep
+	leaked      int // leaks' captures so far, naming them
+	// quiet sends without judging: the answers are read, not checked.
+	quiet bool
 	pending     []*pendingCheck
 	fail        *failure
 	requests    int
-	// foreignTok and tokenVariant say the sequence used credentials a scenario
-	// file cannot hold as sent.
-	foreignTok, tokenVariant bool
 }
 
 // identity is who acts: a token and the app it is granted.
@@ -119,7 +119,7 @@ type identity struct {
 
 func (e *execution) who(foreign bool) identity {
 	if foreign {
-		return identity{foreign: true, app: e.x.cfg.ForeignApp, token: e.x.cfg.ForeignToken, yAuth: "foreign-app"}
+		return identity{foreign: true, app: e.x.cfg.ForeignApp, token: e.x.cfg.ForeignToken, yAuth: conformance.AuthForeignToken}
 	}
 	return identity{app: e.x.cfg.App, token: e.x.cfg.Token}
 }
@@ -218,6 +218,9 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []conformanc
 		body = nil
 	}
 	a.body = body
+	if e.quiet {
+		return a, nil
+	}
 	// The every-answer checks run beside the next request: the server works on it
 	// while they do. settle collects their findings at the end of the action.
 	p := &pendingCheck{a: a, r: r, step: len(e.steps), done: make(chan struct{})}
@@ -292,6 +295,7 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		if ex.onPage != nil && a.status == http.StatusOK {
 			items, _ := field(a.body, "data").([]any)
 			ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
+			ex.asserts = append(ex.asserts, e.leaks(ctx, *ex.onPage, items)...)
 		}
 		findings = append(findings, evalAll(a.body, ex.asserts, e.x.spec, r.op)...)
 	}
@@ -493,9 +497,6 @@ func (e *execution) contactAsserts(c *mine, at string, detail bool, blocked bool
 
 // newRequest starts a request of op by id on contact (its scenario form tpl).
 func (e *execution) newRequest(op string, id identity, contact, tpl string) *request {
-	if id.foreign {
-		e.foreignTok = true
-	}
 	r := &request{op: op, app: id.app, contact: contact, authz: "Bearer " + id.token, authShow: "Bearer ***"}
 	r.yStep = yStep{Op: op, Auth: id.yAuth}
 	if tpl != "" {
@@ -590,6 +591,9 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 	refusal := refuse != nil
 	if refusal {
 		r.authz, r.authShow, r.yStep.Auth, r.yStep.Headers = refuse.header, refuse.show, refuse.yAuth, refuse.headers
+		if refuse.app != "" {
+			r.yStep.Params = map[string]string{"appId": refuse.app}
+		}
 	}
 	var keys []key
 	var body, tpl []string
@@ -822,6 +826,58 @@ func (e *execution) pageAsserts(id identity, items []any) []assertion {
 	return out
 }
 
+// leaks are what a page of id's app must say of the first contact on it that
+// the model saw in another app (listed there, not made by the sequence): it is
+// absent. A scenario file cannot name a contact it did not make, so a step before
+// walks the owner's app and captures the one at the same place in its list, and
+// the page must not hold that one.
+func (e *execution) leaks(ctx context.Context, id identity, items []any) []assertion {
+	for _, it := range items {
+		cid, _ := field(it, "id").(string)
+		c, ok := e.m.Lookup(cid)
+		if !ok || c.App == id.app || slices.ContainsFunc(e.made, func(m *mine) bool { return m.id == cid }) {
+			continue
+		}
+		owner := e.who(c.App == e.x.cfg.ForeignApp && c.App != e.x.cfg.App)
+		if owner.app != c.App || owner.token == "" {
+			continue
+		}
+		limit := int64(e.maxLimit())
+		e.quiet = true
+		w, _, ok := e.walkOnce(ctx, 0, owner, limit, nil)
+		e.quiet = false
+		if !ok {
+			return nil
+		}
+		at := slices.IndexFunc(w.items, func(o any) bool { return field(o, "id") == cid })
+		if at < 0 {
+			continue
+		}
+		e.leaked++
+		name := fmt.Sprintf("o%d", e.leaked)
+		r := e.newRequest(contactkit.OpListContacts, owner, "", "")
+		e.setQuery(r, "", strconv.FormatInt(w.limit, 10))
+		r.yStep.Walk = true
+		r.yStep.Name = fmt.Sprintf("the contact listed %s in %s (%s when found)", ordinal(at+1), appWord(owner), cid)
+		r.yStep.addCapture(name, fmt.Sprintf("/data/%d/id", at))
+		e.record(r, expect{statuses: []int{http.StatusOK}})
+		return []assertion{{ptr: "/data", sel: "id", selVal: cid, selTpl: "{{" + name + "}}", kind: "absent", why: "a contact of " + appWord(owner)}}
+	}
+	return nil
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%10 == 1 && n%100 != 11:
+		return fmt.Sprintf("%dst", n)
+	case n%10 == 2 && n%100 != 12:
+		return fmt.Sprintf("%dnd", n)
+	case n%10 == 3 && n%100 != 13:
+		return fmt.Sprintf("%drd", n)
+	}
+	return fmt.Sprintf("%dth", n)
+}
+
 func (e *execution) walkAsserts(id identity) []assertion {
 	var out []assertion
 	for _, c := range e.made {
@@ -897,12 +953,15 @@ func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int6
 			fs = append(fs, conformance.Finding{Check: conformance.CheckExpect, Message: fmt.Sprintf("list page %d answered %d, want 200", page, a.status),
 				Expected: "200", Actual: strconv.Itoa(a.status), Contract: model.OpLocation(e.x.spec, contactkit.OpListContacts)})
 		}
+		if len(fs) > 0 && e.quiet {
+			return walked{last: a, limit: limit}, nil, false
+		}
 		if len(fs) > 0 {
 			r.yStep.Name = fmt.Sprintf("list page %d with limit %d answers 200 as the contract and the model say", page, limit)
 			ex := expect{statuses: []int{http.StatusOK}}
 			if a.status == http.StatusOK {
 				data, _ := field(a.body, "data").([]any)
-				ex.asserts = e.pageAsserts(id, data)
+				ex.asserts = append(e.pageAsserts(id, data), e.leaks(ctx, id, data)...)
 			}
 			e.record(r, ex)
 			e.failed(i, a, fs)
@@ -984,18 +1043,15 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		target = foreign
 	}
 	c := e.pickMine(a.ref, target.app)
-	switch a.cred {
-	case authForeignToken, authForeignOwn:
-		e.foreignTok = true
-	case authSuffix, authPrefix:
-		e.tokenVariant = true
-	}
 	if a.op == contactkit.OpCreateContacts {
 		cr := &cred{}
 		cr.header, cr.show = e.credHeader(a.cred, actor)
 		var hdr map[string]string
 		cr.yAuth, hdr = e.credScenario(a.cred, path)
 		cr.headers = hdr
+		if a.cred == authForeignToken {
+			cr.app = appWord(path)
+		}
 		e.create(ctx, i, actor, path, a.rows, cr)
 		return
 	}
@@ -1009,6 +1065,14 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 	r := e.newRequest(a.op, path, contact, tpl)
 	r.authz, r.authShow = e.credHeader(a.cred, actor)
 	r.yStep.Auth, r.yStep.Headers = e.credScenario(a.cred, path)
+	if a.cred == authForeignToken {
+		// The foreign token on the main app: auth: foreign-token names the
+		// foreign app unless the file says which.
+		if r.yStep.Params == nil {
+			r.yStep.Params = map[string]string{}
+		}
+		r.yStep.Params["appId"] = appWord(path)
+	}
 	ex := expect{statuses: []int{http.StatusForbidden}}
 	what := "is refused (403)"
 	switch {
@@ -1053,6 +1117,7 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 type cred struct {
 	header, show, yAuth string
 	headers             map[string]string
+	app                 string // the appId a scenario file names, when not auth's own
 }
 
 // credHeader is the Authorization header for cred sent as actor, and how reports
@@ -1098,10 +1163,16 @@ func (e *execution) credScenario(cred auth, path identity) (string, map[string]s
 		return "", map[string]string{"Authorization": "explore-not-the-token"}
 	case authOtherScheme:
 		return "", map[string]string{"Authorization": "Token explore-not-the-token"}
-	case authWrong, authSuffix, authPrefix:
-		return "wrong-token", nil
+	case authWrong:
+		return conformance.AuthWrongToken, nil
+	case authSuffix:
+		return conformance.AuthTokenSuffix, nil
+	case authPrefix:
+		return conformance.AuthTokenPrefix, nil
 	case authForeignApp:
-		return "foreign-app", nil
+		return conformance.AuthForeignApp, nil
+	case authForeignToken, authForeignOwn:
+		return conformance.AuthForeignToken, nil
 	}
 	return path.yAuth, nil
 }
