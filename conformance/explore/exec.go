@@ -103,10 +103,10 @@ type execution struct {
 	steps       []yStep
 	leaked      int // leaks' captures so far, naming them
 	// quiet sends without judging: the answers are read, not checked.
-	quiet bool
-	pending     []*pendingCheck
-	fail        *failure
-	requests    int
+	quiet    bool
+	pending  []*pendingCheck
+	fail     *failure
+	requests int
 }
 
 // identity is who acts: a token and the app it is granted.
