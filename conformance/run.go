@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.Error = err.Error()
 		rep.count()
-		r.scrubReport(rep)
+		rep.Scrub(r.scrub)
 		return rep, err
 	}
 
@@ -199,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			"Without --foreign-app the scenarios that need token checks are skipped.", cfg.ForeignApp))
 	}
 	rep.Hint = strings.Join(hints, "\n")
-	r.scrubReport(rep)
+	rep.Scrub(r.scrub)
 	return rep, runErr
 }
 

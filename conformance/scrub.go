@@ -17,6 +17,24 @@ const redacted = "***"
 // long text (a body, a value), and a cut through the token leaves its start.
 const tokenPrefix = 8
 
+// NewScrubber returns a function that takes every one of tokens out of text, as
+// the runner does with its own token: the explorer, with two identities, and the
+// proxy use it on everything they print or write.
+func NewScrubber(tokens ...string) func(string) string {
+	var each []func(string) string
+	for _, t := range tokens {
+		if t != "" {
+			each = append(each, newScrubber(t))
+		}
+	}
+	return func(s string) string {
+		for _, f := range each {
+			s = f(s)
+		}
+		return s
+	}
+}
+
 // newScrubber returns a function that takes the token out of text, however the
 // text got it: a curl command, a body a hostile server echoed, an error. It knows
 // the token raw, JSON-escaped (with `/` and with PHP's `\/`), URL-encoded (query
@@ -133,11 +151,13 @@ func isWordByte(c byte) bool {
 	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-// scrubReport takes the token out of every text of the report. The bodies were
-// scrubbed whole when they arrived; this pass catches what a report built from
-// them, such as a value decoded from a \u-escaped token and then cut.
-func (r *runner) scrubReport(rep *Report) {
-	s := r.scrub
+// Scrub takes tokens out of every text of the report with scrub (NewScrubber).
+// The runner's bodies were scrubbed whole when they arrived; this pass catches
+// what a report built from them, such as a value decoded from a \u-escaped token
+// and then cut, and what another phase (the explorer) added.
+func (rep *Report) Scrub(scrub func(string) string) {
+	s := scrub
+	rep.Error = s(rep.Error)
 	rep.Target = s(rep.Target)
 	rep.App = s(rep.App)
 	rep.Hint = s(rep.Hint)

@@ -258,7 +258,11 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 		return nil
 	}
 	f.status, f.respHeader, f.respSize = resp.StatusCode, resp.Header, resp.ContentLength
-	data, err := readBody(resp.Body, resp.ContentLength, s.cfg.MaxBody)
+	length := resp.ContentLength
+	if resp.Request.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+		length = 0 // no body, whatever Content-Length says
+	}
+	data, err := readBody(resp.Body, length, s.cfg.MaxBody)
 	if err != nil {
 		return &answerError{err}
 	}

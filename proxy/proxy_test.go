@@ -359,6 +359,17 @@ func TestPreflightIsForwardedNotJudged(t *testing.T) {
 	assert.Len(t, r.proxy.Journal().Entries(journal.Filter{}), 1, "but it is journaled")
 }
 
+func TestHeadPassesThrough(t *testing.T) {
+	r := newRig(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "123") // the size a GET would have
+		w.WriteHeader(http.StatusOK)
+	}), Config{})
+	a := r.do("HEAD", "/contacts/app1", "")
+	assert.Equal(t, http.StatusOK, a.status, "a HEAD answer has no body to wait for")
+	assert.Equal(t, "123", a.header.Get("Content-Length"))
+}
+
 func TestKeepsTheTargetsBasePath(t *testing.T) {
 	ts := httptest.NewServer(echoTarget{})
 	defer ts.Close()
@@ -639,4 +650,34 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestRecordingAuthModes shows how a recording writes requests sent other than
+// with the session's token: never the token, a mode the runner knows instead.
+func TestRecordingAuthModes(t *testing.T) {
+	dir := t.TempDir()
+	r := newRig(t, newDouble(spec(t), flawNone), Config{RecordDir: dir})
+	r.do("GET", "/contacts/app1", "")
+	r.do("GET", "/contacts/app1", "", "Authorization", "")
+	r.do("GET", "/contacts/app1", "", "Authorization", "Basic dXNlcjpwYXNz")
+	r.do("GET", "/contacts/app1", "", "Authorization", "Bearer")
+	r.do("GET", "/contacts/app1", "", "Authorization", "Bearer another-token-4321")
+	r.do("GET", "/contacts/app1", "", "Prefer", "code=404")
+	file, err := r.proxy.WriteRecording()
+	require.NoError(t, err)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	scs, err := conformance.Parse(filepath.Base(file), data)
+	require.NoError(t, err, "%s", data)
+	require.Len(t, scs, 1)
+	var got []string
+	for _, st := range scs[0].Steps {
+		got = append(got, st.Auth)
+	}
+	assert.Equal(t, []string{conformance.AuthToken, conformance.AuthNone, conformance.AuthBasic, conformance.AuthBearerOnly, conformance.AuthWrongToken, conformance.AuthToken}, got, "auth of each step")
+	assert.Contains(t, scs[0].Needs, conformance.NeedForeignApp, "a wrong token needs a target that checks tokens")
+	assert.Contains(t, string(data), "Prefer: code=404", "headers the client sent")
+	for _, secret := range []string{testToken[:8], "another-token", "dXNlcjpwYXNz"} {
+		assert.NotContains(t, string(data), secret)
+	}
 }

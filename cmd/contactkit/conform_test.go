@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -213,4 +216,46 @@ func TestConformTargetWithoutScheme(t *testing.T) {
 	code, _, stderr := execute(t, "conform", "--target", "127.0.0.1:4010", "--token", secret, "--app", "app1")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "write http://127.0.0.1:4010")
+}
+
+// TestExplorationNeverLeaksTokens runs the default suite and the exploration
+// against a target that echoes both identities' tokens in every answer, raw,
+// JSON-escaped with PHP's `\/` and base64-encoded: no report holds either token
+// or the first 8 characters of one.
+func TestExplorationNeverLeaksTokens(t *testing.T) {
+	const foreign = "cmd-foreign/token+99"
+	leaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		esc := strings.ReplaceAll(auth, "/", `\/`)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"statusCode":500,"code":"%s","message":"%s %s"}`, esc, base64.StdEncoding.EncodeToString([]byte(auth)), auth)
+	}))
+	defer leaky.Close()
+	dir := t.TempDir()
+	jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	code, stdout, stderr := execute(t, "conform", "--target", leaky.URL, "--token", secret, "--app", "app1",
+		"--foreign-app", "app2", "--foreign-token", foreign, "--explore", "50", "--seed", "7",
+		"--explore-out", filepath.Join(dir, "out"), "--json", jsonFile, "--junit", junitFile)
+	assert.Equal(t, exitMismatch, code, "exit code; stderr: %s", stderr)
+	outputs := map[string]string{"stdout": stdout, "stderr": stderr}
+	for _, f := range []string{jsonFile, junitFile} {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		outputs[f] = string(data)
+	}
+	_ = filepath.WalkDir(filepath.Join(dir, "out"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := os.ReadFile(p)
+			outputs[p] = string(data)
+		}
+		return nil
+	})
+	for name, text := range outputs {
+		for _, tok := range []string{secret, foreign} {
+			for _, form := range []string{tok[:8], strings.ReplaceAll(tok, "/", `\/`)[:8], base64.StdEncoding.EncodeToString([]byte("Bearer " + tok))[12:20]} {
+				assert.NotContains(t, text, form, "%s holds a piece of a token", name)
+			}
+		}
+	}
 }

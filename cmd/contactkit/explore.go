@@ -59,6 +59,7 @@ func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags,
 	})
 	if res != nil {
 		res.AddTo(rep)
+		rep.Scrub(conformance.NewScrubber(cfg.Token, ef.foreignToken))
 	}
 	if err != nil && !errors.Is(err, conformance.ErrInterrupted) {
 		return fmt.Errorf("explore: %w", err)

@@ -294,7 +294,7 @@ func (e *execution) failed(at int, a *answer, findings []conformance.Finding) bo
 		findings[i].Message = e.x.scrub(findings[i].Message)
 		findings[i].Actual = e.x.scrub(findings[i].Actual)
 	}
-	e.fail = &failure{at: at, req: a.req, step: len(e.steps) - 1, findings: findings, curl: a.curl, status: a.status, body: e.x.scrub(oneLine(string(a.raw), 500))}
+	e.fail = &failure{at: at, req: a.req, step: len(e.steps) - 1, findings: findings, curl: a.curl, status: a.status, body: oneLine(e.x.scrub(string(a.raw)), 500)}
 	return true
 }
 

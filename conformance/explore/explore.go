@@ -174,7 +174,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	x := &explorer{cfg: cfg, spec: spec, checker: conformance.NewChecker(spec), client: client, base: base, scrub: scrubber(cfg.Token, cfg.ForeignToken)}
+	x := &explorer{cfg: cfg, spec: spec, checker: conformance.NewChecker(spec), client: client, base: base, scrub: conformance.NewScrubber(cfg.Token, cfg.ForeignToken)}
 
 	start := time.Now()
 	res := &Result{Seed: cfg.Seed}
@@ -487,21 +487,6 @@ func (x *explorer) failedResult(e *execution, seq []action, file string, werr er
 		sc.Steps[len(sc.Steps)-1].Findings = append(sc.Steps[len(sc.Steps)-1].Findings, conformance.Finding{Check: conformance.CheckTransport, Message: "the scenario file was not written: " + werr.Error()})
 	}
 	return sc
-}
-
-// scrubber takes the tokens out of text.
-func scrubber(tokens ...string) func(string) string {
-	var pairs []string
-	for _, t := range tokens {
-		if t != "" {
-			pairs = append(pairs, t, "***")
-		}
-	}
-	if len(pairs) == 0 {
-		return func(s string) string { return s }
-	}
-	r := strings.NewReplacer(pairs...)
-	return r.Replace
 }
 
 // NewSeed returns a random seed, for a run that was given none.
