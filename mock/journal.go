@@ -165,7 +165,7 @@ func (s *Server) fixture(cfg *Config) error {
 	if s.data, err = readDataFile(cfg.DataFile, cfg, s.spec); err != nil {
 		return err
 	}
-	return s.applyData(context.Background())
+	return s.applyDataAtStart(context.Background())
 }
 
 // applyData gives each of the data file's apps exactly its contacts. Other apps

@@ -652,3 +652,21 @@ func BenchmarkSeedRedis(b *testing.B) {
 		}
 	}
 }
+
+// TestRedisDataFileOnceAtStart: a replica that starts with --data on a Redis
+// where the file's apps exist leaves them as they are (a deploy loses nothing);
+// a reset brings the file back.
+func TestRedisDataFileOnceAtStart(t *testing.T) {
+	onceOnly(t)
+	file := t.TempDir() + "/data.yaml"
+	require.NoError(t, os.WriteFile(file, []byte("apps:\n  x:\n    - {name: Budi Santoso, phone: 6281234567890}\n    - {name: Siti Aminah, phone: 6281298765432}\n"), 0o600))
+	cfg := redisConfig(t, Config{DataFile: file})
+	a := newMock(t, cfg)
+	require.Equal(t, 2, a.total("x"), "the data file's app")
+	require.Equal(t, 201, a.do("POST", "/contacts/x", docsBatch).status)
+
+	b := newMock(t, cfg) // a second replica, or the first one restarted
+	assert.Equal(t, 4, b.total("x"), "a replica starting with --data keeps what the app holds")
+	require.Equal(t, 200, b.do("POST", "/__admin/reset", "", "Content-Type: application/json").status)
+	assert.Equal(t, 2, a.total("x"), "after a reset, the data file's contacts")
+}
