@@ -149,6 +149,48 @@ func TestConformExploresAfterTheSuite(t *testing.T) {
 	assert.Contains(t, string(xml), `<property name="seed" value="42">`, "seed in the JUnit report")
 }
 
+// TestConformForeignTokenSteps checks conform gives the scripted steps the
+// foreign token (flag or environment), as a replayed exploration needs, and
+// skips them, saying why, without it.
+func TestConformForeignTokenSteps(t *testing.T) {
+	srv, err := mock.New(mock.Config{Auth: map[string][]string{"cli-token-one": {"app1"}, "cli-token-two": {"app2"}}})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "f.yaml"), []byte(`name: the second identity
+steps:
+  - name: the foreign token reads its own app
+    op: listContacts
+    auth: foreign-token
+    expect: {status: 200}
+  - name: the foreign token is refused on the main app
+    op: listContacts
+    params: {appId: "{{app}}"}
+    auth: foreign-token
+    expect: {status: 403}
+`), 0o644))
+	base := []string{"conform", "--target", ts.URL, "--token", "cli-token-one", "--app", "app1", "--foreign-app", "app2", "--suite", dir, "--explore", "0", "--verbose"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+		want string
+	}{
+		{"flag", []string{"--foreign-token", "cli-token-two"}, "", "scenarios 1 passed, 0 failed, 0 skipped"},
+		{"environment", nil, "cli-token-two", "scenarios 1 passed, 0 failed, 0 skipped"},
+		{"none", nil, "", "needs --foreign-token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(foreignTokenEnv, tc.env)
+			code, stdout, stderr := execute(t, append(base, tc.args...)...)
+			assert.Equal(t, exitOK, code, "%s: exit code; stderr:\n%s", tc.name, stderr)
+			assert.Contains(t, stdout, tc.want, "%s: report", tc.name)
+			assert.NotContains(t, stdout+stderr, "cli-token", "%s: output holds a token", tc.name)
+		})
+	}
+}
+
 func TestConformExploreFlags(t *testing.T) {
 	cases := []struct {
 		name   string
