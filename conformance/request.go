@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // request is a step's request, placeholders expanded.
@@ -152,7 +154,7 @@ func (r *runner) curl(req *request) string {
 		}
 		for _, v := range req.header[k] {
 			if k == "Authorization" && v == "Bearer "+r.cfg.Token {
-				v = "Bearer " + redacted
+				v = "Bearer " + redact.Mask
 			}
 			b.WriteString(" -H " + shellQuote(k+": "+v))
 		}
