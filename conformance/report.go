@@ -38,6 +38,7 @@ const (
 	CheckPaging      Check = "paging"       // meta inconsistent with data
 	CheckExpect      Check = "expect"       // the scenario's own expectation
 	CheckCapture     Check = "capture"      // a value to keep was not there
+	CheckRequest     Check = "request"      // the request breaks the contract (CheckRequest)
 )
 
 // Report is the outcome of a run; it marshals to JSON and back unchanged.

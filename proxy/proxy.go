@@ -33,8 +33,8 @@ var ErrConfig = errors.New("bad proxy configuration")
 // Checks the proxy adds to the runner's: a request the contract does not allow,
 // and the session model's.
 const (
-	CheckRequest conformance.Check = "request"
-	CheckModel                     = cmodel.CheckModel
+	CheckRequest = conformance.CheckRequest
+	CheckModel   = cmodel.CheckModel
 )
 
 // Server is the validating proxy. It is an http.Handler; Start and Shutdown run
