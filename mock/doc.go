@@ -25,4 +25,13 @@
 // Front ends steer the mock with a Prism-compatible Prefer header (code=, example=,
 // plus delay=), and an admin API under /__admin/ resets state, shows a journal of
 // recent requests and reports health.
+//
+// As a test fixture (issue 12): a data file (data.go) gives apps their exact
+// contacts at start and on every reset, above the Store (Reset, then Replace per
+// app); the admin API exports, replaces and empties an app; fault rules
+// (faults.go) inject what the contract does not describe, after the bearer check,
+// seeded; the journal is the shared package journal, with headers, bodies and the
+// verdict, and a live feed; a page (admin_page.go, page/) watches it all. The
+// admin API is not a web page's to call (admin.go, cors.go): no CORS, no simple
+// POST, loopback names only on a loopback mock.
 package mock

@@ -106,8 +106,9 @@ func (s *Server) journalAdd(w http.ResponseWriter, r *http.Request, a *answer, b
 // or no operation at all), or, in strict mode, an answer that broke it.
 func (s *Server) verdict(a *answer) *journal.Violation {
 	switch {
-	case a.injected != "", strings.HasPrefix(a.problem, "Prefer "):
-		return nil // said in injected; asked for by Prefer
+	case a.fault != nil && (a.fault.preempts() || a.fault.rule.Body != ""),
+		strings.HasPrefix(a.problem, "Prefer "):
+		return nil // not the mock's answer but a fault's (said in injected), or Prefer's
 	case a.problem == errBrokenReply.Error():
 		return &journal.Violation{Check: "answer", Message: "the mock's answer broke the contract; a 500 went instead"}
 	case a.problem == errNoRoute.Error():
@@ -164,7 +165,7 @@ func (s *Server) fixture(cfg *Config) error {
 	if s.data, err = readDataFile(cfg.DataFile, cfg, s.spec); err != nil {
 		return err
 	}
-	return s.applyData(context.Background())
+	return s.applyDataAtStart(context.Background())
 }
 
 // applyData gives each of the data file's apps exactly its contacts. Other apps

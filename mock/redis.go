@@ -101,6 +101,24 @@ func newStore(cfg Config, b *budget) (Store, error) {
 	return nil, errors.New(`store: want "memory" or a redis:// URL`)
 }
 
+// applyDataAtStart gives the data file's apps their contacts as the server
+// starts. In memory that is applyData. On Redis the state outlives the process
+// and other replicas write to it, so an app that is already there keeps what it
+// holds: a restart or a deploy loses nothing, and a reset (on any replica)
+// still brings the file back.
+func (s *Server) applyDataAtStart(ctx context.Context) error {
+	r, ok := s.store.(*redisStore)
+	if !ok || s.data == nil {
+		return s.applyData(ctx)
+	}
+	for _, app := range s.data.order {
+		if err := r.replaceIfNew(ctx, app, s.data.apps[app]); err != nil {
+			return fmt.Errorf("data file: app %s: %w", app, err)
+		}
+	}
+	return nil
+}
+
 // errIDClash says a new contact's random id is taken; Create draws others.
 var errIDClash = errors.New("new contact id taken")
 
@@ -567,6 +585,12 @@ func (s *redisStore) Export(ctx context.Context, appID string) ([]Contact, error
 // Replace writes rows aside and then, in one script, makes them the app's
 // contacts: a reader sees the old contacts or the new, never a mix.
 func (s *redisStore) Replace(ctx context.Context, appID string, rows []Contact) error {
+	return s.replace(ctx, appID, "replace", rows)
+}
+
+// replace checks rows and installs them in mode ("replace", or "seed": only
+// if the app does not exist).
+func (s *redisStore) replace(ctx context.Context, appID, mode string, rows []Contact) error {
 	if len(rows) > s.maxRows {
 		return errFull
 	}
@@ -577,10 +601,16 @@ func (s *redisStore) Replace(ctx context.Context, appID string, rows []Contact) 
 		}
 		seen[c.ID] = struct{}{}
 	}
-	return s.install(ctx, appID, "replace", len(rows), func(i int) ([16]byte, []byte) {
+	return s.install(ctx, appID, mode, len(rows), func(i int) ([16]byte, []byte) {
 		c := rows[i]
 		return c.ID, packContact(c.CreatedMs, c.Phone, c.Blocked, c.Name)
 	})
+}
+
+// replaceIfNew is Replace for an app that does not exist yet; one that does is
+// left as it is.
+func (s *redisStore) replaceIfNew(ctx context.Context, appID string, rows []Contact) error {
+	return s.replace(ctx, appID, "seed", rows)
 }
 
 func (s *redisStore) Empty(ctx context.Context, appID string) error {

@@ -73,11 +73,15 @@ func freshPrefix() string {
 	return "t" + strconv.FormatInt(prefixes.Add(1), 10) + ":"
 }
 
-// redisConfig is cfg on the shared Redis, under a fresh prefix.
+// redisConfig is cfg on the shared Redis, under a fresh prefix, with a store
+// timeout generous enough for a loaded machine under the race detector.
 func redisConfig(tb testing.TB, cfg Config) Config {
 	tb.Helper()
 	cfg.Store = sharedRedis(tb).URL(0)
 	cfg.StorePrefix = freshPrefix()
+	if cfg.StoreTimeout == 0 {
+		cfg.StoreTimeout = 15 * time.Second
+	}
 	return cfg
 }
 
@@ -446,7 +450,7 @@ func TestRedisUnavailable(t *testing.T) {
 	const password = "s3cret-pass"
 	srv := redistest.StartWithPassword(t, password)
 	var logs syncBuffer
-	s, err := New(Config{Store: srv.URL(0), StoreTimeout: 300 * time.Millisecond, Strict: true,
+	s, err := New(Config{Store: srv.URL(0), StoreTimeout: time.Second, Strict: true,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
 	hs := httptest.NewServer(s)
@@ -478,8 +482,7 @@ func TestRedisUnavailable(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	status, _ := get()
-	require.Equal(t, 200, status, "Redis up")
+	waitFor(200, "Redis up")
 
 	for _, tt := range []struct {
 		name        string
@@ -648,4 +651,22 @@ func BenchmarkSeedRedis(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestRedisDataFileOnceAtStart: a replica that starts with --data on a Redis
+// where the file's apps exist leaves them as they are (a deploy loses nothing);
+// a reset brings the file back.
+func TestRedisDataFileOnceAtStart(t *testing.T) {
+	onceOnly(t)
+	file := t.TempDir() + "/data.yaml"
+	require.NoError(t, os.WriteFile(file, []byte("apps:\n  x:\n    - {name: Budi Santoso, phone: 6281234567890}\n    - {name: Siti Aminah, phone: 6281298765432}\n"), 0o600))
+	cfg := redisConfig(t, Config{DataFile: file})
+	a := newMock(t, cfg)
+	require.Equal(t, 2, a.total("x"), "the data file's app")
+	require.Equal(t, 201, a.do("POST", "/contacts/x", docsBatch).status)
+
+	b := newMock(t, cfg) // a second replica, or the first one restarted
+	assert.Equal(t, 4, b.total("x"), "a replica starting with --data keeps what the app holds")
+	require.Equal(t, 200, b.do("POST", "/__admin/reset", "", "Content-Type: application/json").status)
+	assert.Equal(t, 2, a.total("x"), "after a reset, the data file's contacts")
 }

@@ -50,7 +50,7 @@ func serve(t *testing.T, s setup, bug string) (*httptest.Server, explore.Config)
 func TestFaithfulDoublePasses(t *testing.T) {
 	seeds := 10
 	if raceEnabled || testing.Short() {
-		seeds = 3
+		seeds = 2
 	}
 	for _, s := range []setup{open, twoTokens} {
 		for seed := range int64(seeds) {
@@ -132,15 +132,15 @@ var bugs = []struct {
 const maxShrunk = 6
 
 // TestBrokenDoublesAreCaught runs the explorer with its default budget against
-// every broken double, with five seeds (two under the race detector, whose
-// slowness would not prove more): each must be caught and shrink to a few
+// every broken double, with five seeds (one under the race detector or -short,
+// whose slowness would not prove more): each must be caught and shrink to a few
 // operations. The first seed's scenario file must parse and, replayed by the
 // scripted runner, fail against the broken double and pass against a faithful
 // one.
 func TestBrokenDoublesAreCaught(t *testing.T) {
 	seeds := []int64{1, 2, 3, 4, 5}
 	if raceEnabled || testing.Short() {
-		seeds = seeds[:2]
+		seeds = seeds[:1]
 	}
 	for _, b := range bugs {
 		t.Run(b.bug, func(t *testing.T) {
