@@ -35,7 +35,7 @@ func (r *runner) build(st *Step, scope *scope) (*request, error) {
 		req.method = op.Method
 		tmpl := op.Path
 		params := map[string]string{"appId": r.cfg.App}
-		if st.Auth == AuthForeignApp {
+		if st.Auth == AuthForeignApp || st.Auth == AuthForeignToken {
 			params["appId"] = r.cfg.ForeignApp
 		}
 		for _, p := range st.Params {
@@ -72,6 +72,12 @@ func (r *runner) build(st *Step, scope *scope) (*request, error) {
 	switch st.Auth {
 	case AuthToken, AuthForeignApp:
 		req.header.Set("Authorization", "Bearer "+r.cfg.Token)
+	case AuthForeignToken:
+		req.header.Set("Authorization", "Bearer "+r.cfg.ForeignToken)
+	case AuthTokenSuffix:
+		req.header.Set("Authorization", "Bearer "+r.cfg.Token+"x")
+	case AuthTokenPrefix:
+		req.header.Set("Authorization", "Bearer x"+r.cfg.Token)
 	case AuthBasic:
 		req.header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("conform:not-a-bearer-token")))
 	case AuthBearerOnly:
@@ -153,8 +159,8 @@ func (r *runner) curl(req *request) string {
 			continue
 		}
 		for _, v := range req.header[k] {
-			if k == "Authorization" && v == "Bearer "+r.cfg.Token {
-				v = "Bearer " + redact.Mask
+			if k == "Authorization" {
+				v = r.showAuthorization(v)
 			}
 			b.WriteString(" -H " + shellQuote(k+": "+v))
 		}
@@ -167,6 +173,23 @@ func (r *runner) curl(req *request) string {
 		b.WriteString(" --data-raw " + shellQuote(body))
 	}
 	return r.scrub(b.String())
+}
+
+// showAuthorization masks the tokens in an Authorization header the runner
+// built, short ones too (the scrubber leaves a short token inside a word).
+func (r *runner) showAuthorization(v string) string {
+	for _, t := range []string{r.cfg.Token, r.cfg.ForeignToken} {
+		switch {
+		case t == "":
+		case v == "Bearer "+t:
+			return "Bearer " + redact.Mask
+		case v == "Bearer "+t+"x":
+			return "Bearer " + redact.Mask + "x"
+		case v == "Bearer x"+t:
+			return "Bearer x" + redact.Mask
+		}
+	}
+	return v
 }
 
 func shellQuote(s string) string {

@@ -90,6 +90,10 @@ type Config struct {
 	// ForeignApp is an application the token is not granted; scenarios that need
 	// one are skipped when it is empty.
 	ForeignApp string
+	// ForeignToken is a second bearer token, granted ForeignApp (not App), that
+	// steps with auth: foreign-token send; scenarios that need it are skipped
+	// when it is empty. It never appears in any report either.
+	ForeignToken string
 
 	// Suite holds the scenario files; nil means the embedded default suite.
 	Suite fs.FS
@@ -267,6 +271,9 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 	if cfg.ForeignApp != "" && cfg.ForeignApp == cfg.App {
 		errs = append(errs, errors.New("the foreign app must differ from the app"))
 	}
+	if cfg.ForeignToken != "" && cfg.ForeignApp == "" {
+		errs = append(errs, errors.New("a foreign token needs the foreign app it is granted"))
+	}
 	if cfg.Parallel < 0 {
 		errs = append(errs, fmt.Errorf("parallel %d is negative", cfg.Parallel))
 	}
@@ -335,7 +342,7 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 		gen:      newGenerator(),
 		parallel: cmp.Or(cfg.Parallel, DefaultParallel),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
-		scrub:    redact.NewScrubber(cfg.Token).Scrub,
+		scrub:    redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub,
 
 		walkItems: cmp.Or(cfg.WalkItems, DefaultWalkItems),
 		walkTime:  cmp.Or(cfg.WalkTime, DefaultWalkTime),
@@ -409,6 +416,8 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
 		return notRun(sc, notRunPrefix+context.Cause(ctx).Error())
 	case sc.NeedsForeignApp() && r.cfg.ForeignApp == "":
 		return notRun(sc, "needs --foreign-app, an app the token is not granted, which also says the target enforces token grants")
+	case sc.NeedsForeignToken() && r.cfg.ForeignToken == "":
+		return notRun(sc, "needs --foreign-token, a second token granted --foreign-app: a step acts as that identity (auth: foreign-token)")
 	}
 	start := time.Now()
 	res := ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: Passed}
@@ -531,7 +540,7 @@ func (r *runner) single(ctx context.Context, st *Step, req *request, res *StepRe
 
 func (r *runner) countToken(st *Step, status int) {
 	ok := status >= 200 && status < 300
-	if (st.Auth == AuthWrongToken || st.Auth == AuthForeignApp) && ok {
+	if (st.Auth == AuthWrongToken || st.Auth == AuthForeignApp || st.Auth == AuthTokenSuffix || st.Auth == AuthTokenPrefix) && ok {
 		r.anyToken.Store(true)
 	}
 	if st.Auth != AuthToken {

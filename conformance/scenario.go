@@ -30,11 +30,20 @@ func (s *Scenario) NeedsForeignApp() bool {
 		return true
 	}
 	for _, st := range slices.Concat(s.Steps, s.Cleanup) {
-		if st.Auth == AuthForeignApp || st.mentions(builtinForeignApp) {
+		if st.Auth == AuthForeignApp || st.Auth == AuthForeignToken || st.mentions(builtinForeignApp) {
 			return true
 		}
 	}
 	return false
+}
+
+// NeedsForeignToken reports whether a step sends the second identity's token,
+// so the scenario is skipped when the run has none.
+func (s *Scenario) NeedsForeignToken() bool {
+	if slices.Contains(s.Needs, NeedForeignToken) {
+		return true
+	}
+	return slices.ContainsFunc(slices.Concat(s.Steps, s.Cleanup), func(st *Step) bool { return st.Auth == AuthForeignToken })
 }
 
 // NeedForeignApp, in a scenario's needs, skips it when the run has no foreign app.
@@ -43,7 +52,11 @@ func (s *Scenario) NeedsForeignApp() bool {
 // says the target checks tokens (the mock in open mode accepts any).
 const NeedForeignApp = "foreign_app"
 
-var needsKinds = []string{NeedForeignApp}
+// NeedForeignToken, in a scenario's needs, skips it when the run has no foreign
+// token (Config.ForeignToken); a step with auth: foreign-token implies it.
+const NeedForeignToken = "foreign_token"
+
+var needsKinds = []string{NeedForeignApp, NeedForeignToken}
 
 // Var is a scenario variable: a name and a value that may hold placeholders.
 type Var struct {
@@ -60,9 +73,18 @@ const (
 	AuthBearerOnly = "bearer-only" // Authorization: Bearer, with no token
 	AuthWrongToken = "wrong-token" // Authorization: Bearer <a token nobody issued>
 	AuthForeignApp = "foreign-app" // the run's token on the foreign app's contacts
+	// AuthForeignToken sends the second identity's token (Config.ForeignToken),
+	// on the foreign app unless params name another appId: a scenario file never
+	// holds a token, so this is how it replays what that identity did.
+	AuthForeignToken = "foreign-token"
+	// AuthTokenSuffix and AuthTokenPrefix send the run's token with one more
+	// character after or before it: a token nobody issued that a server comparing
+	// prefixes takes.
+	AuthTokenSuffix = "token-suffix" // Authorization: Bearer <token>x
+	AuthTokenPrefix = "token-prefix" // Authorization: Bearer x<token>
 )
 
-var authModes = []string{AuthToken, AuthNone, AuthBasic, AuthBearerOnly, AuthWrongToken, AuthForeignApp}
+var authModes = []string{AuthToken, AuthNone, AuthBasic, AuthBearerOnly, AuthWrongToken, AuthForeignApp, AuthForeignToken, AuthTokenSuffix, AuthTokenPrefix}
 
 // Step is one request and what its answer must be.
 type Step struct {

@@ -47,6 +47,12 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Token == "" {
 		cfg.Token = os.Getenv(tokenEnv)
 	}
+	if ef.foreignToken == "" {
+		ef.foreignToken = os.Getenv(foreignTokenEnv)
+	}
+	// The scripted steps with auth: foreign-token send it too (a replayed
+	// exploration's second identity).
+	cfg.ForeignToken = ef.foreignToken
 	var missing []string
 	for _, f := range []struct{ name, val string }{{"--target", cfg.Target}, {"--token", cfg.Token}, {"--app", cfg.App}} {
 		if f.val == "" {

@@ -39,16 +39,13 @@ func addExploreFlags(fs *flag.FlagSet) *exploreFlags {
 		return nil
 	})
 	fs.StringVar(&ef.out, "explore-out", "", "directory where a failing exploration is written as a scenario file")
-	fs.StringVar(&ef.foreignToken, "foreign-token", "", "a second token, granted --foreign-app only (or $"+foreignTokenEnv+"): checks authorization both ways; never printed")
+	fs.StringVar(&ef.foreignToken, "foreign-token", "", "a second token, granted --foreign-app only (or $"+foreignTokenEnv+"): checks authorization both ways, and steps with auth: foreign-token send it; never printed")
 	return ef
 }
 
 // exploreAfter runs the exploration after the scripted suite and adds what it
 // found to rep. It returns conformance.ErrInterrupted when ctx ended it.
 func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags, rep *conformance.Report) error {
-	if ef.foreignToken == "" {
-		ef.foreignToken = os.Getenv(foreignTokenEnv)
-	}
 	if ef.ops <= 0 || rep == nil {
 		return nil
 	}

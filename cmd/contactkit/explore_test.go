@@ -81,6 +81,45 @@ func TestExploreAgainstMock(t *testing.T) {
 	}
 }
 
+// TestExploreBigApp explores apps too big to walk in full: a walk cut short by
+// a bound judges only the pages it read (no count, no absence), so an honest big
+// app raises no alarm, and the walks stay cheap: a few requests per operation,
+// not a walk of every page each time.
+func TestExploreBigApp(t *testing.T) {
+	const contacts = 20_000
+	for _, tc := range []struct {
+		name string
+		auth map[string][]string
+		cfg  explore.Config
+	}{
+		{"open", nil, explore.Config{Token: "any-token", App: "app1"}},
+		{"two tokens", map[string][]string{"token-one": {"app1"}, "token-two": {"app2"}},
+			explore.Config{Token: "token-one", App: "app1", ForeignApp: "app2", ForeignToken: "token-two"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := mock.New(mock.Config{Auth: tc.auth, Contacts: contacts})
+			require.NoError(t, err)
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			for _, seed := range []int64{1, 2} {
+				cfg := tc.cfg
+				cfg.Target, cfg.Seed = ts.URL, seed
+				res, err := explore.Run(context.Background(), cfg)
+				require.NoError(t, err)
+				if !res.OK() {
+					rep := &conformance.Report{Target: ts.URL, App: cfg.App}
+					res.AddTo(rep)
+					var out strings.Builder
+					require.NoError(t, rep.WriteText(&out, false))
+					t.Errorf("%s, seed %d: exploration of an app of %d contacts failed:\n%s", tc.name, seed, contacts, out.String())
+				}
+				assert.Less(t, res.Requests, int64(10*explore.DefaultOps), "%s, seed %d: requests sent for %d operations", tc.name, seed, res.Operations)
+			}
+			assert.Equal(t, json.Number("20000"), listTotal(t, ts.URL, tc.cfg.Token, "app1"), "%s: app1's contacts after exploring", tc.name)
+		})
+	}
+}
+
 // TestConformExploresAfterTheSuite runs the command as CI does: the scripted
 // suite, then the exploration, the seed in every report.
 func TestConformExploresAfterTheSuite(t *testing.T) {

@@ -21,8 +21,21 @@ import (
 // maxBody caps what is read of an answer, as the scripted runner does.
 const maxBody = 1 << 20
 
-// maxWalkPages stops a walk whose next_page never ends.
-const maxWalkPages = 1000
+// A walk reads every page of an app that holds at most fullWalkTotal contacts
+// (meta.total of its first page). A bigger app is walked with the contract's
+// largest limit and only in part: bigWalkItems items, or, when it seeks rows just
+// created, until it has seen them all (bigSeekItems at most), so a big honest app
+// costs a few requests per walk, not thousands. Every walk is bounded besides by the scripted runner's item and
+// time bounds, for a next_page that never ends. A walk cut short by a bound
+// judges only what it saw: no count, no absence of a row it may not have read.
+const (
+	fullWalkTotal = 2_000
+	bigWalkItems  = 100
+	bigSeekItems  = 1_000
+)
+
+// walkTime bounds one walk, like the scripted runner's.
+var walkTime = conformance.DefaultWalkTime
 
 // walkAttempts is how often a walk whose pages disagree is read again before it
 // counts: another client's write can shift a contact between two pages.
@@ -50,6 +63,9 @@ type key struct {
 	tpl     string // the same in a scenario file
 	app     string
 	foreign bool
+	// refused says the create was answered with a refusal: a faithful server
+	// stored none of its rows.
+	refused bool
 }
 
 // failure is the first finding of a sequence: where it happened and what.
@@ -85,12 +101,12 @@ type execution struct {
 	// key that collides with one of them is not ours.
 	preexisting map[string]bool
 	steps       []yStep
-	pending     []*pendingCheck
-	fail        *failure
-	requests    int
-	// foreignTok and tokenVariant say the sequence used credentials a scenario
-	// file cannot hold as sent.
-	foreignTok, tokenVariant bool
+	leaked      int // leaks' captures so far, naming them
+	// quiet sends without judging: the answers are read, not checked.
+	quiet    bool
+	pending  []*pendingCheck
+	fail     *failure
+	requests int
 }
 
 // identity is who acts: a token and the app it is granted.
@@ -103,7 +119,7 @@ type identity struct {
 
 func (e *execution) who(foreign bool) identity {
 	if foreign {
-		return identity{foreign: true, app: e.x.cfg.ForeignApp, token: e.x.cfg.ForeignToken, yAuth: "foreign-app"}
+		return identity{foreign: true, app: e.x.cfg.ForeignApp, token: e.x.cfg.ForeignToken, yAuth: conformance.AuthForeignToken}
 	}
 	return identity{app: e.x.cfg.App, token: e.x.cfg.Token}
 }
@@ -202,6 +218,9 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []conformanc
 		body = nil
 	}
 	a.body = body
+	if e.quiet {
+		return a, nil
+	}
 	// The every-answer checks run beside the next request: the server works on it
 	// while they do. settle collects their findings at the end of the action.
 	p := &pendingCheck{a: a, r: r, step: len(e.steps), done: make(chan struct{})}
@@ -276,6 +295,7 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		if ex.onPage != nil && a.status == http.StatusOK {
 			items, _ := field(a.body, "data").([]any)
 			ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
+			ex.asserts = append(ex.asserts, e.leaks(ctx, *ex.onPage, items)...)
 		}
 		findings = append(findings, evalAll(a.body, ex.asserts, e.x.spec, r.op)...)
 	}
@@ -314,13 +334,15 @@ func (e *execution) run(ctx context.Context, seq []action) {
 	defer e.cleanup(ctx)
 	// What was there before: a key of ours that collides with it is not ours.
 	e.x.gate.RLock()
-	items, _, _, ok := e.walkOnce(ctx, 0, e.who(false), int64(e.maxLimit()))
+	// Of a big app, the first pages: a key of ours is unique to the execution, so
+	// a collision is a leftover of an earlier run, listed near the newest.
+	w, _, ok := e.walkOnce(ctx, 0, e.who(false), int64(e.maxLimit()), nil)
 	e.x.gate.RUnlock()
 	if !ok {
 		return
 	}
 	e.preexisting = map[string]bool{}
-	for _, it := range items {
+	for _, it := range w.items {
 		if id, ok := field(it, "id").(string); ok {
 			e.preexisting[id] = true
 		}
@@ -475,9 +497,6 @@ func (e *execution) contactAsserts(c *mine, at string, detail bool, blocked bool
 
 // newRequest starts a request of op by id on contact (its scenario form tpl).
 func (e *execution) newRequest(op string, id identity, contact, tpl string) *request {
-	if id.foreign {
-		e.foreignTok = true
-	}
 	r := &request{op: op, app: id.app, contact: contact, authz: "Bearer " + id.token, authShow: "Bearer ***"}
 	r.yStep = yStep{Op: op, Auth: id.yAuth}
 	if tpl != "" {
@@ -572,6 +591,9 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 	refusal := refuse != nil
 	if refusal {
 		r.authz, r.authShow, r.yStep.Auth, r.yStep.Headers = refuse.header, refuse.show, refuse.yAuth, refuse.headers
+		if refuse.app != "" {
+			r.yStep.Params = map[string]string{"appId": refuse.app}
+		}
 	}
 	var keys []key
 	var body, tpl []string
@@ -600,8 +622,14 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 		ex.statuses = []int{http.StatusBadRequest, http.StatusUnprocessableEntity}
 	}
 	r.yStep.Name = fmt.Sprintf("create %d row(s) (%s) answers %s", len(rows), describeRows(rows), statusList(ex.statuses))
+	first := len(e.keys)
 	e.keys = append(e.keys, keys...)
 	a, failed := e.check(ctx, i, r, ex)
+	if a.status >= 400 && a.status < 500 {
+		for j := first; j < len(e.keys); j++ {
+			e.keys[j].refused = true
+		}
+	}
 	if failed {
 		return
 	}
@@ -647,10 +675,24 @@ func describeRows(rows []row) string {
 func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row, keys, want []key) bool {
 	r := e.newRequest(contactkit.OpListContacts, id, "", "")
 	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
-	items, wr, ok := e.walkRead(ctx, i, id, int64(e.maxLimit()))
+	// Of a big app the walk stops once every row stored has been seen.
+	seek := func(items []any) bool {
+		for _, k := range want {
+			sel := "phone"
+			if k.byName {
+				sel = "tag"
+			}
+			if !slices.ContainsFunc(items, func(it any) bool { return textOf(field(it, sel)) == k.value }) {
+				return false
+			}
+		}
+		return true
+	}
+	w, ok := e.walkRead(ctx, i, id, int64(e.maxLimit()), seek)
 	if !ok {
 		return false
 	}
+	items, wr := w.items, w.last
 	var asserts []assertion
 	found := map[int]*mine{}
 	for j, k := range keys {
@@ -699,6 +741,9 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 			found[k.ord] = c
 			r.yStep.addCapture(fmt.Sprintf("c%d", k.ord), "/data["+sel+"="+selTpl+"]/id")
 			r.yStep.addCapture(fmt.Sprintf("t%d", k.ord), "/data["+sel+"="+selTpl+"]/created_at")
+		} else if !w.complete {
+			// It may sit on a page the walk did not read: nothing is known of it.
+			asserts = asserts[:len(asserts)-2]
 		}
 	}
 	asserts = append(asserts, e.pageAsserts(id, items)...)
@@ -731,14 +776,21 @@ func appWord(id identity) string {
 func (e *execution) walk(ctx context.Context, i int, id identity, limit int64) {
 	r := e.newRequest(contactkit.OpListContacts, id, "", "")
 	e.setQuery(r, "", strconv.FormatInt(limit, 10))
-	asserts := e.walkAsserts(id)
-	items, wr, ok := e.walkRead(ctx, i, id, limit)
+	w, ok := e.walkRead(ctx, i, id, limit, nil)
 	if !ok {
 		return
 	}
+	items, wr := w.items, w.last
+	e.setQuery(r, "", strconv.FormatInt(w.limit, 10))
+	// A walk cut short sees only some pages: what it did not see may be listed
+	// on the others, so only what it saw is judged.
+	var asserts []assertion
+	if w.complete {
+		asserts = e.walkAsserts(id)
+	}
 	asserts = append(asserts, e.pageAsserts(id, items)...)
-	r.yStep.Walk, r.yStep.AcrossPages = true, true
-	r.yStep.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others and with what was made", appWord(id), limit)
+	r.yStep.Walk, r.yStep.AcrossPages = true, w.complete
+	r.yStep.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others and with what was made", appWord(id), w.limit)
 	findings := evalAll(map[string]any{"data": items}, asserts, e.x.spec, contactkit.OpListContacts)
 	e.record(r, expect{statuses: []int{http.StatusOK}, asserts: asserts})
 	e.failed(i, wr, findings)
@@ -774,6 +826,58 @@ func (e *execution) pageAsserts(id identity, items []any) []assertion {
 	return out
 }
 
+// leaks are what a page of id's app must say of the first contact on it that
+// the model saw in another app (listed there, not made by the sequence): it is
+// absent. A scenario file cannot name a contact it did not make, so a step before
+// walks the owner's app and captures the one at the same place in its list, and
+// the page must not hold that one.
+func (e *execution) leaks(ctx context.Context, id identity, items []any) []assertion {
+	for _, it := range items {
+		cid, _ := field(it, "id").(string)
+		c, ok := e.m.Lookup(cid)
+		if !ok || c.App == id.app || slices.ContainsFunc(e.made, func(m *mine) bool { return m.id == cid }) {
+			continue
+		}
+		owner := e.who(c.App == e.x.cfg.ForeignApp && c.App != e.x.cfg.App)
+		if owner.app != c.App || owner.token == "" {
+			continue
+		}
+		limit := int64(e.maxLimit())
+		e.quiet = true
+		w, _, ok := e.walkOnce(ctx, 0, owner, limit, nil)
+		e.quiet = false
+		if !ok {
+			return nil
+		}
+		at := slices.IndexFunc(w.items, func(o any) bool { return field(o, "id") == cid })
+		if at < 0 {
+			continue
+		}
+		e.leaked++
+		name := fmt.Sprintf("o%d", e.leaked)
+		r := e.newRequest(contactkit.OpListContacts, owner, "", "")
+		e.setQuery(r, "", strconv.FormatInt(w.limit, 10))
+		r.yStep.Walk = true
+		r.yStep.Name = fmt.Sprintf("the contact listed %s in %s (%s when found)", ordinal(at+1), appWord(owner), cid)
+		r.yStep.addCapture(name, fmt.Sprintf("/data/%d/id", at))
+		e.record(r, expect{statuses: []int{http.StatusOK}})
+		return []assertion{{ptr: "/data", sel: "id", selVal: cid, selTpl: "{{" + name + "}}", kind: "absent", why: "a contact of " + appWord(owner)}}
+	}
+	return nil
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%10 == 1 && n%100 != 11:
+		return fmt.Sprintf("%dst", n)
+	case n%10 == 2 && n%100 != 12:
+		return fmt.Sprintf("%dnd", n)
+	case n%10 == 3 && n%100 != 13:
+		return fmt.Sprintf("%drd", n)
+	}
+	return fmt.Sprintf("%dth", n)
+}
+
 func (e *execution) walkAsserts(id identity) []assertion {
 	var out []assertion
 	for _, c := range e.made {
@@ -791,22 +895,21 @@ func (e *execution) walkAsserts(id identity) []assertion {
 	return out
 }
 
-// walkRead reads every page, retrying when the pages disagree, and records
-// nothing; it returns the items of every page and the last answer.
-func (e *execution) walkRead(ctx context.Context, i int, id identity, limit int64) ([]any, *answer, bool) {
-	var items []any
-	var last *answer
+// walkRead reads every page (or, of a big app, the first ones: see
+// fullWalkTotal), retrying when the pages disagree, and records nothing.
+func (e *execution) walkRead(ctx context.Context, i int, id identity, limit int64, seek func([]any) bool) (walked, bool) {
+	var w walked
 	var findings []conformance.Finding
 	for attempt := range walkAttempts {
 		var ok bool
 		e.x.gate.RLock()
-		items, last, findings, ok = e.walkOnce(ctx, i, id, limit)
+		w, findings, ok = e.walkOnce(ctx, i, id, limit, seek)
 		e.x.gate.RUnlock()
 		if !ok {
-			return nil, last, false
+			return w, false
 		}
 		if len(findings) == 0 {
-			return items, last, true
+			return w, true
 		}
 		if attempt < walkAttempts-1 {
 			select {
@@ -816,22 +919,32 @@ func (e *execution) walkRead(ctx context.Context, i int, id identity, limit int6
 		}
 	}
 	r := e.newRequest(contactkit.OpListContacts, id, "", "")
-	e.setQuery(r, "", strconv.FormatInt(limit, 10))
+	e.setQuery(r, "", strconv.FormatInt(w.limit, 10))
 	r.yStep.Walk, r.yStep.AcrossPages = true, true
-	r.yStep.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others", appWord(id), limit)
+	r.yStep.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others", appWord(id), w.limit)
 	e.record(r, expect{statuses: []int{http.StatusOK}})
-	e.failed(i, last, findings)
-	return nil, last, false
+	e.failed(i, w.last, findings)
+	return w, false
 }
 
 // walkOnce reads every page once. ok is false when a page failed its own checks
 // (e.fail says why); findings are the pages' disagreements.
-func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int64) (items []any, last *answer, findings []conformance.Finding, ok bool) {
+//
+// seek, when not nil, says whether the items read so far hold every row the
+// walk looks for: a walk of a big app stops there. complete is false when the
+// walk stopped before the last page; limit is the one it walked with (the
+// contract's largest for a big app).
+func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int64, seek func([]any) bool) (w walked, findings []conformance.Finding, ok bool) {
+	var items []any
+	var last *answer
 	ids := map[string]bool{}
 	var total any
 	pages := 0
-	lim := strconv.FormatInt(limit, 10)
-	for page := int64(1); page <= maxWalkPages; page++ {
+	big := false
+	deadline := time.Now().Add(walkTime)
+	complete := true
+	for page := int64(1); ; page++ {
+		lim := strconv.FormatInt(limit, 10)
 		r := e.newRequest(contactkit.OpListContacts, id, "", "")
 		e.setQuery(r, strconv.FormatInt(page, 10), lim)
 		a, fs := e.send(ctx, r)
@@ -840,22 +953,33 @@ func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int6
 			fs = append(fs, conformance.Finding{Check: conformance.CheckExpect, Message: fmt.Sprintf("list page %d answered %d, want 200", page, a.status),
 				Expected: "200", Actual: strconv.Itoa(a.status), Contract: model.OpLocation(e.x.spec, contactkit.OpListContacts)})
 		}
+		if len(fs) > 0 && e.quiet {
+			return walked{last: a, limit: limit}, nil, false
+		}
 		if len(fs) > 0 {
 			r.yStep.Name = fmt.Sprintf("list page %d with limit %d answers 200 as the contract and the model say", page, limit)
 			ex := expect{statuses: []int{http.StatusOK}}
 			if a.status == http.StatusOK {
 				data, _ := field(a.body, "data").([]any)
-				ex.asserts = e.pageAsserts(id, data)
+				ex.asserts = append(e.pageAsserts(id, data), e.leaks(ctx, id, data)...)
 			}
 			e.record(r, ex)
 			e.failed(i, a, fs)
-			return nil, a, nil, false
+			return walked{last: a, limit: limit}, nil, false
 		}
 		pages++
 		data, _ := field(a.body, "data").([]any)
 		meta := field(a.body, "meta")
 		if page == 1 {
 			total = field(meta, "total")
+			if n, err := strconv.ParseInt(textOf(total), 10, 64); err == nil && n > fullWalkTotal {
+				big = true
+				if top := int64(e.maxLimit()); limit < top {
+					// Walk a big app with the largest limit: start again.
+					limit, page, pages = top, 0, 0
+					continue
+				}
+			}
 		} else if !jsonEq(total, field(meta, "total")) {
 			findings = append(findings, conformance.Finding{Check: conformance.CheckPaging, Pointer: "/meta/total", Message: fmt.Sprintf("page %d says total %v, page 1 said %v", page, field(meta, "total"), total),
 				Expected: fmt.Sprint(total), Actual: fmt.Sprint(field(meta, "total")), Contract: contactkit.SpecFile + "#/components/schemas/PageMeta/properties/total", Curl: a.curl})
@@ -872,12 +996,27 @@ func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int6
 		if field(meta, "next_page") == nil {
 			break
 		}
+		bigDone := seek == nil && len(items) >= bigWalkItems || seek != nil && (len(items) >= bigSeekItems || seek(items))
+		if big && bigDone || len(items) >= conformance.DefaultWalkItems || time.Now().After(deadline) {
+			complete = false
+			break
+		}
 	}
-	if n, ok := total.(json.Number); ok && n.String() != strconv.Itoa(len(items)) {
+	w = walked{items: items, last: last, limit: limit, complete: complete}
+	if n, ok := total.(json.Number); ok && complete && n.String() != strconv.Itoa(len(items)) {
 		findings = append(findings, conformance.Finding{Check: conformance.CheckPaging, Pointer: "/meta/total", Message: fmt.Sprintf("the %d pages hold %d contacts, meta.total says %s", pages, len(items), n),
 			Expected: strconv.Itoa(len(items)), Actual: n.String(), Contract: contactkit.SpecFile + "#/components/schemas/PageMeta/properties/total", Curl: last.curl})
 	}
-	return items, last, findings, true
+	return w, findings, true
+}
+
+// walked is what a walk read: the items of every page it read, its last answer,
+// the limit it walked with and whether it read every page.
+type walked struct {
+	items    []any
+	last     *answer
+	limit    int64
+	complete bool
 }
 
 // auth sends one operation with credentials or an identity that must be refused,
@@ -904,18 +1043,15 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		target = foreign
 	}
 	c := e.pickMine(a.ref, target.app)
-	switch a.cred {
-	case authForeignToken, authForeignOwn:
-		e.foreignTok = true
-	case authSuffix, authPrefix:
-		e.tokenVariant = true
-	}
 	if a.op == contactkit.OpCreateContacts {
 		cr := &cred{}
 		cr.header, cr.show = e.credHeader(a.cred, actor)
 		var hdr map[string]string
 		cr.yAuth, hdr = e.credScenario(a.cred, path)
 		cr.headers = hdr
+		if a.cred == authForeignToken {
+			cr.app = appWord(path)
+		}
 		e.create(ctx, i, actor, path, a.rows, cr)
 		return
 	}
@@ -929,6 +1065,14 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 	r := e.newRequest(a.op, path, contact, tpl)
 	r.authz, r.authShow = e.credHeader(a.cred, actor)
 	r.yStep.Auth, r.yStep.Headers = e.credScenario(a.cred, path)
+	if a.cred == authForeignToken {
+		// The foreign token on the main app: auth: foreign-token names the
+		// foreign app unless the file says which.
+		if r.yStep.Params == nil {
+			r.yStep.Params = map[string]string{}
+		}
+		r.yStep.Params["appId"] = appWord(path)
+	}
 	ex := expect{statuses: []int{http.StatusForbidden}}
 	what := "is refused (403)"
 	switch {
@@ -973,6 +1117,7 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 type cred struct {
 	header, show, yAuth string
 	headers             map[string]string
+	app                 string // the appId a scenario file names, when not auth's own
 }
 
 // credHeader is the Authorization header for cred sent as actor, and how reports
@@ -1018,10 +1163,16 @@ func (e *execution) credScenario(cred auth, path identity) (string, map[string]s
 		return "", map[string]string{"Authorization": "explore-not-the-token"}
 	case authOtherScheme:
 		return "", map[string]string{"Authorization": "Token explore-not-the-token"}
-	case authWrong, authSuffix, authPrefix:
-		return "wrong-token", nil
+	case authWrong:
+		return conformance.AuthWrongToken, nil
+	case authSuffix:
+		return conformance.AuthTokenSuffix, nil
+	case authPrefix:
+		return conformance.AuthTokenPrefix, nil
 	case authForeignApp:
-		return "foreign-app", nil
+		return conformance.AuthForeignApp, nil
+	case authForeignToken, authForeignOwn:
+		return conformance.AuthForeignToken, nil
 	}
 	return path.yAuth, nil
 }
@@ -1068,12 +1219,14 @@ func (e *execution) sweep(ctx context.Context) {
 		found[c.ord] = true
 	}
 	lost := map[string]map[string]bool{} // app -> key values
+	unknown := map[string]bool{}         // apps with rows of a create not refused
 	for _, k := range e.keys {
 		if !found[k.ord] {
 			if lost[k.app] == nil {
 				lost[k.app] = map[string]bool{}
 			}
 			lost[k.app][k.value] = true
+			unknown[k.app] = unknown[k.app] || !k.refused
 		}
 	}
 	for _, id := range []identity{e.who(false), e.who(true)} {
@@ -1081,11 +1234,19 @@ func (e *execution) sweep(ctx context.Context) {
 			continue
 		}
 		var doomed []string // deleted after the walk, so no page shifts under it
-		for page := 1; page <= maxWalkPages; page++ {
+		deadline := time.Now().Add(walkTime)
+		read, most := 0, conformance.DefaultWalkItems
+		for page := 1; read < most && time.Now().Before(deadline); page++ {
 			r := e.newRequest(contactkit.OpListContacts, id, "", "")
 			e.setQuery(r, strconv.Itoa(page), strconv.Itoa(e.maxLimit()))
 			a, _ := e.send(ctx, r)
 			data, _ := field(a.body, "data").([]any)
+			read += len(data)
+			if n, err := strconv.ParseInt(textOf(field(field(a.body, "meta"), "total")), 10, 64); page == 1 && err == nil && n > fullWalkTotal && !unknown[id.app] {
+				// Only rows a refusal kept out are sought, in a big app: a seek
+				// walk's worth, not every page.
+				most = bigSeekItems
+			}
 			for _, it := range data {
 				itID, _ := field(it, "id").(string)
 				if e.preexisting[itID] || itID == "" {

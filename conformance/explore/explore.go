@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -413,24 +414,24 @@ func (x *explorer) write(e *execution, seq []action) (string, error) {
 	if f.Contract != "" {
 		header = append(header, "Contract: "+f.Contract)
 	}
-	if e.usesForeignToken() {
-		header = append(header, "Not an exact replay: the second identity's steps (--foreign-token) are written with the main token on",
-			"the foreign app, as a file never holds a token; they replay as found against a target that does not check grants.")
-	}
-	if e.usesTokenVariant() {
-		header = append(header, "Not an exact replay: a token with a prefix or a suffix is written as auth: wrong-token, as a file never holds a token.")
+	needs := e.needs()
+	switch {
+	case slices.Contains(needs, conformance.NeedForeignToken):
+		header[1] = strings.Replace(header[1], "--app APP", "--app APP --foreign-app APP2 --foreign-token TOKEN2", 1)
+	case slices.Contains(needs, conformance.NeedForeignApp):
+		header[1] = strings.Replace(header[1], "--app APP", "--app APP --foreign-app APP2", 1)
 	}
 	var cleanup []yStep
 	for _, c := range e.made {
 		auth := ""
 		if c.foreign {
-			auth = "foreign-app"
+			auth = conformance.AuthForeignToken
 		}
 		cleanup = append(cleanup, yStep{Name: fmt.Sprintf("delete contact %d", c.ord), Op: contactkit.OpDeleteContact, Auth: auth,
 			Params: map[string]string{"contactId": fmt.Sprintf("{{c%d}}", c.ord)}, Expect: yExpect{Status: []int{http.StatusOK, http.StatusNotFound}}})
 	}
 	name := fmt.Sprintf("explore seed %d: %s", x.cfg.Seed, clip(strings.TrimSpace(f.Message), 80))
-	data, err := scenarioYAML(name, header, e.steps, cleanup, e.needsForeignApp())
+	data, err := scenarioYAML(name, header, e.steps, cleanup, needs)
 	if err != nil {
 		return "", err
 	}
@@ -444,25 +445,26 @@ func (x *explorer) write(e *execution, seq []action) (string, error) {
 	return path, nil
 }
 
-func (e *execution) needsForeignApp() bool {
+// needs lists what a replay of e's steps needs of the run: the foreign app, and
+// the foreign token when a step acts as the second identity.
+func (e *execution) needs() []string {
+	var app, token bool
 	for _, st := range e.steps {
-		if st.Auth == "foreign-app" {
-			return true
-		}
+		app = app || st.Auth == conformance.AuthForeignApp || st.Auth == conformance.AuthForeignToken
+		token = token || st.Auth == conformance.AuthForeignToken
 	}
-	return false
-}
-
-func (e *execution) usesForeignToken() bool {
 	for _, c := range e.made {
-		if c.foreign {
-			return true
-		}
+		app, token = app || c.foreign, token || c.foreign
 	}
-	return e.foreignTok
+	var out []string
+	if app {
+		out = append(out, conformance.NeedForeignApp)
+	}
+	if token {
+		out = append(out, conformance.NeedForeignToken)
+	}
+	return out
 }
-
-func (e *execution) usesTokenVariant() bool { return e.tokenVariant }
 
 // failedResult turns a failing execution into a report's scenario: the shrunk
 // sequence as steps, the last one failed with its findings.

@@ -236,11 +236,8 @@ func yamlValue(v any) any {
 }
 
 // scenarioYAML writes the steps of a failing sequence as a scenario file.
-func scenarioYAML(name string, header []string, steps []yStep, cleanup []yStep, foreign bool) ([]byte, error) {
-	sc := yScenario{Name: name, Tags: []string{"explore"}, Exclusive: true, Steps: steps, Cleanup: cleanup}
-	if foreign {
-		sc.Needs = []string{"foreign_app"}
-	}
+func scenarioYAML(name string, header []string, steps []yStep, cleanup []yStep, needs []string) ([]byte, error) {
+	sc := yScenario{Name: name, Tags: []string{"explore"}, Exclusive: true, Steps: steps, Cleanup: cleanup, Needs: needs}
 	vars := &yaml.Node{Kind: yaml.MappingNode}
 	seen := map[string]bool{}
 	for _, st := range steps {
