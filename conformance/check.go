@@ -214,10 +214,7 @@ func (c *checker) validate(ctx context.Context, x *exchange, route *routers.Rout
 		var se *openapi3.SchemaError
 		if errors.As(e, &se) {
 			toks := se.JSONPointer()
-			ptr := ""
-			for _, t := range toks {
-				ptr += "/" + escapeToken(t)
-			}
+			ptr := pointerOf(toks)
 			reason := se.Reason
 			if reason == "" {
 				reason = se.Error()
@@ -276,29 +273,30 @@ func schemaExpectation(se *openapi3.SchemaError) string {
 	return se.SchemaField
 }
 
-// flatten unpacks kin-openapi's MultiError trees into single errors.
+// flatten unpacks kin-openapi's multi-errors into single errors, for the answer
+// checks and the request check alike. It looks at each error's own type, not its
+// chain: a RequestError keeps the parameter or body it is about, and a
+// ResponseError that only wraps a body's schema errors gives way to them.
 func flatten(err error) []error {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
 		var out []error
-		for _, e := range me {
-			out = append(out, flatten(e)...)
+		for _, inner := range e {
+			out = append(out, flatten(inner)...)
 		}
 		return out
-	}
-	var re *openapi3filter.ResponseError
-	if errors.As(err, &re) && re.Err != nil {
-		var inner openapi3.MultiError
-		if errors.As(re.Err, &inner) {
-			return flatten(inner)
+	case *openapi3.SchemaError:
+		if me, ok := e.Origin.(openapi3.MultiError); ok {
+			return flatten(me)
 		}
+	case *openapi3filter.ResponseError:
+		var me openapi3.MultiError
 		var se *openapi3.SchemaError
-		if errors.As(re.Err, &se) {
-			var me2 openapi3.MultiError
-			if se.Origin != nil && errors.As(se.Origin, &me2) {
-				return flatten(me2)
-			}
-			return []error{se}
+		if errors.As(e.Err, &me) {
+			return flatten(me)
+		}
+		if errors.As(e.Err, &se) {
+			return flatten(se)
 		}
 	}
 	return []error{err}

@@ -38,6 +38,7 @@ const (
 	CheckPaging      Check = "paging"       // meta inconsistent with data
 	CheckExpect      Check = "expect"       // the scenario's own expectation
 	CheckCapture     Check = "capture"      // a value to keep was not there
+	CheckRequest     Check = "request"      // the request breaks the contract (CheckRequest)
 )
 
 // Report is the outcome of a run; it marshals to JSON and back unchanged.
@@ -507,4 +508,33 @@ var xmlInvalid = regexp.MustCompile("[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U000
 
 func xmlSafe(s string) string {
 	return xmlInvalid.ReplaceAllString(strings.ToValidUTF8(s, "\uFFFD"), "\uFFFD")
+}
+
+// Scrub takes tokens out of every text of the report with scrub (a redact.Scrubber's Scrub).
+// The runner's bodies were scrubbed whole when they arrived; this pass catches
+// what a report built from them, such as a value decoded from a \u-escaped token
+// and then cut, and what another phase (the explorer) added.
+func (rep *Report) Scrub(scrub func(string) string) {
+	s := scrub
+	rep.Error = s(rep.Error)
+	rep.Target = s(rep.Target)
+	rep.App = s(rep.App)
+	rep.Hint = s(rep.Hint)
+	for i := range rep.Scenarios {
+		sc := &rep.Scenarios[i]
+		sc.SkipReason = s(sc.SkipReason)
+		for j := range sc.Steps {
+			st := &sc.Steps[j]
+			st.SkipReason = s(st.SkipReason)
+			st.Curl = s(st.Curl)
+			st.Body = s(st.Body)
+			for k := range st.Findings {
+				f := &st.Findings[k]
+				f.Message, f.Expected, f.Actual, f.Curl, f.Pointer = s(f.Message), s(f.Expected), s(f.Actual), s(f.Curl), s(f.Pointer)
+				for l := range f.More {
+					f.More[l] = s(f.More[l])
+				}
+			}
+		}
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // request is a step's request, placeholders expanded.
@@ -180,11 +182,11 @@ func (r *runner) showAuthorization(v string) string {
 		switch {
 		case t == "":
 		case v == "Bearer "+t:
-			return "Bearer " + redacted
+			return "Bearer " + redact.Mask
 		case v == "Bearer "+t+"x":
-			return "Bearer " + redacted + "x"
+			return "Bearer " + redact.Mask + "x"
 		case v == "Bearer x"+t:
-			return "Bearer x" + redacted
+			return "Bearer x" + redact.Mask
 		}
 	}
 	return v

@@ -21,6 +21,8 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/fixtures"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Errors Run returns that callers branch on, each wrapped with the details.
@@ -340,7 +342,7 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 		gen:      newGenerator(),
 		parallel: cmp.Or(cfg.Parallel, DefaultParallel),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
-		scrub:    NewScrubber(cfg.Token, cfg.ForeignToken),
+		scrub:    redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub,
 
 		walkItems: cmp.Or(cfg.WalkItems, DefaultWalkItems),
 		walkTime:  cmp.Or(cfg.WalkTime, DefaultWalkTime),

@@ -9,8 +9,8 @@
 // before anything is clipped, so a cut can never leave part of a token behind.
 // Authorization shows as "Bearer ***"; other credential-looking headers and query
 // parameters as "***"; the credentials they carried are scrubbed from every other
-// text of the entry too (raw, JSON-escaped, URL-encoded and base64 forms, and their
-// first 8 characters).
+// text of the entry too, by package redact (every encoded form, and any run that
+// starts with 8 characters of one).
 //
 // Journal.ServeHTTP answers the admin API a server mounts under /__admin/requests:
 // GET lists (with filters), DELETE clears, and GET /__admin/requests/stream (or

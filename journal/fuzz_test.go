@@ -5,10 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // FuzzAdd puts the token somewhere in arbitrary text, cut at an arbitrary bound:
-// no entry ever shows it, nor its first PrefixLen characters.
+// no entry ever shows it, nor its first redact.PrefixLen characters.
 func FuzzAdd(f *testing.F) {
 	f.Add("before ", " after", 100, false)
 	f.Add(`{"echo":"`, `"}`, 12, true)
@@ -26,7 +28,7 @@ func FuzzAdd(f *testing.F) {
 			RequestHeader: http.Header{"Authorization": {"Bearer " + token}},
 			ResponseBody:  []byte(text), ResponseTruncated: cut})
 		for _, s := range []string{e.Path, e.Problem, e.Response.Body} {
-			if strings.Contains(s, token[:PrefixLen]) {
+			if strings.Contains(s, token[:redact.PrefixLen]) {
 				t.Fatalf("entry shows the token's start: %q", s)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Filter selects entries; its zero value selects every one.
@@ -42,7 +44,7 @@ func ParseFilter(q url.Values) (Filter, error) {
 			}
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 100 || n > 599 {
-				return Filter{}, fmt.Errorf("?status=%s: want a status such as 404 or a class such as 4xx", clipRunes(v, 32))
+				return Filter{}, fmt.Errorf("?status=%s: want a status such as 404 or a class such as 4xx", redact.Cut(v, 32))
 			}
 			f.Status = n
 		case "op":
@@ -56,11 +58,11 @@ func ParseFilter(q url.Values) (Filter, error) {
 			}
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return Filter{}, fmt.Errorf("?since=%s: want an entry's seq (42) or an RFC 3339 time (2026-11-27T09:00:00Z)", clipRunes(v, 40))
+				return Filter{}, fmt.Errorf("?since=%s: want an entry's seq (42) or an RFC 3339 time (2026-11-27T09:00:00Z)", redact.Cut(v, 40))
 			}
 			f.Since = t
 		default:
-			return Filter{}, fmt.Errorf("?%s: not a filter; use status, op, app or since", clipRunes(name, 32))
+			return Filter{}, fmt.Errorf("?%s: not a filter; use status, op, app or since", redact.Cut(name, 32))
 		}
 	}
 	return f, nil

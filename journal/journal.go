@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Defaults for Config's zero fields.
@@ -231,10 +233,10 @@ func (j *Journal) dropOldest() {
 
 // entry builds the kept form of x: credentials out first, then every text clipped.
 func (j *Journal) entry(x Exchange) Entry {
-	reqHeader, secrets := RedactHeader(x.RequestHeader)
-	respHeader, respSecrets := RedactHeader(x.ResponseHeader)
+	reqHeader, secrets := redact.Header(x.RequestHeader)
+	respHeader, respSecrets := redact.Header(x.ResponseHeader)
 	secrets = append(append(secrets, respSecrets...), x.Secrets...)
-	sc := NewScrubber(secrets...)
+	sc := redact.NewScrubber(secrets...)
 	c := j.cfg
 	// Every kept string is a copy of its own: a clipped one would otherwise be a
 	// slice of what the server read (a whole request line, a 1 MB header or
@@ -245,7 +247,7 @@ func (j *Journal) entry(x Exchange) Entry {
 	}
 	e := Entry{
 		Time:        x.Time,
-		Method:      strings.Clone(clipRunes(x.Method, maxMethod)),
+		Method:      strings.Clone(redact.Cut(x.Method, maxMethod)),
 		OperationID: text(x.OperationID),
 		App:         text(x.App),
 		Status:      x.Status,
@@ -254,7 +256,7 @@ func (j *Journal) entry(x Exchange) Entry {
 		Problem:     text(x.Problem),
 		Violations:  []Violation{},
 	}
-	e.Path, e.PathTruncated = sc.Clip(RedactQuery(x.URI), c.MaxPath, false)
+	e.Path, e.PathTruncated = sc.Clip(redact.Query(x.URI), c.MaxPath, false)
 	e.Path = strings.Clone(e.Path)
 	e.Request = j.message(sc, reqHeader, x.RequestBody, x.RequestBodySize, x.RequestTruncated)
 	e.Response = j.message(sc, respHeader, x.ResponseBody, x.ResponseBodySize, x.ResponseTruncated)
@@ -270,7 +272,7 @@ func (j *Journal) entry(x Exchange) Entry {
 	return e
 }
 
-func (j *Journal) message(sc *Scrubber, h http.Header, body []byte, size int64, truncated bool) Message {
+func (j *Journal) message(sc *redact.Scrubber, h http.Header, body []byte, size int64, truncated bool) Message {
 	m := Message{BodyBytes: size}
 	if size == 0 && !truncated {
 		m.BodyBytes = int64(len(body))
@@ -287,7 +289,7 @@ func (j *Journal) message(sc *Scrubber, h http.Header, body []byte, size int64, 
 				lines++
 				// A header's name and value are strings of their own; only a
 				// clipped one is a slice that would pin the rest.
-				k, kcut := sc.Clip(clipRunes(name, j.cfg.MaxText), j.cfg.MaxText, false)
+				k, kcut := sc.Clip(redact.Cut(name, j.cfg.MaxText), j.cfg.MaxText, false)
 				if kcut || len(k) < len(name) {
 					k = strings.Clone(k)
 				}

@@ -22,6 +22,8 @@ import (
 	"github.com/contactkit/contactkit/conformance"
 	cmodel "github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/journal"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // ErrConfig is what New returns, wrapped with the details, for a Config it cannot
@@ -31,8 +33,8 @@ var ErrConfig = errors.New("bad proxy configuration")
 // Checks the proxy adds to the runner's: a request the contract does not allow,
 // and the session model's.
 const (
-	CheckRequest conformance.Check = "request"
-	CheckModel                     = cmodel.CheckModel
+	CheckRequest = conformance.CheckRequest
+	CheckModel   = cmodel.CheckModel
 )
 
 // Server is the validating proxy. It is an http.Handler; Start and Shutdown run
@@ -446,7 +448,7 @@ const maxLoggedViolations = 20
 
 // log writes one line per violation, naming the operation, the pointer, what was
 // expected and found, and the contract's rule; then one line for the exchange.
-func (s *Server) log(f *flight, sc *journal.Scrubber, path string, took time.Duration) {
+func (s *Server) log(f *flight, sc *redact.Scrubber, path string, took time.Duration) {
 	lg := s.cfg.Logger
 	ctx := context.Background()
 	if !lg.Enabled(ctx, slog.LevelWarn) {
@@ -472,11 +474,11 @@ func (s *Server) log(f *flight, sc *journal.Scrubber, path string, took time.Dur
 				slog.String("path", path),
 				slog.Int("status", f.status),
 				slog.String("check", string(fd.Check)),
-				slog.String("pointer", sc.Scrub(clip(fd.Pointer, 200))),
-				slog.String("expected", sc.Scrub(clip(fd.Expected, 300))),
-				slog.String("actual", sc.Scrub(clip(fd.Actual, 300))),
+				slog.String("pointer", clipScrubbed(sc, fd.Pointer, 200)),
+				slog.String("expected", clipScrubbed(sc, fd.Expected, 300)),
+				slog.String("actual", clipScrubbed(sc, fd.Actual, 300)),
 				slog.String("contract", fd.Contract),
-				slog.String("message", sc.Scrub(clip(fd.Message, 500))),
+				slog.String("message", clipScrubbed(sc, fd.Message, 500)),
 			)
 		}
 	}
@@ -498,18 +500,18 @@ func (s *Server) log(f *flight, sc *journal.Scrubber, path string, took time.Dur
 		if f.replaced {
 			p = "--strict: answered 502 instead"
 		}
-		attrs = append(attrs, slog.String("problem", sc.Scrub(clip(p, 500))))
+		attrs = append(attrs, slog.String("problem", clipScrubbed(sc, p, 500)))
 	}
 	lg.LogAttrs(ctx, slog.LevelInfo, "exchange", attrs...)
 }
 
 // scrubber takes the request's credentials out of what the proxy writes.
-func (s *Server) scrubber(f *flight) *journal.Scrubber {
-	secrets := journal.Secrets(f.header)
+func (s *Server) scrubber(f *flight) *redact.Scrubber {
+	secrets := redact.Secrets(f.header)
 	if s.cfg.AdminToken != "" {
 		secrets = append(secrets, s.cfg.AdminToken)
 	}
-	return journal.NewScrubber(secrets...)
+	return redact.NewScrubber(secrets...)
 }
 
 // envelopeBytes is the API's envelope for an answer the proxy makes itself.
@@ -534,15 +536,22 @@ func writeEnvelope(w http.ResponseWriter, status int, code, message string) {
 	_, _ = w.Write(body)
 }
 
+// clip cuts s to at most n bytes and marks the cut.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	i := n
-	for i > 0 && i > n-4 && s[i]&0xC0 == 0x80 {
-		i--
+	return redact.Cut(s, n) + "…"
+}
+
+// clipScrubbed is clip for a text that may hold a credential: scrubbed before it
+// is cut, so the cut cannot leave the start of one behind.
+func clipScrubbed(sc *redact.Scrubber, s string, n int) string {
+	out, cut := sc.Clip(s, n, false)
+	if cut {
+		out += "…"
 	}
-	return s[:i] + "…"
+	return out
 }
 
 func orText(s, alt string) string {

@@ -23,6 +23,8 @@ import (
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/journal"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 const testToken = "s3cr3t-token-ABCDEF-zyxwvutsQP"
@@ -531,7 +533,7 @@ func TestTokenNeverLeaves(t *testing.T) {
 			strict := r.do("GET", "/contacts/app1/no-such-contact", "").body
 			for name, out := range map[string]string{"logs": logs.String(), "journal": string(journalJSON), "recording": string(rec), "strict answer": string(strict)} {
 				require.NotEmpty(t, out, name)
-				for _, leak := range []string{testToken, testToken[:journal.PrefixLen], testToken[len(testToken)-journal.PrefixLen:]} {
+				for _, leak := range []string{testToken, testToken[:redact.PrefixLen], testToken[len(testToken)-redact.PrefixLen:]} {
 					if i := strings.Index(out, leak); i >= 0 {
 						t.Errorf("%s shows %q: …%s…", name, leak, out[max(0, i-80):min(len(out), i+80)])
 					}

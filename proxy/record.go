@@ -22,7 +22,8 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
-	"github.com/contactkit/contactkit/journal"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Bounds of what a recording keeps of one exchange.
@@ -89,7 +90,7 @@ func newRecorder(dir string, max int, start time.Time, logger *slog.Logger) *rec
 
 // add keeps f, unless the recording is full or f is not a replayable exchange
 // (no answer from the target, a body too large to keep).
-func (r *recorder) add(f *flight, sc *journal.Scrubber) {
+func (r *recorder) add(f *flight, sc *redact.Scrubber) {
 	if f.respHeader == nil || f.reqTooLarge || len(f.reqBody) > maxRecordBody {
 		return // the target never answered, or the body is too large to keep
 	}
@@ -101,7 +102,7 @@ func (r *recorder) add(f *flight, sc *journal.Scrubber) {
 		_, tok, _ := strings.Cut(strings.TrimSpace(f.header.Get("Authorization")), " ")
 		st.tokenSum = sha256.Sum256([]byte(strings.TrimSpace(tok)))
 	}
-	st.query = orderedQuery(rawQuery(journal.RedactQuery(f.uri)))
+	st.query = orderedQuery(rawQuery(redact.Query(f.uri)))
 	for i := range st.query {
 		st.query[i] = [2]string{sc.Scrub(st.query[i][0]), sc.Scrub(st.query[i][1])}
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/conformance/explore"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // foreignTokenEnv lets CI pass the second token without it showing in the
@@ -56,7 +58,7 @@ func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags,
 	})
 	if res != nil {
 		res.AddTo(rep)
-		rep.Scrub(conformance.NewScrubber(cfg.Token, ef.foreignToken))
+		rep.Scrub(redact.NewScrubber(cfg.Token, ef.foreignToken).Scrub)
 	}
 	if err != nil && !errors.Is(err, conformance.ErrInterrupted) {
 		return fmt.Errorf("explore: %w", err)

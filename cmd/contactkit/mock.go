@@ -119,19 +119,12 @@ The contract: GET /openapi.yaml.`, stderr)
 		return err
 	}
 
-	var handler slog.Handler
-	switch *logFormat {
-	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
-	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
-	case "none":
-		handler = slog.DiscardHandler
-	default:
-		return usageError("mock: --log-format %q: want text, json or none", *logFormat)
+	handler, err := logHandler("mock", *logFormat, stderr)
+	if err != nil {
+		return err
 	}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return usageError("mock: --addr %q: want HOST:PORT, as in %s", *addr, mock.DefaultAddr)
+	if err := checkAddr("mock", *addr, mock.DefaultAddr); err != nil {
+		return err
 	}
 	switch {
 	case *contacts < 0:

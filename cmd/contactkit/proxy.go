@@ -38,16 +38,9 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var handler slog.Handler
-	switch *logFormat {
-	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
-	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
-	case "none":
-		handler = slog.DiscardHandler
-	default:
-		return usageError("proxy: --log-format %q: want text, json or none", *logFormat)
+	handler, err := logHandler("proxy", *logFormat, stderr)
+	if err != nil {
+		return err
 	}
 	cfg.Logger = slog.New(handler)
 	switch {
@@ -59,8 +52,8 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 	if cfg.RecordInterval <= 0 {
 		cfg.RecordInterval = -1 // only on exit
 	}
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		return usageError("proxy: --addr %q: want HOST:PORT, as in %s", cfg.Addr, proxy.DefaultAddr)
+	if err := checkAddr("proxy", cfg.Addr, proxy.DefaultAddr); err != nil {
+		return err
 	}
 	// As for the mock: with a few MB live, Go's default collects every few MB
 	// allocated, and every exchange allocates its bodies; GOGC from the

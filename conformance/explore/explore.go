@@ -19,6 +19,8 @@ import (
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/conformance/model"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Defaults for the zero values of Config.
@@ -175,7 +177,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	x := &explorer{cfg: cfg, spec: spec, checker: conformance.NewChecker(spec), client: client, base: base, scrub: conformance.NewScrubber(cfg.Token, cfg.ForeignToken)}
+	x := &explorer{cfg: cfg, spec: spec, checker: conformance.NewChecker(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
 
 	start := time.Now()
 	res := &Result{Seed: cfg.Seed}

@@ -1,0 +1,150 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/redact"
+)
+
+// Request is one request as the contract judges it, before any answer.
+type Request struct {
+	Method string
+	// URI is the path below the target's base, with its query, as sent.
+	URI    string
+	Header http.Header
+	Body   []byte
+}
+
+// CheckRequest routes r with the contract's router and validates it with
+// kin-openapi (parameters, body, and a bearer token present: which tokens are
+// granted which apps is the server's to say). It returns the operation r is for
+// ("" for a route the contract does not have), the path parameters, and every
+// finding, in the shape the answer checks give: pointer, expected, actual and
+// the contract's location.
+func (c *Checker) CheckRequest(ctx context.Context, r Request) (op string, params map[string]string, findings []Finding) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URI, nil)
+	if err != nil {
+		return "", nil, []Finding{{Check: CheckRequest, Message: "the request line is not one the contract can route", Contract: loc("#/paths")}}
+	}
+	req.Header = r.Header
+	route, params, err := c.c.spec.Router.FindRoute(req)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return "", nil, []Finding{{Check: CheckRequest, Message: fmt.Sprintf("%s is not a method the contract allows on %s", clipText(r.Method, 32), clipText(req.URL.Path, 200)),
+			Expected: "a documented method", Actual: clipText(r.Method, 32), Contract: loc("#/paths")}}
+	case err != nil:
+		return "", nil, []Finding{{Check: CheckRequest, Message: fmt.Sprintf("%s %s is not a route of the contract", clipText(r.Method, 32), clipText(req.URL.Path, 200)),
+			Expected: "a path of openapi.yaml", Actual: clipText(req.URL.Path, 200), Contract: loc("#/paths")}}
+	}
+	op = route.Operation.OperationID
+	if len(r.Body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(r.Body))
+		req.ContentLength = int64(len(r.Body))
+	}
+	// A fresh input per request: validation mutates it.
+	input := &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{
+			MultiError:              true,
+			AuthenticationFunc:      bearerPresent,
+			SchemaValidationOptions: contactkit.SchemaOptions(),
+		},
+	}
+	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
+		findings = c.c.requestFindings(op, err)
+	}
+	return op, params, findings
+}
+
+// errNoBearer is what bearerPresent says of a request with no bearer token.
+var errNoBearer = errors.New("no bearer token")
+
+// bearerPresent accepts any request that carries Authorization: Bearer <token>.
+func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if in.SecurityScheme == nil || in.SecurityScheme.Type != "http" || !strings.EqualFold(in.SecurityScheme.Scheme, "bearer") {
+		return nil
+	}
+	scheme, token, _ := strings.Cut(strings.TrimSpace(in.RequestValidationInput.Request.Header.Get("Authorization")), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return errNoBearer
+	}
+	return nil
+}
+
+// requestFindings turns kin-openapi's verdict on a request into findings.
+func (c *checker) requestFindings(op string, err error) []Finding {
+	where := c.opLocation(op)
+	var out []Finding
+	for _, e := range flatten(err) {
+		var sec *openapi3filter.SecurityRequirementsError
+		var re *openapi3filter.RequestError
+		switch {
+		case errors.As(e, &sec):
+			out = append(out, Finding{Check: CheckRequest, Message: "the request has no bearer token; the contract requires Authorization: Bearer <token>",
+				Expected: "Authorization: Bearer <token>", Actual: "none or another scheme", Contract: loc("#/components/securitySchemes/bearerAuth")})
+		case errors.As(e, &re) && re.Parameter != nil:
+			f := Finding{Check: CheckRequest, Message: fmt.Sprintf("%s parameter %s: %s", re.Parameter.In, re.Parameter.Name, reasonOf(re)),
+				Contract: where + "/parameters"}
+			var se *openapi3.SchemaError
+			if errors.As(re.Err, &se) {
+				f.Expected, f.Actual = schemaExpectation(se), show(se.Value)
+			}
+			out = append(out, f)
+		case errors.As(e, &re) && re.RequestBody != nil:
+			var schemaErrs []*openapi3.SchemaError
+			for _, inner := range flatten(re.Err) {
+				var se *openapi3.SchemaError
+				if errors.As(inner, &se) {
+					schemaErrs = append(schemaErrs, se)
+				}
+			}
+			if len(schemaErrs) == 0 {
+				out = append(out, Finding{Check: CheckRequest, Message: "request body: " + reasonOf(re), Contract: where + "/requestBody"})
+			}
+			for _, se := range schemaErrs {
+				ptr, at := pointerOf(se.JSONPointer()), "(whole)"
+				if ptr != "" {
+					at = ptr
+				}
+				out = append(out, Finding{Check: CheckRequest, Message: fmt.Sprintf("request body %s: %s", at, se.Reason),
+					Pointer: ptr, Expected: schemaExpectation(se), Actual: show(se.Value), Contract: where + "/requestBody"})
+			}
+		default:
+			out = append(out, Finding{Check: CheckRequest, Message: clipText(e.Error(), 300), Contract: where})
+		}
+	}
+	return out
+}
+
+func reasonOf(re *openapi3filter.RequestError) string {
+	if re.Reason != "" {
+		return re.Reason
+	}
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) && se.Reason != "" {
+		return se.Reason
+	}
+	if re.Err != nil {
+		return clipText(re.Err.Error(), 300)
+	}
+	return "invalid"
+}
+
+// clipText cuts s to at most n bytes on a rune boundary and marks the cut.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return redact.Cut(s, n) + "…"
+}

@@ -1,0 +1,148 @@
+package redact
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Mask stands in for a credential wherever one would show.
+const Mask = "***"
+
+// PrefixLen is how much of a credential's start matters on its own: no run of
+// this many of its first characters, in any of its forms, survives a scrub. A
+// report or a journal cuts long text, and a cut through a token leaves its start.
+const PrefixLen = 8
+
+// credentialWords mark a header or query parameter name as carrying a credential.
+var credentialWords = []string{"auth", "token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "session", "cookie", "credential", "signature", "jwt"}
+
+// isCredential reports whether a header or query parameter name looks like one
+// that carries a credential.
+func isCredential(name string) bool {
+	switch name {
+	case "Accept", "Accept-Encoding", "Accept-Language", "Content-Type", "Content-Length", "Date",
+		"User-Agent", "Host", "Connection", "Origin", "Referer", "Prefer", "Cache-Control", "Vary",
+		"Access-Control-Allow-Origin", "Preference-Applied", "page", "limit":
+		return false // the common ones, without lowering them
+	}
+	n := strings.ToLower(name)
+	if n == "key" || n == "sig" {
+		return true
+	}
+	for _, w := range credentialWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Header returns a copy of h with every credential replaced: Authorization (and
+// Proxy-Authorization) keep their scheme, as "Bearer ***"; other
+// credential-looking headers (cookies, tokens, API keys) become "***". It also
+// returns the credentials it took out, for NewScrubber.
+func Header(h http.Header) (http.Header, []string) {
+	if h == nil {
+		return nil, nil
+	}
+	out := make(http.Header, len(h))
+	var secrets []string
+	for name, values := range h {
+		if !isCredential(name) {
+			out[name] = append([]string(nil), values...)
+			continue
+		}
+		vs := make([]string, len(values))
+		for i, v := range values {
+			scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+			canon := http.CanonicalHeaderKey(name)
+			if (canon == "Authorization" || canon == "Proxy-Authorization") && ok {
+				vs[i] = scheme + " " + Mask
+				secrets = append(secrets, credentialsOf(scheme, strings.TrimSpace(cred))...)
+				continue
+			}
+			vs[i] = Mask
+			if canon == "Cookie" || canon == "Set-Cookie" {
+				secrets = append(secrets, cookieValues(v)...)
+			} else {
+				secrets = append(secrets, strings.TrimSpace(v))
+			}
+		}
+		out[name] = vs
+	}
+	return out, secrets
+}
+
+// Secrets returns the credentials h carries (the bearer token and the like), for
+// NewScrubber; nil when there are none.
+func Secrets(h http.Header) []string {
+	var cred http.Header
+	for name, values := range h {
+		if isCredential(name) {
+			if cred == nil {
+				cred = http.Header{}
+			}
+			cred[name] = values
+		}
+	}
+	_, s := Header(cred)
+	return s
+}
+
+// credentialsOf returns what an Authorization value hides: the token, and for
+// Basic the password and user too.
+func credentialsOf(scheme, cred string) []string {
+	if cred == "" {
+		return nil
+	}
+	out := []string{cred}
+	if strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			user, pass, _ := strings.Cut(string(raw), ":")
+			out = append(out, pass, user)
+		}
+	}
+	return out
+}
+
+// cookieValues returns a cookie header's values long enough to be scrubbed
+// anywhere: a short one ("id=1") would eat ordinary words.
+func cookieValues(v string) []string {
+	var out []string
+	for _, part := range strings.Split(v, ";") {
+		if _, val, ok := strings.Cut(part, "="); ok {
+			if val = strings.TrimSpace(val); len(val) >= PrefixLen {
+				out = append(out, val)
+			}
+		}
+	}
+	return out
+}
+
+// Query returns a path with query whose credential-looking parameters (token=,
+// access_token=, api_key=, ...) read "***". Other parameters, and their order,
+// are kept as sent.
+func Query(uri string) string {
+	path, query, ok := strings.Cut(uri, "?")
+	if !ok || query == "" {
+		return uri
+	}
+	parts := strings.Split(query, "&")
+	changed := false
+	for i, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if isCredential(name) {
+			parts[i] = url.QueryEscape(name) + "=" + Mask
+			changed = true
+		}
+	}
+	if !changed {
+		return uri
+	}
+	return path + "?" + strings.Join(parts, "&")
+}

@@ -1,0 +1,250 @@
+package redact
+
+import (
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Scrubber takes a set of secrets out of text, in every form a text may carry
+// them. Its zero value (and nil) scrubs nothing. It is safe for concurrent use.
+type Scrubber struct {
+	// groups are the forms of the long secrets by their first PrefixLen bytes:
+	// a text holding none of the heads holds no long secret, and one pass per
+	// head cuts every run that starts like a form.
+	groups []group
+	words  []string // forms of short secrets, replaced only as whole words
+	forms  []string // every form of a long secret, longest first, for trimHead
+}
+
+// group is the forms of long secrets that share their first PrefixLen bytes.
+type group struct {
+	head  string
+	forms []string
+}
+
+// scrubbers remembers recent Scrubbers by their secrets: a server sees the same
+// token on request after request, and listing its forms is the costly part.
+// Only short keys are kept, and the map starts over when full, so it stays small
+// whatever clients send.
+var scrubbers = struct {
+	sync.Mutex
+	m map[string]*Scrubber
+}{m: map[string]*Scrubber{}}
+
+const (
+	maxScrubbers   = 256
+	maxScrubberKey = 1024
+)
+
+// NewScrubber returns a Scrubber for secrets; an empty secret is ignored.
+func NewScrubber(secrets ...string) *Scrubber {
+	if len(secrets) == 0 {
+		return &Scrubber{}
+	}
+	key := strings.Join(secrets, "\x00")
+	if len(key) > maxScrubberKey {
+		return newScrubber(secrets)
+	}
+	scrubbers.Lock()
+	s, ok := scrubbers.m[key]
+	scrubbers.Unlock()
+	if ok {
+		return s
+	}
+	s = newScrubber(secrets)
+	scrubbers.Lock()
+	if len(scrubbers.m) >= maxScrubbers {
+		clear(scrubbers.m)
+	}
+	scrubbers.m[key] = s
+	scrubbers.Unlock()
+	return s
+}
+
+func newScrubber(secrets []string) *Scrubber {
+	s := &Scrubber{}
+	var long []string
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		if len(sec) < PrefixLen {
+			s.words = append(s.words, Forms(sec)...)
+			continue
+		}
+		for _, f := range Forms(sec) {
+			if len(f) >= PrefixLen {
+				long = append(long, f)
+			}
+		}
+	}
+	s.words = sortForms(s.words)
+	s.forms = sortForms(long)
+	for _, f := range s.forms {
+		i := slices.IndexFunc(s.groups, func(g group) bool { return g.head == f[:PrefixLen] })
+		if i < 0 {
+			s.groups = append(s.groups, group{head: f[:PrefixLen]})
+			i = len(s.groups) - 1
+		}
+		s.groups[i].forms = append(s.groups[i].forms, f)
+	}
+	return s
+}
+
+// Forms lists the ways a secret reads once a server or a format has encoded it,
+// longest first, so a longer form goes before a shorter one that starts it.
+func Forms(secret string) []string {
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret)}
+	if b, err := json.Marshal(secret); err == nil {
+		esc := string(b[1 : len(b)-1])
+		forms = append(forms, esc, strings.ReplaceAll(esc, "/", `\/`))
+	}
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(secret) == nil {
+		s := strings.TrimSpace(plain.String())
+		forms = append(forms, s[1:len(s)-1])
+	}
+	// In base64 the secret's characters depend on where it starts within a group
+	// of three bytes; the groups made only of its own bytes read the same
+	// whatever surrounds them.
+	for skip := range 3 {
+		if skip >= len(secret) {
+			break
+		}
+		rest := secret[skip:]
+		whole := rest[:len(rest)/3*3]
+		for _, e := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			forms = append(forms, e.EncodeToString([]byte(whole)), e.EncodeToString([]byte(rest)), strings.TrimRight(e.EncodeToString([]byte(rest)), "="))
+		}
+	}
+	return sortForms(forms)
+}
+
+// sortForms puts forms longest first, without empty or repeated ones.
+func sortForms(forms []string) []string {
+	forms = slices.DeleteFunc(forms, func(f string) bool { return f == "" })
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	return slices.Compact(forms)
+}
+
+// Empty reports whether s scrubs nothing.
+func (s *Scrubber) Empty() bool { return s == nil || len(s.groups) == 0 && len(s.words) == 0 }
+
+// Scrub returns text with every secret replaced by Mask.
+func (s *Scrubber) Scrub(text string) string {
+	if s.Empty() || text == "" {
+		return text
+	}
+	for _, g := range s.groups {
+		text = g.cut(text)
+	}
+	for _, w := range s.words {
+		text = replaceWord(text, w)
+	}
+	return text
+}
+
+// cut replaces every run of text that starts like one of g's forms (its first
+// PrefixLen characters at least) with Mask, as far as the run follows the form
+// it follows longest.
+func (g group) cut(text string) string {
+	return replace(text, g.head, func(s string, i int) (int, bool) {
+		end := i + PrefixLen
+		for _, f := range g.forms {
+			n := PrefixLen
+			for n < len(f) && i+n < len(s) && s[i+n] == f[n] {
+				n++
+			}
+			end = max(end, i+n)
+		}
+		return end, true
+	})
+}
+
+// replaceWord replaces word where it stands alone, not inside a longer word.
+func replaceWord(s, word string) string {
+	return replace(s, word, func(s string, i int) (int, bool) {
+		end := i + len(word)
+		return end, (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end]))
+	})
+}
+
+// replace walks s from one occurrence of head to the next; match says where the
+// run at i ends and whether it is to be replaced by Mask.
+func replace(s, head string, match func(s string, i int) (end int, replace bool)) string {
+	if !strings.Contains(s, head) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, head)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end, replace := match(s, i)
+		if replace {
+			b.WriteString(s[:i] + Mask)
+		} else {
+			b.WriteString(s[:end])
+		}
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// Clip scrubs text, then cuts it to at most n bytes (on a rune boundary); cut
+// says it was cut. The input may itself be the start of a longer text
+// (truncated): then a secret's beginning left at its end is dropped too, down to
+// minHead characters.
+func (s *Scrubber) Clip(text string, n int, truncated bool) (out string, cut bool) {
+	text = s.Scrub(text)
+	if len(text) > n {
+		text, cut = Cut(text, n), true
+	}
+	if cut || truncated {
+		text = s.trimHead(text)
+	}
+	return text, cut || truncated
+}
+
+// minHead is the shortest start of a secret trimHead drops: two characters tell
+// nothing, and dropping them would eat ordinary text.
+const minHead = 3
+
+// trimHead drops the end of text when it is the start of a secret.
+func (s *Scrubber) trimHead(text string) string {
+	if s == nil {
+		return text
+	}
+	for _, f := range s.forms {
+		for k := min(len(f)-1, len(text)); k >= minHead; k-- {
+			if strings.HasSuffix(text, f[:k]) {
+				return text[:len(text)-k]
+			}
+		}
+	}
+	return text
+}
+
+// Cut cuts s to at most n bytes without splitting a UTF-8 sequence.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := max(n, 0)
+	for i > 0 && i > n-4 && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	return s[:i]
+}
