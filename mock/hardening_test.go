@@ -2,10 +2,12 @@ package mock
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -334,4 +336,20 @@ func TestKeptStringsPinNothing(t *testing.T) {
 	}
 	grown := int64(heap()) - int64(before)
 	assert.Less(t, grown, int64(n*size/4), "heap grown by %d bytes after %d requests with %d-byte methods", grown, n, size)
+}
+
+// TestLogHoldsNoCredential: the request log line masks credentials in the query
+// and takes the request's own token out of the path, as the journal does.
+func TestLogHoldsNoCredential(t *testing.T) {
+	const tok = "log-secret-token-9876"
+	var logs bytes.Buffer
+	s, err := New(Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodGet, "/contacts/app/"+tok+"?access_token=query-secret-5555&page=1", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	s.ServeHTTP(httptest.NewRecorder(), req)
+	out := logs.String()
+	require.Contains(t, out, `"path"`, "a request line was logged")
+	assert.NotContains(t, out, tok[:8], "the log holds the bearer token")
+	assert.NotContains(t, out, "query-secret", "the log holds the query's credential")
 }

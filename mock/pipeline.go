@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/redact"
 )
 
 // This file is the order every request goes through, top to bottom:
@@ -349,8 +350,6 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, a answer, body *
 	if uri == "" {
 		uri = r.URL.RequestURI() // a request built in-process, not read off the wire
 	}
-	path := clip(uri, maxJournalPath)
-	method := clip(r.Method, maxJournalMethod)
 	if !isAdminPath(r.URL.Path) {
 		s.journalAdd(w, r, &a, body, uri, start, took)
 	}
@@ -358,6 +357,11 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, a answer, body *
 	if !s.cfg.Logger.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
+	// The log shows what the journal shows: credentials in the query masked, and
+	// the request's own token taken out wherever the client put it.
+	sc := redact.NewScrubber(redact.Secrets(r.Header)...)
+	path, _ := sc.Clip(redact.Query(uri), maxJournalPath, false)
+	method, _ := sc.Clip(r.Method, maxJournalMethod, false)
 	attrs := []slog.Attr{
 		slog.String("method", method),
 		slog.String("path", path),
