@@ -91,8 +91,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answer(r *http.Request) (a answer) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.cfg.Logger.Error("handler panicked", "method", clip(r.Method, maxJournalMethod),
-				"path", clip(r.URL.Path, maxJournalPath), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			sc, method, path := shown(r, r.URL.RequestURI())
+			s.cfg.Logger.Error("handler panicked", "method", method, "path", path,
+				"panic", sc.Scrub(fmt.Sprint(v)), "stack", string(debug.Stack()))
 			a = s.fail("", errPanic)
 		}
 	}()
@@ -342,6 +343,16 @@ var (
 	hdrJSON = []string{"application/json"}
 )
 
+// shown is a request's method and target as the log shows them, as the journal
+// does: clipped, credentials in the query masked, and the request's own token
+// taken out wherever the client put it. sc scrubs anything else logged of it.
+func shown(r *http.Request, uri string) (sc *redact.Scrubber, method, path string) {
+	sc = redact.NewScrubber(redact.Secrets(r.Header)...)
+	path, _ = sc.Clip(redact.Query(uri), maxJournalPath, false)
+	method, _ = sc.Clip(r.Method, maxJournalMethod, false)
+	return sc, method, path
+}
+
 // record logs the request and puts it in the journal.
 func (s *Server) record(w http.ResponseWriter, r *http.Request, a answer, body *bodyTap, start time.Time) {
 	took := time.Since(start)
@@ -357,11 +368,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, a answer, body *
 	if !s.cfg.Logger.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	// The log shows what the journal shows: credentials in the query masked, and
-	// the request's own token taken out wherever the client put it.
-	sc := redact.NewScrubber(redact.Secrets(r.Header)...)
-	path, _ := sc.Clip(redact.Query(uri), maxJournalPath, false)
-	method, _ := sc.Clip(r.Method, maxJournalMethod, false)
+	_, method, path := shown(r, uri)
 	attrs := []slog.Attr{
 		slog.String("method", method),
 		slog.String("path", path),

@@ -249,8 +249,9 @@ func (s *Server) check(r *http.Request, a *answer) {
 		Options:                &s.respOpts,
 	})
 	if err != nil {
-		s.cfg.Logger.Error("strict: answer breaks the contract", "method", clip(r.Method, maxJournalMethod), "path", clip(r.URL.Path, maxJournalPath),
-			"operation", a.opID, "status", a.status, "error", err.Error())
+		sc, method, path := shown(r, r.URL.RequestURI())
+		s.cfg.Logger.Error("strict: answer breaks the contract", "method", method, "path", path,
+			"operation", a.opID, "status", a.status, "error", sc.Scrub(err.Error()))
 		broken := s.fail("", errBrokenReply)
 		broken.opID = a.opID
 		*a = broken
