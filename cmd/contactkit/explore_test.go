@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,21 +39,43 @@ func listTotal(t *testing.T, url, token, app string) json.Number {
 
 // TestExploreAgainstMock cross-checks the explorer and the mock, which were
 // written apart: over several seeds, open and with two tokens, the exploration
+
+// exploreModes are the identities the exploration runs with against the mock:
+// open mode, and two tokens each granted its own app.
+var exploreModes = []struct {
+	name string
+	auth map[string][]string
+	cfg  explore.Config
+}{
+	{"open", nil, explore.Config{Token: "any-token", App: "app1"}},
+	{"two tokens", map[string][]string{"token-one": {"app1"}, "token-two": {"app2"}},
+		explore.Config{Token: "token-one", App: "app1", ForeignApp: "app2", ForeignToken: "token-two"}},
+}
+
+// exploreClean explores target with cfg and seed and fails the test, with the
+// report, if the exploration found anything.
+func exploreClean(t *testing.T, what, target string, cfg explore.Config, seed int64) *explore.Result {
+	t.Helper()
+	cfg.Target, cfg.Seed = target, seed
+	res, err := explore.Run(context.Background(), cfg)
+	require.NoError(t, err)
+	if !res.OK() {
+		rep := &conformance.Report{Target: target, App: cfg.App}
+		res.AddTo(rep)
+		var out strings.Builder
+		require.NoError(t, rep.WriteText(&out, false))
+		t.Errorf("%s, seed %d: exploration against the mock failed:\n%s", what, seed, out.String())
+	}
+	return res
+}
+
 // finds nothing, and leaves every app as it found it.
 func TestExploreAgainstMock(t *testing.T) {
 	seeds := []int64{1, 2, 3, 4, 5}
 	if testing.Short() {
 		seeds = seeds[:2]
 	}
-	for _, tc := range []struct {
-		name string
-		auth map[string][]string
-		cfg  explore.Config
-	}{
-		{"open", nil, explore.Config{Token: "any-token", App: "app1"}},
-		{"two tokens", map[string][]string{"token-one": {"app1"}, "token-two": {"app2"}},
-			explore.Config{Token: "token-one", App: "app1", ForeignApp: "app2", ForeignToken: "token-two"}},
-	} {
+	for _, tc := range exploreModes {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, err := mock.New(mock.Config{Auth: tc.auth, Strict: true})
 			require.NoError(t, err)
@@ -60,17 +83,7 @@ func TestExploreAgainstMock(t *testing.T) {
 			defer ts.Close()
 			before := listTotal(t, ts.URL, tc.cfg.Token, "app1")
 			for _, seed := range seeds {
-				cfg := tc.cfg
-				cfg.Target, cfg.Seed = ts.URL, seed
-				res, err := explore.Run(context.Background(), cfg)
-				require.NoError(t, err)
-				if !res.OK() {
-					rep := &conformance.Report{Target: ts.URL, App: cfg.App}
-					res.AddTo(rep)
-					var out strings.Builder
-					require.NoError(t, rep.WriteText(&out, false))
-					t.Errorf("%s, seed %d: exploration against the mock failed:\n%s", tc.name, seed, out.String())
-				}
+				res := exploreClean(t, tc.name, ts.URL, tc.cfg, seed)
 				assert.Greater(t, res.Requests, int64(explore.DefaultOps), "%s, seed %d: requests sent", tc.name, seed)
 			}
 			assert.Equal(t, before, listTotal(t, ts.URL, tc.cfg.Token, "app1"), "%s: app1's contacts after exploring", tc.name)
@@ -87,32 +100,14 @@ func TestExploreAgainstMock(t *testing.T) {
 // not a walk of every page each time.
 func TestExploreBigApp(t *testing.T) {
 	const contacts = 20_000
-	for _, tc := range []struct {
-		name string
-		auth map[string][]string
-		cfg  explore.Config
-	}{
-		{"open", nil, explore.Config{Token: "any-token", App: "app1"}},
-		{"two tokens", map[string][]string{"token-one": {"app1"}, "token-two": {"app2"}},
-			explore.Config{Token: "token-one", App: "app1", ForeignApp: "app2", ForeignToken: "token-two"}},
-	} {
+	for _, tc := range exploreModes {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, err := mock.New(mock.Config{Auth: tc.auth, Contacts: contacts})
 			require.NoError(t, err)
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
 			for _, seed := range []int64{1, 2} {
-				cfg := tc.cfg
-				cfg.Target, cfg.Seed = ts.URL, seed
-				res, err := explore.Run(context.Background(), cfg)
-				require.NoError(t, err)
-				if !res.OK() {
-					rep := &conformance.Report{Target: ts.URL, App: cfg.App}
-					res.AddTo(rep)
-					var out strings.Builder
-					require.NoError(t, rep.WriteText(&out, false))
-					t.Errorf("%s, seed %d: exploration of an app of %d contacts failed:\n%s", tc.name, seed, contacts, out.String())
-				}
+				res := exploreClean(t, fmt.Sprintf("%s, %d contacts", tc.name, contacts), ts.URL, tc.cfg, seed)
 				assert.Less(t, res.Requests, int64(10*explore.DefaultOps), "%s, seed %d: requests sent for %d operations", tc.name, seed, res.Operations)
 			}
 			assert.Equal(t, json.Number("20000"), listTotal(t, ts.URL, tc.cfg.Token, "app1"), "%s: app1's contacts after exploring", tc.name)
