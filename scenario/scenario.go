@@ -141,7 +141,10 @@ type Pair struct {
 // Expect is what a step's answer must be.
 type Expect struct {
 	Status []int
-	Body   []Assertion
+	// Readings are statuses outside Status that depart only from a reading of the
+	// docs' silences (contactkit.Readings): answering one warns.
+	Readings map[int]string
+	Body     []Assertion
 	// On holds assertions that apply only when the answer has that status, for
 	// cases where the docs allow several answers.
 	On map[int][]Assertion

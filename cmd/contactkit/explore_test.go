@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -222,4 +223,39 @@ func BenchmarkExploreMock(b *testing.B) {
 		reqs += res.Requests
 	}
 	b.ReportMetric(float64(reqs)/b.Elapsed().Seconds(), "req/s")
+}
+
+// TestConformDeadlineReachesExploration: --deadline bounds the whole run, so
+// against a slow target the exploration stops when it passes, cleans up, and
+// the reports say the run was cut short (exit 1), however many operations were
+// asked for.
+func TestConformDeadlineReachesExploration(t *testing.T) {
+	srv, err := mock.New(mock.Config{Auth: map[string][]string{"cli-token-one": {"app1"}}, Latency: 20 * time.Millisecond})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	jsonFile := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := execute(t, "conform", "--target", ts.URL, "--token", "cli-token-one", "--app", "app1",
+		"--run", "^list - defaults", "--explore", "100000", "--seed", "9", "--deadline", "3s", "--json", jsonFile)
+	require.Equal(t, exitMismatch, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "the deadline of 3s passed")
+	data, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Contains(t, rep.Error, "exploration interrupted", "the report says the deadline stopped the exploration")
+	assert.Less(t, rep.Explored, 100000, "operations explored before the deadline")
+	assert.Empty(t, failedSteps(rep), "an interrupted run blames the target for nothing")
+}
+
+func failedSteps(rep report.Report) []string {
+	var out []string
+	for _, sc := range rep.Scenarios {
+		for _, st := range sc.Steps {
+			if st.Status == report.Failed {
+				out = append(out, sc.Name+" > "+st.Name)
+			}
+		}
+	}
+	return out
 }

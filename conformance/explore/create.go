@@ -285,5 +285,5 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 			findings = append(findings, e.m.Claim(c.app, c.id, c.name, c.phone, c.created, c.blocked)...)
 		}
 	}
-	return !e.failed(i, wr, findings)
+	return !e.failed(ctx, i, wr, findings)
 }

@@ -69,6 +69,8 @@ type execution struct {
 	fail     *failure
 	warnings []warning
 	requests int
+	// done counts the actions run to the end.
+	done int
 }
 
 func newExecution(x *explorer, n int) *execution {
@@ -108,7 +110,7 @@ func (e *execution) run(ctx context.Context, seq []action) {
 			e.preexisting[id] = true
 		}
 	}
-	e.settle(0)
+	e.settle(ctx, 0)
 	if e.fail != nil {
 		return
 	}
@@ -117,7 +119,10 @@ func (e *execution) run(ctx context.Context, seq []action) {
 			return
 		}
 		e.do(ctx, i, a)
-		e.settle(i)
+		e.settle(ctx, i)
+		if ctx.Err() == nil && e.fail == nil {
+			e.done++
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,14 +24,6 @@ type expect struct {
 	asserts  []assertion
 	// onPage adds assertions about the contacts an answer's page shows.
 	onPage *identity
-}
-
-// accepts lists every status the expectation takes, warnings included, as a
-// scenario file says them.
-func (ex expect) accepts() []int {
-	out := append(slices.Clone(ex.statuses), slices.Collect(maps.Keys(ex.readings))...)
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // statusFinding judges status against ex; nil when it is one of ex.statuses.
@@ -65,7 +56,7 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		}
 	}
 	e.record(r, ex)
-	return a, e.failed(at, a, findings)
+	return a, e.failed(ctx, at, a, findings)
 }
 
 // warning is a departure from a reading, seen on the answer to curl.
@@ -90,8 +81,12 @@ func (e *execution) sortOut(a *answer, findings []check.Finding) []check.Finding
 }
 
 // failed records the first failing finding of the execution, at action at and
-// answer a, and reports whether the execution has failed.
-func (e *execution) failed(at int, a *answer, findings []check.Finding) bool {
+// answer a, and reports whether the execution has failed. Once ctx is done the
+// answers are cut short by the run, not by the target: nothing is judged.
+func (e *execution) failed(ctx context.Context, at int, a *answer, findings []check.Finding) bool {
+	if ctx.Err() != nil {
+		return e.fail != nil
+	}
 	findings = e.sortOut(a, findings)
 	if len(findings) == 0 || e.fail != nil {
 		return e.fail != nil

@@ -94,11 +94,17 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 		e.x.gate.Unlock()
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return a, nil // the run was interrupted, not the target at fault: no answer, no finding
+		}
 		return a, []check.Finding{{Check: check.Transport, Message: "no answer: " + e.x.scrub(err.Error()), Curl: a.curl}}
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, check.MaxBody+1))
 	resp.Body.Close()
 	if err != nil {
+		if ctx.Err() != nil {
+			return a, nil
+		}
 		return a, []check.Finding{{Check: check.Transport, Message: "answer cut off: " + e.x.scrub(err.Error()), Curl: a.curl}}
 	}
 	truncated := len(raw) > check.MaxBody
@@ -142,7 +148,7 @@ type pendingCheck struct {
 // settle waits for the every-answer checks of action at and fails it with the
 // earliest answer that broke the docs or HTTP, unless an earlier answer already
 // failed it; departures from readings become warnings.
-func (e *execution) settle(at int) {
+func (e *execution) settle(ctx context.Context, at int) {
 	pending := e.pending
 	e.pending = nil
 	for _, p := range pending {
@@ -166,7 +172,7 @@ func (e *execution) settle(at int) {
 			}
 			e.steps = append(e.steps, recorded{step: &st, vars: p.r.vars})
 		}
-		e.failed(at, p.a, failing)
+		e.failed(ctx, at, p.a, failing)
 		e.fail.step = p.step
 		e.steps = e.steps[:p.step+1]
 		return
