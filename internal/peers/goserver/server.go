@@ -94,7 +94,8 @@ func New(cfg Config) (http.Handler, error) {
 }
 
 // guard wraps the mux: an unclean path (which the mux would redirect) is a 404,
-// a panic answers rather than drops the connection, and slow answers are slow.
+// a panic (a bug) answers 500 rather than drops the connection, and slow answers
+// are slow.
 func (s *server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -102,8 +103,10 @@ func (s *server) guard(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Printf("goserver: bug: %v", v) // ours; the client still gets an envelope
-				s.notFound(w, r)
+				// A bug of ours: log it, and answer a 500 so that the tests and the
+				// runner see it.
+				log.Printf("goserver: bug: %v", v)
+				s.send(w, r, http.StatusInternalServerError, "A bug of this server.", envelope{})
 			}
 		}()
 		if s.ch.slow && rand.IntN(3) == 0 {
@@ -156,6 +159,7 @@ type detail struct {
 var codes = map[int]string{
 	200: "OK", 201: "CREATED", 400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND",
 	405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE_ENTITY",
+	500: "INTERNAL_SERVER_ERROR",
 }
 
 func (s *server) send(w http.ResponseWriter, r *http.Request, status int, msg string, e envelope) {

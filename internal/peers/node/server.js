@@ -611,10 +611,11 @@ function main() {
     }
   }
 
-  // oops is a bug of ours: say so on stderr, and answer rather than crash.
+  // oops is a bug of ours: say so on stderr, and answer a 500 rather than crash,
+  // so that the tests and the runner see it.
   function oops(req, res, e) {
-    process.stderr.write(`server.js: ${e.stack}\n`);
-    if (!res.headersSent) notFound(req, res);
+    process.stderr.write(`server.js: bug: ${e.stack}\n`);
+    if (!res.headersSent) send(req, res, 500, env(500, 'INTERNAL_SERVER_ERROR', 'A bug of this server.'));
   }
 
   const server = http.createServer((req, res) => {
