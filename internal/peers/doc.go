@@ -91,4 +91,12 @@
 // berupa bilangan bulat" and the like; 405 "METHOD_NOT_ALLOWED" and 415
 // "UNSUPPORTED_MEDIA_TYPE" envelopes. A phone may be written in any JSON number
 // form whose value is an integer ("1e3" is 1000); other numbers get 422.
+//
+// Edges, as they are: a bug of a peer answers a 500 envelope (and a line on its
+// stderr) so that the tests and the runner see it; no request is meant to get
+// one. Node resolves "." and ".." path segments as WHATWG URLs do
+// (/contacts/app1/../app1 is /contacts/app1); Go answers 404 to any path
+// path.Clean would change. Requests HTTP parsers refuse (a bad escape in the
+// path for Go, a bad method or oversized headers for Node) get the parser's 400:
+// an envelope from Node, net/http's plain text from Go.
 package peers

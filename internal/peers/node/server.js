@@ -98,7 +98,11 @@ function parseArgs(argv) {
     };
     switch (a) {
       case '--host': cfg.host = next(); break;
-      case '--port': cfg.port = Number(next()); break;
+      case '--port': {
+        cfg.port = Number(next());
+        if (!Number.isInteger(cfg.port) || cfg.port < 0 || cfg.port > 65535) throw new Error('--port wants 0-65535');
+        break;
+      }
       case '--seed': cfg.seed = BigInt(next()); break;
       case '--contacts': setChoice(`contacts=${next()}`); break;
       case '--slow': setChoice('slow=on'); break;
@@ -392,6 +396,7 @@ function main() {
 
   function send(req, res, status, env, headers = {}) {
     const deliver = () => {
+      if (res.destroyed || res.writableEnded) return; // the client went away meanwhile
       answers++;
       let body = Buffer.from(enc(env));
       res.setHeader('Content-Type', ch.charset === 'on' ? 'application/json; charset=utf-8' : 'application/json');
@@ -620,6 +625,7 @@ function main() {
 
   const server = http.createServer((req, res) => {
     req.on('error', () => res.destroy());
+    res.on('error', () => {}); // a client gone mid-answer is not ours to crash on
     try {
       route(req, res);
     } catch (e) {
@@ -635,6 +641,10 @@ function main() {
   });
   server.headersTimeout = 10000;
   server.requestTimeout = 30000;
+  server.on('error', (e) => {
+    process.stderr.write(`server.js: ${e.message}\n`);
+    process.exit(1);
+  });
   server.listen(cfg.port, cfg.host, () => {
     const { address, port } = server.address();
     const host = address.includes(':') ? `[${address}]` : address;
