@@ -10,7 +10,8 @@
 # anything else an error (124: the run's time limit). The JSON reports of the runs
 # that did not pass are kept, and their findings summed up per peer.
 #
-# Usage: [SEEDS=100] [JOBS=4] [PEERS="node go"] [RUN_TIMEOUT=120] bench/peers.sh
+# Usage: [SEEDS=100] [JOBS=4] [PEERS="node go"] [RUN_TIMEOUT=120] [PEER_ARGS=...] bench/peers.sh
+# PEER_ARGS are more flags for every peer, e.g. PEER_ARGS="--choice paging=400 --slow".
 # Needs go, node (else the Node peer is skipped), jq, timeout, setsid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +24,13 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/contactkit-peers.XXXXXX")
 mkdir -p "$OUT/bin" "$OUT/reports" "$OUT/runs"
 
 cleanup() {
-  # Our own background runs only, by pid; each kills its own peer on the way out.
+  # Our own background runs and the peers they started, by pid (a peer leads
+  # its own process group).
   for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -f "$OUT/runs/peers" ]; then
+    while read -r pid; do kill -- "-$pid" 2>/dev/null || true; done <"$OUT/runs/peers"
+  fi
   rm -rf "$OUT/bin" "$OUT/runs"
   if [ -z "$(ls -A "$OUT/reports")" ]; then rm -rf "$OUT"; fi
 }
@@ -42,10 +47,12 @@ fi
 # run_one KIND MODE SEED: start a fresh peer, run conform once, stop the peer;
 # appends "KIND MODE SEED EXIT" to $OUT/runs/results.
 run_one() {
+  set +e # a run always ends by writing its result line
   local kind=$1 mode=$2 seed=$3
   local name="$kind-$mode-seed$seed"
   local log="$OUT/runs/$name.peer" out="$OUT/runs/$name.out" json="$OUT/reports/$name.json"
-  local peer=(--host 127.0.0.1 --port 0 --grant t1=app1 --grant t2=app2)
+  # shellcheck disable=SC2206 # PEER_ARGS is split into flags on purpose
+  local peer=(--host 127.0.0.1 --port 0 --grant t1=app1 --grant t2=app2 ${PEER_ARGS:-})
   case $kind in
     node) peer=(node internal/peers/node/server.js "${peer[@]}") ;;
     go) peer=("$OUT/bin/gopeer" "${peer[@]}") ;;
@@ -53,10 +60,11 @@ run_one() {
   # Its own process group, so that stopping it stops all of it.
   setsid "${peer[@]}" >"$log" 2>&1 &
   local pid=$!
+  echo "$pid" >>"$OUT/runs/peers"
   trap 'kill -- "-$pid" 2>/dev/null; exit 143' TERM
   local url="" i
   for i in $(seq 1 200); do
-    url=$(sed -n '1s/^listening on //p' "$log")
+    url=$(sed -n '1s/^listening on //p' "$log" 2>/dev/null || true) # the log may not exist yet
     [ -n "$url" ] && break
     sleep 0.05
   done
@@ -93,7 +101,10 @@ for kind in $PEERS; do
   done
 done
 wait
-echo "$(wc -l <"$OUT/runs/results") runs in $(($(date +%s) - start)) s (seeds 1..$SEEDS, $JOBS at once)"
+runs=$(wc -l <"$OUT/runs/results")
+echo "$runs runs in $(($(date +%s) - start)) s (seeds 1..$SEEDS, $JOBS at once)"
+want=$((SEEDS * 2 * $(wc -w <<<"$PEERS")))
+[ "$runs" -eq "$want" ] || echo "MISSING: $((want - runs)) of $want runs left no result" >&2
 echo
 
 printf '%-6s %-7s %5s %5s %9s %6s\n' peer mode runs pass mismatch error
