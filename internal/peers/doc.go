@@ -57,7 +57,7 @@
 //   - chunked: on / off. Chunked answers, or Content-Length.
 //   - gzip: on / off. Gzip when Accept-Encoding allows it, or never.
 //   - charset: on / off. "application/json; charset=utf-8", or "application/json".
-//   - cache: etag / private. GETs carry an ETag (304 on If-None-Match) and
+//   - cache: etag / private. GETs carry a weak ETag (304 on If-None-Match) and
 //     Cache-Control: no-cache; or Cache-Control: private, max-age=0, no ETag.
 //   - close: 7 / 0. Every 7th answer closes its connection; or none does.
 //   - slow: off / off. When on, Node delays every answer 0-10 ms, Go one in

@@ -247,7 +247,7 @@ var Choices = []Choice{
 	{"charset", "on", "off", "on|off",
 		"Content-Type: application/json; charset=utf-8", "Content-Type: application/json", "media type parameters"},
 	{"cache", "etag", "private", "etag|private",
-		"GETs: ETag, 304 on If-None-Match, Cache-Control: no-cache", "GETs: Cache-Control: private, max-age=0, no ETag",
+		"GETs: a weak ETag, 304 on If-None-Match, Cache-Control: no-cache", "GETs: Cache-Control: private, max-age=0, no ETag",
 		"caching"},
 	{"close", "7", "0", "N (0: never)",
 		"every 7th answer says Connection: close and closes", "never closes a connection itself", "connections"},

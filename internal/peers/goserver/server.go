@@ -185,7 +185,7 @@ func (s *server) send(w http.ResponseWriter, r *http.Request, status int, msg st
 	if get && status == http.StatusOK && s.ch.etag {
 		sum := sha1.Sum(body)
 		tag := `"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
-		h.Set("ETag", tag)
+		h.Set("ETag", "W/"+tag) // weak: the gzipped and the plain answer share it
 		if etagMatches(r.Header.Get("If-None-Match"), tag) {
 			w.WriteHeader(http.StatusNotModified)
 			return

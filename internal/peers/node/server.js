@@ -410,8 +410,9 @@ function main() {
       const gz = ch.gzip === 'on' && acceptsGzip(req.headers['accept-encoding']);
       if (gz) res.setHeader('Vary', 'Accept-Encoding');
       if (req.method === 'GET' && status === 200 && ch.cache === 'etag') {
+        // Weak: the gzipped and the plain answer share it.
         const tag = `"${crypto.createHash('sha1').update(body).digest('base64url')}"`;
-        res.setHeader('ETag', tag);
+        res.setHeader('ETag', `W/${tag}`);
         if (etagMatches(req.headers['if-none-match'], tag)) {
           res.writeHead(304);
           res.end();
