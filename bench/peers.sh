@@ -80,6 +80,10 @@ run_one() {
   fi
   kill -- "-$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  # The readings the run warned of, one per line, before a passing report goes.
+  if [ -f "$json" ]; then
+    jq -r '[.scenarios[].steps[]?.findings[]? | select(.source == "reading") | .reading] | unique | .[]' "$json" >"$OUT/runs/$name.readings" 2>/dev/null || true
+  fi
   if [ "$rc" -eq 0 ]; then
     rm -f "$json"
   else
@@ -107,12 +111,13 @@ want=$((SEEDS * 2 * $(wc -w <<<"$PEERS")))
 [ "$runs" -eq "$want" ] || echo "MISSING: $((want - runs)) of $want runs left no result" >&2
 echo
 
-printf '%-6s %-7s %5s %5s %9s %6s\n' peer mode runs pass mismatch error
+printf '%-6s %-7s %5s %5s %9s %6s  %s\n' peer mode runs pass mismatch error "passed with warnings (readings: runs)"
 for kind in $PEERS; do
   for mode in one-id two-id; do
-    awk -v k="$kind" -v m="$mode" '$1 == k && $2 == m {
+    warned=$(cat "$OUT/runs/$kind-$mode"-seed*.readings 2>/dev/null | sort | uniq -c | awk '{printf "%s%s: %s", sep, $2, $1; sep=", "}')
+    awk -v k="$kind" -v m="$mode" -v w="${warned:-none}" '$1 == k && $2 == m {
         n++; if ($4 == 0) p++; else if ($4 == 1) f++; else e++ }
-      END { printf "%-6s %-7s %5d %5d %9d %6d\n", k, m, n, p, f, e }' "$OUT/runs/results"
+      END { printf "%-6s %-7s %5d %5d %9d %6d  %s\n", k, m, n, p, f, e, w }' "$OUT/runs/results"
   done
 done
 errors=$(awk '$4 != 0 && $4 != 1 { printf "%s %s seed %s: exit %s\n", $1, $2, $3, $4 }' "$OUT/runs/results")

@@ -489,7 +489,7 @@ func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.S
 			ok       bool
 		)
 		if st.Walk {
-			status, doc, findings, ok = r.walk(ctx, st, req, &res)
+			status, doc, findings, ok = r.walk(ctx, st, req, &res, r.seeker(st, scope))
 		} else {
 			status, doc, findings, ok = r.single(ctx, st, req, &res)
 		}
