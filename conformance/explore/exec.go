@@ -74,7 +74,9 @@ type execution struct {
 }
 
 func newExecution(x *explorer, n int) *execution {
-	return &execution{x: x, m: model.New(x.spec, model.Config{}), marker: int((uint64(x.cfg.Seed)*2654435761 + uint64(n)*40503) % 100000)}
+	m := model.New(x.spec, model.Config{})
+	m.MadeUp(unknownID)
+	return &execution{x: x, m: m, marker: int((uint64(x.cfg.Seed)*2654435761 + uint64(n)*40503) % 100000)}
 }
 
 // identity is who acts: a token and the app it is granted.
@@ -147,14 +149,7 @@ func (e *execution) do(ctx context.Context, i int, a action) {
 		id := e.who(false)
 		r := e.newRequest(contactkit.OpListContacts, id, "", "")
 		e.setQuery(r, a.page, a.limit)
-		ex := expect{statuses: []int{http.StatusOK}}
-		switch queryClass(a.page, a.limit, e.x.spec.Paging) {
-		case invalid:
-			ex.statuses = []int{http.StatusBadRequest}
-			ex.readings = map[int]string{http.StatusOK: contactkit.ReadingPagingInvalid}
-		case lenient:
-			ex.statuses = []int{http.StatusOK, http.StatusBadRequest}
-		}
+		ex := e.predict(r)
 		ex.onPage = &id
 		r.step.Name = fmt.Sprintf("list with %s answers %s", queryText(r), statusList(ex.statuses))
 		e.check(ctx, i, r, ex)
@@ -192,7 +187,7 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 		contact, tpl = c.id, fmt.Sprintf("{{c%d}}", c.ord)
 	}
 	r := e.newRequest(op, id, contact, tpl)
-	ex := expect{statuses: []int{http.StatusNotFound}}
+	ex := e.predict(r)
 	verb := map[string]string{contactkit.OpGetContact: "get", contactkit.OpToggleContactBlock: "PUT", contactkit.OpDeleteContact: "delete"}[op]
 	what := "a contact nobody made"
 	if c != nil {
@@ -203,7 +198,6 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 	}
 	r.step.Name = fmt.Sprintf("%s %s answers 404", verb, what)
 	if c != nil && c.alive {
-		ex.statuses = []int{http.StatusOK}
 		blocked := c.blocked
 		if op == contactkit.OpToggleContactBlock {
 			blocked = !blocked

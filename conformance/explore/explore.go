@@ -15,6 +15,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/redact"
 	"github.com/contactkit/contactkit/report"
 )
@@ -125,12 +126,15 @@ const ScenarioName = "explore"
 
 // explorer holds what every execution of a run shares.
 type explorer struct {
-	cfg      Config
-	spec     *contactkit.Spec
-	checker  *check.Checker
-	client   *http.Client
-	base     *url.URL
-	scrub    func(string) string
+	cfg     Config
+	spec    *contactkit.Spec
+	checker *check.Checker
+	client  *http.Client
+	base    *url.URL
+	scrub   func(string) string
+	// grants are the identities' apps, when the run says the target checks
+	// tokens (a foreign app given); nil otherwise.
+	grants   model.Grants
 	requests atomic.Int64
 	// gate keeps walks and membership changes apart: a create or delete holds it
 	// alone, walks share it.
@@ -170,6 +174,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	x := &explorer{cfg: cfg, spec: spec, checker: check.New(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
+	if cfg.ForeignApp != "" {
+		x.grants = model.Grants{cfg.Token: {cfg.App}}
+		if cfg.ForeignToken != "" {
+			x.grants[cfg.ForeignToken] = []string{cfg.ForeignApp}
+		}
+	}
 
 	start := time.Now()
 	res := &Result{Seed: cfg.Seed}

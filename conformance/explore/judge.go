@@ -21,9 +21,24 @@ type expect struct {
 	// readings are statuses the docs allow but the contract's readings do not:
 	// answering one warns, naming the reading.
 	readings map[int]string
-	asserts  []assertion
+	// errorKeys are what a 422's errors must name (the docs' <row>.phone).
+	errorKeys []string
+	// rows classes a create's rows (model.Prediction.Rows).
+	rows    []model.Class
+	asserts []assertion
 	// onPage adds assertions about the contacts an answer's page shows.
 	onPage *identity
+}
+
+// predict asks the model what r's answer must be.
+func (e *execution) predict(r *request) expect {
+	h := http.Header{}
+	if r.authz != "" {
+		h.Set("Authorization", r.authz)
+	}
+	h.Set("Content-Type", r.mediaType())
+	p := e.m.Predict(model.Request{Op: r.op, App: r.app, ContactID: r.contact, Query: r.query, Header: h, Body: r.body}, e.x.grants)
+	return expect{statuses: p.Statuses, readings: p.Readings, errorKeys: p.ErrorKeys, rows: p.Rows}
 }
 
 // statusFinding judges status against ex; nil when it is one of ex.statuses.
@@ -47,6 +62,11 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		if f := ex.statusFinding(a.status, model.OpLocation(e.x.spec, r.op)); f != nil {
 			findings = append(findings, *f)
 		} else {
+			if a.status == http.StatusUnprocessableEntity {
+				for _, k := range ex.errorKeys {
+					ex.asserts = append(ex.asserts, assertion{ptr: "/errors/" + check.EscapeToken(k), kind: "present"})
+				}
+			}
 			if ex.onPage != nil && a.status == http.StatusOK {
 				items, _ := check.Field(a.body, "data").([]any)
 				ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
