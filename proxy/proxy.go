@@ -20,6 +20,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/journal"
 
 	"github.com/contactkit/contactkit/redact"
@@ -36,11 +37,14 @@ type Server struct {
 	target  *url.URL
 	spec    *contactkit.Spec
 	checker *check.Checker
-	rp      *httputil.ReverseProxy
-	journal *journal.Journal
-	model   *model
-	rec     *recorder
-	started time.Time
+	// predictor is a model that knows no contact: it predicts answers from the
+	// request alone (the session model judges what it knows of contacts).
+	predictor *cmodel.Model
+	rp        *httputil.ReverseProxy
+	journal   *journal.Journal
+	model     *model
+	rec       *recorder
+	started   time.Time
 
 	reqVerdicts  *cache[requestVerdict]
 	respVerdicts *cache[[]check.Finding]
@@ -72,6 +76,7 @@ func New(cfg Config) (*Server, error) {
 		target:       target,
 		spec:         spec,
 		checker:      check.New(spec),
+		predictor:    cmodel.New(spec, cmodel.Config{MaxContacts: 1}),
 		journal:      journal.New(cfg.Journal),
 		model:        newModel(spec),
 		started:      time.Now(),
@@ -151,6 +156,8 @@ type flight struct {
 	reqSize     int64
 	reqTooLarge bool
 	reqFindings []check.Finding
+	// prediction is what the docs make of the request: the answer must agree.
+	prediction cmodel.Prediction
 
 	status       int
 	respHeader   http.Header
@@ -212,6 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.preflight = r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 	if !f.preflight {
 		s.checkRequest(r.Context(), f)
+		s.predict(f)
 		f.write = s.model.begin(f)
 	} else {
 		f.app = appOf(f.path)
