@@ -195,7 +195,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		seqs = append(seqs, seq)
 	}
+
 	execs := x.runAll(bctx, seqs)
+	if !slices.ContainsFunc(execs, func(e *execution) bool { return e != nil && e.fail != nil }) && bctx.Err() == nil {
+		// Then, alone, the states the sequences do not reach.
+		seqs = append(seqs, bigState)
+		execs = append(execs, x.execute(bctx, bigState, len(seqs)))
+	}
 
 	var warnings []warning
 	var failure *report.ScenarioResult
@@ -205,7 +211,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		warnings = append(warnings, e.warnings...)
 		if e.fail == nil {
-			res.Operations += e.done
+			if seqs[j][0].kind != kGrow {
+				res.Operations += e.done // the big state's are not the --explore N asked for
+			}
 			continue
 		}
 		res.Operations += e.fail.at + 1
@@ -254,10 +262,17 @@ func (x *explorer) runAll(ctx context.Context, seqs [][]action) []*execution {
 	return execs
 }
 
+// bigState is a sequence run alone after the others: it makes the app hold
+// more than a thousand contacts (where servers cap totals, pages and offsets),
+// unless it does, and walks it with every page full and with the largest limit.
+// It deletes what it made, as every sequence does.
+var bigState = []action{{kind: kGrow}, {kind: kWalk, exact: true}, {kind: kWalk, limit: "max"}}
+
 // report shrinks the failure of seqs[j] (its execution e), judges it again on
 // the shrunk case, writes it as a scenario file, and gives the failed scenario.
 func (x *explorer) report(ctx context.Context, res *Result, seqs [][]action, j int, e *execution) report.ScenarioResult {
-	if e.fail.findings[0].Check == check.Transport {
+	if e.fail.findings[0].Check == check.Transport || j == len(seqs)-1 && len(seqs[j]) > 0 && seqs[j][0].kind == kGrow {
+		// Nothing to shrink: no answer, or the one state a run makes big.
 		return x.failedResult(e, "", nil)
 	}
 	seq, alone := x.alone(ctx, seqs, j, e)

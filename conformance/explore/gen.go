@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,11 @@ const (
 	kToggle
 	kDelete
 	kAuth // one operation with credentials or an identity that must be refused
+	// kAppVariant reads with the app's own token an app id that is a variant of
+	// its own: SQL wildcards, another letter case, a space. It is another app.
+	kAppVariant
+	// kGrow makes the app hold more than a thousand contacts, then walks it.
+	kGrow
 )
 
 // Row shapes beside a plain object.
@@ -32,7 +38,15 @@ const (
 	shapeMissing = "missing" // the field under test left out
 	shapeExtra   = "extra"   // a field the docs do not name, added
 	shapeBare    = "bare"    // the value alone as the row
+	// Fields of the contact a server makes, sent in a row: never honoured
+	// (mass assignment).
+	shapeID      = "id"         // an id: an existing contact's
+	shapeBlocked = "is_blocked" // is_blocked: true
+	shapeCreated = "created_at" // a created_at of 2001
 )
+
+// serverFields are the shapes that send a field the server makes.
+var serverFields = []string{shapeID, shapeBlocked, shapeCreated}
 
 // row is one row of a create batch. One field is under test (focus); the other
 // carries a value unique to the run, by which the row is found in the list.
@@ -52,7 +66,11 @@ type row struct {
 // model's prediction of the whole request.
 func (rw row) classOf() model.Class {
 	var v any
-	dec := json.NewDecoder(strings.NewReader(rowText(rw, jsonString(sampleName), samplePhone)))
+	extra := ""
+	if slices.Contains(serverFields, rw.shape) {
+		extra = `"` + rw.shape + `":null`
+	}
+	dec := json.NewDecoder(strings.NewReader(rowText(rw, jsonString(sampleName), samplePhone, extra)))
 	dec.UseNumber()
 	if dec.Decode(&v) != nil {
 		return model.Invalid
@@ -91,6 +109,7 @@ const (
 	authForeignApp               // the token on the foreign app (not granted)
 	authForeignToken             // the foreign token on the app (not granted)
 	authForeignOwn               // the foreign token on its own app
+	authCase                     // the token with its letters' case swapped: another token
 )
 
 // action is one generated operation. Contacts are named by ordinal, so that an
@@ -112,6 +131,22 @@ type action struct {
 	op       string
 	cred     auth
 	crossRef bool
+	// replay sends kAuth's probe to the URL the owner read last, so an answer
+	// kept by URL before the check of the token shows.
+	replay bool
+
+	// variant is kAppVariant's app id, from the app's own.
+	variant string
+	// otherApp adds query parameters naming the other app (appId, app, app_id)
+	// to a read of one's own: the path's app rules.
+	otherApp bool
+	// mediaType is the Content-Type of a create, "" for application/json.
+	mediaType string
+	// putBody sends a PUT a JSON body asking for the state the contact has: the
+	// docs' PUT has no body, and a body does not change what it does.
+	putBody bool
+	// exact walks with a limit that divides the app's total: every page full.
+	exact bool
 }
 
 // gen draws values from the contract's schemas and bounds.
@@ -123,10 +158,37 @@ type gen struct {
 	// creds and raws deal credentials and raw bodies like cards: every one comes
 	// up once before any comes up again, so a run of a few hundred operations
 	// tries each of them, whatever the seed.
-	creds deck[auth]
-	raws  deck[raw]
-	edges deck[string]
-	words deck[string]
+	creds      deck[auth]
+	raws       deck[raw]
+	edges      deck[string]
+	words      deck[string]
+	mediaTypes deck[string]
+	variants   deck[string]
+}
+
+// mediaTypes a create is sent with: JSON as the docs say it, with a charset or
+// another letter case (the same media type, RFC 9110 8.3.1), and text, which a
+// server may refuse.
+var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "text/plain"}
+
+// appVariants turn the app's id into another: %s is the id without its last
+// character, %[2]s the whole id. Wildcards a LIKE lookup lets through, another
+// letter case a lookup that folds case takes, and a space one that trims.
+var appVariants = []string{"%s_", "%s%%", "%%", "_%[3]s", "%[2]s%%", "UPPER", "%[2]s "}
+
+// variantOf is the app id tpl (one of appVariants) makes of app.
+func variantOf(tpl, app string) string {
+	if tpl == "UPPER" {
+		if up := strings.ToUpper(app); up != app {
+			return up
+		}
+		return strings.ToLower(app)
+	}
+	r := []rune(app)
+	if len(r) == 0 {
+		return tpl
+	}
+	return fmt.Sprintf(tpl, string(r[:len(r)-1]), app, string(r[1:]))
 }
 
 // deck deals its cards in a random order, each once per round.
@@ -152,11 +214,16 @@ func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *g
 		// right; naming a foreign app is how the user says it does.
 		g.creds.cards = append(g.creds.cards, authSuffix, authPrefix, authWrong, authForeignApp)
 	}
+	if foreignApp {
+		g.creds.cards = append(g.creds.cards, authCase)
+	}
 	if foreignToken {
 		g.creds.cards = append(g.creds.cards, authForeignToken, authToken, authToken, authForeignOwn, authForeignOwn)
 	}
 	g.raws.cards = rawBodies
 	g.edges.cards, g.words.cards = edges, pieces
+	g.mediaTypes.cards = mediaTypes
+	g.variants.cards = appVariants
 	return g
 }
 
@@ -342,13 +409,22 @@ func (g *gen) newAction() action {
 		if g.chance(0.15) {
 			n = 4 + g.pick(20)
 		}
-		bad := -1
+		bad := map[int]bool{}
 		if g.chance(0.3) {
-			bad = g.pick(n)
+			// Sometimes more than one: a 422 must name every row the docs refuse.
+			for range 1 + g.pick(3) {
+				bad[g.pick(n)] = true
+			}
 		}
 		for i := range n {
-			a.rows = append(a.rows, g.newRow(i == bad))
+			a.rows = append(a.rows, g.newRow(bad[i]))
 		}
+		if g.chance(0.08) {
+			// A field the server makes, beside a plain row to compare with.
+			a.rows = append([]row{{focusName: true, value: jsonString("Plain")}}, a.rows...)
+			a.rows[1+g.pick(len(a.rows)-1)].shape = serverFields[g.pick(len(serverFields))]
+		}
+		a.mediaType = g.mediaTypes.deal(g.r)
 		a.foreign = g.twoIds && g.chance(0.35)
 	case p < 29:
 		a.kind = kCreateRaw
@@ -356,13 +432,17 @@ func (g *gen) newAction() action {
 	case p < 37:
 		a.kind = kWalk
 		a.limit = strconv.FormatInt(g.limit(), 10)
+		a.exact = g.chance(0.25)
 		a.foreign = g.twoIds && g.chance(0.2)
 	case p < 47:
 		a.kind = kList
 		a.page, a.limit = g.query()
-	case p < 80:
-		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/12)]
+		a.otherApp = g.chance(0.15)
+	case p < 77:
+		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/11)]
 		a.foreign = g.twoIds && g.chance(0.2)
+		a.otherApp = a.kind == kGet && g.chance(0.15)
+		a.putBody = a.kind == kToggle && g.chance(0.25)
 		if g.twoIds && g.chance(0.25) {
 			// Broken object level authorization: the right token on its own app,
 			// naming the other identity's contact.
@@ -372,8 +452,12 @@ func (g *gen) newAction() action {
 				a.cred = authForeignOwn
 			}
 		}
+	case p < 80:
+		a.kind = kAppVariant
+		a.variant = g.variants.deal(g.r)
 	default:
 		a.kind = kAuth
+		a.replay = g.chance(0.3)
 		a.op = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}[g.pick(5)]
 		a.cred = g.creds.deal(g.r)
 		if a.cred == authLower && (a.op != contactkit.OpListContacts && a.op != contactkit.OpGetContact) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/scenario"
@@ -76,6 +77,10 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		}
 	}
 	e.record(r, ex)
+	if a.status == http.StatusOK && (r.op == contactkit.OpListContacts || r.op == contactkit.OpGetContact) &&
+		r.app == e.x.cfg.App && r.authz == "Bearer "+e.x.cfg.Token {
+		e.lastRead = r
+	}
 	return a, e.failed(ctx, at, a, findings)
 }
 
@@ -152,7 +157,7 @@ type assertion struct {
 	// selTpl is selVal in the scenario file.
 	sel, selVal, selTpl string
 	field               string // below the selected element
-	kind                string // equals, contains, present, absent, once
+	kind                string // equals, not_equals, contains, present, absent, once
 	want                any
 	wantTpl             string // want in the scenario file, when it is a variable
 	count               int    // once: how many there were
@@ -226,6 +231,11 @@ func evalAll(doc any, asserts []assertion, contract string) []check.Finding {
 			if !found {
 				msg, got = "is absent, want "+check.Show(a.want), "absent"
 			}
+		case "not_equals":
+			if !found || !sameValue(val, a.want) {
+				continue
+			}
+			msg, want, got = "is "+check.Show(val)+", the value the request sent, which the server must not take", "not "+check.Show(a.want), check.Show(val)
 		case "contains":
 			arr, _ := val.([]any)
 			if slices.ContainsFunc(arr, func(v any) bool { return sameValue(v, a.want) }) {

@@ -77,7 +77,13 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 	method := e.x.spec.Op(r.op).Method
 	a := &answer{curl: curl(method, u.String(), r.authShow, r.mediaType(), r.body, r.hasBody)}
 
-	rctx, cancel := context.WithTimeout(ctx, e.x.cfg.Timeout)
+	rctx := ctx
+	if r.op == contactkit.OpCreateContacts {
+		// A create in flight when the run is interrupted goes on to its answer:
+		// what it stored is then known, and cleaned up.
+		rctx = context.WithoutCancel(ctx)
+	}
+	rctx, cancel := context.WithTimeout(rctx, e.x.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader
 	if r.hasBody {
