@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/contactkit/contactkit"
 )
 
 // The admin API, under /__admin/, is JSON in the API's envelope (but for an app's
@@ -279,8 +281,7 @@ func withErrors(a answer, fields map[string]string) answer {
 // adminError answers status in the envelope with msg, a sentence for the person
 // at the admin API (these answers are not the contract's).
 func (s *Server) adminError(status int, msg string) answer {
-	b := envelopePrefix(status, statusWord(status), msg)
-	return answer{status: status, body: append(b, '}')}
+	return answer{status: status, body: contactkit.Envelope(status, s.spec.Word(status), msg, nil)}
 }
 
 // adminData answers 200 with data in the envelope.

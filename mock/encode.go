@@ -217,9 +217,9 @@ func append4(b []byte, n int) []byte {
 	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }
 
-// appendPageNumber writes n, or null when n is 0 (no such page).
-func appendPageNumber(b []byte, n int64) []byte {
-	if n == 0 {
+// appendPageNumber writes n, or null when there is no such page.
+func appendPageNumber(b []byte, n int64, exists bool) []byte {
+	if !exists {
 		return append(b, "null"...)
 	}
 	return strconv.AppendInt(b, n, 10)

@@ -206,14 +206,6 @@ func (in *injected) describe() string {
 	return "fault rule " + strconv.Itoa(r.ID) + ": " + strings.Join(parts, ", ")
 }
 
-// statusWord is the envelope's code for an injected status.
-func statusWord(status int) string {
-	if c := contactkit.Code(status); c != "" {
-		return c
-	}
-	return strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_"))
-}
-
 // applyFault makes a what the fault says: in place of the answer (a status, a
 // cut) or on it (a body, a latency).
 func (s *Server) applyFault(a *answer) {
@@ -223,8 +215,7 @@ func (s *Server) applyFault(a *answer) {
 	switch {
 	case r.Status != 0:
 		msg := "Injected by the mock (" + a.injected + "): not an answer of the API."
-		b := envelopePrefix(r.Status, statusWord(r.Status), msg)
-		*a = answer{status: r.Status, body: append(b, '}'), opID: a.opID, route: a.route, params: a.params,
+		*a = answer{status: r.Status, body: contactkit.Envelope(r.Status, s.spec.Word(r.Status), msg, nil), opID: a.opID, route: a.route, params: a.params,
 			fault: in, injected: a.injected}
 		retry := r.RetryAfter
 		if retry == 0 && r.Status == http.StatusTooManyRequests {

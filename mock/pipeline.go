@@ -206,13 +206,13 @@ func (s *Server) validate(r *http.Request, rt *route) error {
 		Options:     &s.reqOpts,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		err = requestFailure(err)
+		err = s.words.requestFailure(err)
 		var invalid *invalidError
 		if errors.As(err, &invalid) {
 			// The contract found something wrong; add what only the mock checks,
 			// so the client hears of every invalid field at once.
 			if value, ok := decodeAny(r); ok {
-				checkRows(value, s.cfg.MaxNameLength, invalid)
+				s.words.checkRows(value, s.cfg.MaxNameLength, invalid)
 			}
 		}
 		return err

@@ -35,6 +35,8 @@ type Store interface {
 	Reset(ctx context.Context) error
 	// Apps reports how many apps exist.
 	Apps(ctx context.Context) (int, error)
+	// Close lets go of what the store holds outside the process (connections).
+	Close() error
 }
 
 var _ Store = (*memStore)(nil)
@@ -201,6 +203,9 @@ func (s *memStore) Apps(context.Context) (int, error) {
 	defer s.mu.RUnlock()
 	return len(s.apps), nil
 }
+
+// Close does nothing: the memory store holds nothing outside the process.
+func (s *memStore) Close() error { return nil }
 
 // appSeed derives an app's faker seed from the server seed and the app id, so each
 // app's data depends on nothing else (not request order, not other apps).
