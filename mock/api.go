@@ -31,7 +31,7 @@ func (s *Server) readCreate(r *http.Request) (held int64, err error) {
 	// A body is held about three times over while it is judged: as read, as
 	// kin-openapi reads it again, and in its JSON decoder's buffer.
 	held = 3 * size
-	if !s.budget.take(held) {
+	if !s.budget.Take(held) {
 		return 0, errNoMemory
 	}
 	data, err := readAll(r.Body, r.ContentLength, s.cfg.MaxBody)

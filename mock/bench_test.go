@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/brianvoe/gofakeit/v6"
+	"github.com/contactkit/contactkit/store"
+	"github.com/contactkit/contactkit/store/memory"
 )
 
 // The benchmarks drive ServeHTTP directly (routing, validation, store, encoding),
@@ -111,26 +113,6 @@ func BenchmarkCreateBatch10(b *testing.B) {
 	}
 }
 
-// BenchmarkSeedMillion measures bringing a million-contact app into being: the
-// fake data, its index and the tree.
-func BenchmarkSeedMillion(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		a := &app{id: "big", seed: appSeed(DefaultSeed, "big"), contacts: million}
-		a.mu.Lock()
-		_ = a.ensureSeeded()
-		a.mu.Unlock()
-	}
-}
-
-// BenchmarkSeedContacts is the fake data alone.
-func BenchmarkSeedContacts(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		seedContacts(gofakeit.NewUnlocked(1), million)
-	}
-}
-
 // BenchmarkListUncached makes every query distinct, so each request goes through
 // routing and kin-openapi's validation instead of the verdict cache.
 func BenchmarkListUncached(b *testing.B) {
@@ -150,7 +132,7 @@ func BenchmarkEncodeListPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rows, total, _ := (&app{id: "bench", seed: appSeed(DefaultSeed, "bench"), contacts: 50}).page(1, 50)
+	rows, total, _ := memory.New(store.Config{Seed: DefaultSeed, Contacts: 50}, nil).Page(context.Background(), "bench", 1, 50)
 	type jsonContact struct {
 		ID        string `json:"id"`
 		Phone     int64  `json:"phone"`

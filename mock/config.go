@@ -73,9 +73,6 @@ const (
 	MaxAppIDLength = 256
 )
 
-// ReferenceDate is the fixed instant seeded contacts are dated before (over the two
-// years up to it), so that every restart dates them alike.
-var ReferenceDate = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // Config configures a Server. Its zero value is a working mock: open mode, seed 1,
 // 25 contacts per app, times in +07:00, text logs discarded.

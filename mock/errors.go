@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/store"
 )
 
 // Every way a request can fail that the mock words itself. failures below maps
@@ -25,21 +26,22 @@ var (
 	errBadToken    = errors.New("unknown token")
 	errNotGranted  = errors.New("token not granted this app")
 	errAdminToken  = errors.New("admin token missing or wrong")
-	errNoApp       = errors.New("no room for another app")
-	errNoRoomApp   = fmt.Errorf("%w: memory budget reached", errNoApp)
-	errNoMemory    = errors.New("memory budget reached")
 	errTargetLong  = errors.New("request target too long")
 	errAppIDLong   = errors.New("app id too long")
-	errNoContact   = errors.New("no such contact")
-	errFull        = errors.New("app is full")
-	errDuplicateID = errors.New("contact id given twice")
 	errBadQuery    = errors.New("query does not decode")
 	errBrokenReply = errors.New("answer breaks the contract")
 	errPanic       = errors.New("handler panicked")
+
+	// The store's failures (package store), named here as the mock's.
+	errNoApp       = store.ErrNoApp
+	errNoMemory    = store.ErrNoMemory
+	errNoContact   = store.ErrNoContact
+	errFull        = store.ErrFull
+	errDuplicateID = store.ErrDuplicateID
 	// errStoreUnavailable is a store out of reach or slower than its timeout
 	// (Redis down, restarting, overloaded): 503, outside the contract on purpose,
 	// as a real API's outage would be.
-	errStoreUnavailable = errors.New("store unavailable")
+	errStoreUnavailable = store.ErrUnavailable
 )
 
 // failure is one row of the table: a failure, its status, and for a 422 the

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit/serve"
+	"github.com/contactkit/contactkit/store/memory"
 
 	"github.com/contactkit/contactkit/journal"
 )
@@ -109,7 +110,7 @@ func TestVerdictMemoryBounded(t *testing.T) {
 // TestMemoryBudget: seeding, creates and bodies being read all take from one
 // budget; past it a new app answers 403 and a create 422, and a reset gives back.
 func TestMemoryBudget(t *testing.T) {
-	const seedCost = 1000 * contactCost
+	const seedCost = 1000 * memory.ContactCost
 	// The budget counts what the process holds: contacts only in the memory store.
 	m := newMock(t, Config{Store: DefaultStore, Contacts: 1000, MaxMemory: 2*seedCost + 50_000})
 	for _, tt := range []struct {

@@ -163,7 +163,7 @@ func (s *Server) api(r *http.Request) answer {
 	// here.
 	if rt.opID == contactkit.OpCreateContacts {
 		held, err := s.readCreate(r)
-		defer s.budget.give(held)
+		defer s.budget.Give(held)
 		if err != nil {
 			return done(s.fail(rt.opID, err))
 		}

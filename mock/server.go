@@ -19,6 +19,7 @@ import (
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/journal"
 	"github.com/contactkit/contactkit/serve"
+	"github.com/contactkit/contactkit/store/memory"
 )
 
 var _ http.Handler = (*Server)(nil)
@@ -79,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
-	if need := int64(cfg.Contacts) * contactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
+	if need := int64(cfg.Contacts) * memory.ContactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
 		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
 			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
 	}
