@@ -73,7 +73,6 @@ const (
 	MaxAppIDLength = 256
 )
 
-
 // Config configures a Server. Its zero value is a working mock: open mode, seed 1,
 // 25 contacts per app, times in +07:00, text logs discarded.
 type Config struct {

@@ -138,4 +138,3 @@ func newPhone(f *gofakeit.Faker) int64 {
 	}
 	return p*100_000_000 + int64(f.Number(0, 99_999_999))
 }
-

@@ -202,15 +202,15 @@ func script(name string, seeded bool) *redis.Script {
 }
 
 var (
-	scriptPage = script("page", true)
-	scriptGet = script("get", true)
-	scriptToggle = script("toggle", true)
-	scriptDelete = script("delete", true)
-	scriptCreate = script("create", true)
-	scriptExport = script("export", true)
-	scriptClaim = script("claim", false)
+	scriptPage    = script("page", true)
+	scriptGet     = script("get", true)
+	scriptToggle  = script("toggle", true)
+	scriptDelete  = script("delete", true)
+	scriptCreate  = script("create", true)
+	scriptExport  = script("export", true)
+	scriptClaim   = script("claim", false)
 	scriptInstall = script("install", false)
-	scriptApps = script("apps", false)
+	scriptApps    = script("apps", false)
 )
 
 // keys are the Redis keys of one app in one generation.
