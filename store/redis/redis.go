@@ -77,12 +77,13 @@ type Store struct {
 
 // Redis tuning. The store's own numbers, not the API's.
 const (
-	// redisChunk is how many contacts a seed or replace writes per round trip,
-	// and redisWriters how many such round trips are in flight at once.
-	redisChunk   = 2_000
-	redisWriters = 4
+	// exportChunk is how many contacts an export reads per round trip.
+	exportChunk = 2_000
 	// tmpTTL bounds how long a seed or replace cut short leaves its keys behind.
 	tmpTTL = 10 * time.Minute
+	// bulkPerRow is the time a seed or replace gets per row on top of the
+	// store's timeout, for its two RESTOREs (a million rows: 3 s more).
+	bulkPerRow = 3 * time.Microsecond
 	// seedLockBase and seedLockPerRow size the seeding lock's TTL: past it, a
 	// waiting replica assumes the seeder died and seeds itself (harmless: the
 	// data is the same and only the first install counts).
@@ -135,8 +136,10 @@ func New(cfg Config) (*Store, error) {
 	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	opts.ContextTimeoutEnabled = true
 	opts.DialTimeout = cfg.Timeout
-	opts.ReadTimeout = cfg.Timeout
-	opts.WriteTimeout = cfg.Timeout
+	// Every call brings its own deadline (the timeout, longer for a seed): the
+	// connection's own would cut a long one short.
+	opts.ReadTimeout = -1
+	opts.WriteTimeout = -1
 	opts.PoolTimeout = cfg.Timeout
 	opts.MaxRetries = 1
 	s := &Store{
@@ -414,7 +417,7 @@ func (s *Store) Create(ctx context.Context, appID string, rows []store.NewContac
 	args := make([]any, 0, 2+2*len(rows))
 	args = append(args, nowMs, s.maxRows)
 	for _, r := range rows {
-		args = append(args, nil, packTail(r.Phone, false, r.Name))
+		args = append(args, nil, appendTail(make([]byte, 0, 9+len(r.Name)), r.Phone, false, r.Name))
 	}
 	for range maxAttempts {
 		for i := range rows {
@@ -437,7 +440,7 @@ func (s *Store) Export(ctx context.Context, appID string) ([]store.Contact, erro
 	var out []store.Contact
 	after := int64(0)
 	for {
-		v, err := s.run(ctx, appID, scriptExport, after, redisChunk)
+		v, err := s.run(ctx, appID, scriptExport, after, exportChunk)
 		if err != nil {
 			return nil, err
 		}
@@ -486,10 +489,7 @@ func (s *Store) replace(ctx context.Context, appID, mode string, rows []store.Co
 		}
 		seen[c.ID] = struct{}{}
 	}
-	return s.install(ctx, appID, mode, len(rows), func(i int) ([16]byte, []byte) {
-		c := rows[i]
-		return c.ID, packContact(c.CreatedMs, c.Phone, c.Blocked, c.Name)
-	})
+	return s.install(ctx, appID, mode, rows)
 }
 
 // ReplaceIfNew is Replace for an app that does not exist yet; one that does is
@@ -505,14 +505,15 @@ func (s *Store) Empty(ctx context.Context, appID string) error {
 // install writes n rows (row(i) gives each, oldest first) to temporary keys and
 // makes them the app's contacts in one script. In "seed" mode the script keeps
 // the app as it is when it was seeded meanwhile.
-func (s *Store) install(ctx context.Context, appID, mode string, n int, row func(int) ([16]byte, []byte)) error {
+func (s *Store) install(ctx context.Context, appID, mode string, rows []store.Contact) error {
+	n := len(rows)
 	for range maxAttempts {
 		gen := s.gen.Load()
 		k := s.keys(gen, appID)
 		token := randomToken()
 		g := s.prefix + strconv.FormatInt(gen, 10) + ":"
 		tc, tz := g+"tc:"+token+":"+appID, g+"tz:"+token+":"+appID
-		last, err := s.writeAside(ctx, tc, tz, n, row)
+		last, err := s.restore(ctx, tc, tz, rows)
 		if err != nil {
 			return s.failure(err)
 		}
@@ -533,66 +534,21 @@ func (s *Store) install(ctx context.Context, appID, mode string, n int, row func
 	return errors.New("redis store: the generation kept moving")
 }
 
-// writeAside writes n rows to the temporary keys tc and tz, redisWriters chunks
-// in flight at once so Redis never waits for the next, and returns the newest
-// date among them (0 at least).
-func (s *Store) writeAside(ctx context.Context, tc, tz string, n int, row func(int) ([16]byte, []byte)) (int64, error) {
-	chunks := make(chan int)
-	var (
-		wg sync.WaitGroup
-		// mu guards last and failed.
-		mu     sync.Mutex
-		last   int64
-		failed error
-	)
-	for range redisWriters {
-		wg.Go(func() {
-			for start := range chunks {
-				l, err := s.writeChunk(ctx, tc, tz, start, min(start+redisChunk, n), row)
-				mu.Lock()
-				last = max(last, l)
-				if failed == nil {
-					failed = err
-				}
-				mu.Unlock()
-			}
-		})
+// restore writes rows to the temporary keys tc (the hash) and tz (the sorted
+// set), which expire unless installed, and returns the newest date among them.
+// Redis loads the sorted set while the hash is being serialized here.
+func (s *Store) restore(ctx context.Context, tc, tz string, rows []store.Contact) (int64, error) {
+	if len(rows) == 0 {
+		return 0, nil
 	}
-	for start := 0; start < n; start += redisChunk {
-		mu.Lock()
-		stop := failed != nil
-		mu.Unlock()
-		if stop {
-			break
-		}
-		chunks <- start
-	}
-	close(chunks)
-	wg.Wait()
-	return last, failed
-}
-
-// writeChunk writes rows start..end-1 to tc and tz in one round trip.
-func (s *Store) writeChunk(ctx context.Context, tc, tz string, start, end int, row func(int) ([16]byte, []byte)) (int64, error) {
-	var last int64
-	fields := make([]any, 0, 2*(end-start))
-	members := make([]redis.Z, 0, end-start)
-	for i := start; i < end; i++ {
-		id, packed := row(i)
-		fields = append(fields, id[:], packed)
-		members = append(members, redis.Z{Score: float64(i + 1), Member: id[:]})
-		last = max(last, min(int64(binary.BigEndian.Uint64(packed)), maxLastCreated))
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout+time.Duration(len(rows))*bulkPerRow)
 	defer cancel()
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, tc, fields...)
-		p.ZAdd(ctx, tz, members...)
-		p.PExpire(ctx, tc, tmpTTL)
-		p.PExpire(ctx, tz, tmpTTL)
-		return nil
-	})
-	return last, err
+	ttl := tmpTTL.Milliseconds()
+	zset := make(chan error, 1)
+	go func() { zset <- s.rdb.Do(ctx, "RESTORE", tz, ttl, zsetDump(rows)).Err() }()
+	hash, last := hashDump(rows)
+	err := s.rdb.Do(ctx, "RESTORE", tc, ttl, hash).Err()
+	return last, errors.Join(err, <-zset)
 }
 
 // lockToken is what this process writes in an app's seeding lock; one process
@@ -644,11 +600,7 @@ func (s *Store) seedApp(ctx context.Context, appID string) error {
 
 // seedNow writes the app's seeded contacts: the memory store's, byte for byte.
 func (s *Store) seedNow(ctx context.Context, appID string) error {
-	rows := store.NewFaker(s.seed, appID).Contacts(s.contacts)
-	return s.install(ctx, appID, "seed", len(rows), func(i int) ([16]byte, []byte) {
-		c := &rows[i]
-		return c.ID, packContact(c.CreatedMs, c.Phone, c.Blocked, c.Name)
-	})
+	return s.install(ctx, appID, "seed", store.NewFaker(s.seed, appID).Contacts(s.contacts))
 }
 
 // Reset moves the generation on, which every replica's next call sees (O(1)),
@@ -734,24 +686,24 @@ func (s *Store) Apps(ctx context.Context) (int, error) {
 	return 0, errors.New("redis store: the generation kept moving")
 }
 
-// packContact is a contact as Redis holds it, one string of 17 bytes plus the
-// name: created_at (ms) and phone as big-endian int64s, a flags byte (bit 0:
-// blocked), the name. One hash field per contact costs far less than a hash per
-// contact (see README, Redis).
-func packContact(created, phone int64, blocked bool, name string) []byte {
-	b := make([]byte, 8, 17+len(name))
-	binary.BigEndian.PutUint64(b, uint64(created))
-	return append(b, packTail(phone, blocked, name)...)
+// appendPacked appends c as Redis holds it, one string of 17 bytes plus the name:
+// created_at (ms) and phone as big-endian int64s, a flags byte (bit 0: blocked),
+// the name. One hash field per contact costs far less than a hash per contact
+// (see README, Redis).
+func appendPacked(b []byte, c *store.Contact) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(c.CreatedMs))
+	return appendTail(b, c.Phone, c.Blocked, c.Name)
 }
 
-// packTail is a packed contact after its date, which a create's script adds.
-func packTail(phone int64, blocked bool, name string) []byte {
-	b := make([]byte, 9, 9+len(name))
-	binary.BigEndian.PutUint64(b, uint64(phone))
+// appendTail appends a packed contact after its date, which a create's script
+// adds.
+func appendTail(b []byte, phone int64, blocked bool, name string) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(phone))
+	flags := byte(0)
 	if blocked {
-		b[8] = 1
+		flags = 1
 	}
-	return append(b, name...)
+	return append(append(b, flags), name...)
 }
 
 // unpackContact reads a contact from its id and packed form, as a script returns
