@@ -69,13 +69,18 @@ func ParseFilter(q url.Values) (Filter, error) {
 
 // Match reports whether f selects e.
 func (f Filter) Match(e Entry) bool {
+	return f.matches(e.Seq, e.Time, e.Status, e.OperationID, e.App)
+}
+
+// matches is Match on the fields filters read, which a record keeps as they came.
+func (f Filter) matches(seq int64, t time.Time, status int, op, app string) bool {
 	switch {
-	case f.Status != 0 && e.Status != f.Status,
-		f.StatusClass != 0 && e.Status/100 != f.StatusClass,
-		f.Op != "" && e.OperationID != f.Op,
-		f.App != "" && e.App != f.App,
-		e.Seq <= f.AfterSeq,
-		!f.Since.IsZero() && e.Time.Before(f.Since):
+	case f.Status != 0 && status != f.Status,
+		f.StatusClass != 0 && status/100 != f.StatusClass,
+		f.Op != "" && op != f.Op,
+		f.App != "" && app != f.App,
+		seq <= f.AfterSeq,
+		!f.Since.IsZero() && t.Before(f.Since):
 		return false
 	}
 	return true

@@ -234,12 +234,11 @@ func (s *Server) applyFault(a *answer) {
 		}
 	case r.Body == BodyTruncate && len(a.body) > 1:
 		body, status := append([]byte(nil), a.body...), a.status
+		// Content-Length promises the whole body; half comes, then net/http
+		// closes the connection because the handler wrote less than it said. The
+		// headers are the answer's, set (and journaled) before it is written.
+		a.header = http.Header{"Content-Type": hdrJSON, "Content-Length": {strconv.Itoa(len(body))}}
 		a.serve = func(w http.ResponseWriter, _ *http.Request) {
-			// Content-Length promises the whole body; half comes, then net/http
-			// closes the connection because the handler wrote less than it said.
-			h := w.Header()
-			h["Content-Type"] = hdrJSON
-			h.Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(status)
 			_, _ = w.Write(body[:len(body)/2])
 			_ = http.NewResponseController(w).Flush()

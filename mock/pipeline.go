@@ -80,8 +80,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A create's body is no longer needed; a delayed answer must not keep it.
 	r.Body, r.GetBody = http.NoBody, nil
 	s.wait(r, &a)
-	s.write(w, r, a)
+	s.header(w, r, &a)
+	// Journaled and logged before the client has the answer, so whoever reads
+	// the journal after an answer (or a cut) finds it there.
 	s.record(w, r, a, body, start)
+	s.send(w, r, a)
 	if a.pooled {
 		putBuffer(a.body)
 	}
@@ -305,12 +308,12 @@ func (s *Server) wait(r *http.Request, a *answer) {
 	}
 }
 
-// write sends a. Headers are set on the map directly, with shared value slices:
-// net/http only reads them, and canonicalizing and allocating per request shows up
-// under load.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
+// header sets a's headers. They are set on the map directly, with shared value
+// slices: net/http only reads them, and canonicalizing and allocating per request
+// shows up under load.
+func (s *Server) header(w http.ResponseWriter, r *http.Request, a *answer) {
 	h := w.Header()
-	s.cors.write(h, r, &a)
+	s.cors.write(h, r, a)
 	if isAdminPath(r.URL.Path) {
 		adminHeaders(h)
 	}
@@ -318,8 +321,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
 		h[k] = v
 	}
 	if a.serve != nil {
-		a.serve(w, r)
-		return
+		return // it writes the rest itself
 	}
 	if a.applied != "" {
 		h.Set("Preference-Applied", a.applied)
@@ -331,6 +333,14 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
 			h["Content-Type"] = []string{a.contentType}
 		}
 		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
+	}
+}
+
+// send writes a, its headers set.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, a answer) {
+	if a.serve != nil {
+		a.serve(w, r)
+		return
 	}
 	w.WriteHeader(a.status)
 	if r.Method != http.MethodHead {
