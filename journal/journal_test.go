@@ -466,7 +466,8 @@ func TestByteCapExact(t *testing.T) {
 		sum := 0
 		j.mu.Lock()
 		for k := range n {
-			sum += j.ring[(j.head+k)%len(j.ring)].sizeOf()
+			r := &j.ring[(j.head+k)%len(j.ring)]
+			sum += r.sizeOf(headerBytes(r.reqHeader) + headerBytes(r.respHeader))
 		}
 		j.mu.Unlock()
 		require.Equal(t, sum, b, "bytes counted after %d records, want the records' own", i+1)

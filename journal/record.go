@@ -68,18 +68,10 @@ func (r *record) part(i int) string {
 // record keeps what an entry will need of x, bounded.
 func (j *Journal) record(x Exchange) record {
 	c := j.cfg
-	texts := [numParts]string{
-		partMethod:   x.Method,
-		partURI:      x.URI,
-		partOp:       x.OperationID,
-		partApp:      x.App,
-		partInjected: x.Injected,
-		partProblem:  x.Problem,
-		partReqBody:  string(x.RequestBody), // no copy: only its first bytes are
-		partRespBody: string(x.ResponseBody),
-	}
-	bounds := [numParts]int{maxMethod, rawFactor * c.MaxPath, rawFactor * c.MaxText, rawFactor * c.MaxText,
-		rawFactor * c.MaxText, rawFactor * c.MaxText, c.MaxBody, c.MaxBody}
+	texts := [partReqBody]string{x.Method, x.URI, x.OperationID, x.App, x.Injected, x.Problem}
+	bounds := [partReqBody]int{maxMethod, rawFactor * c.MaxPath, rawFactor * c.MaxText, rawFactor * c.MaxText,
+		rawFactor * c.MaxText, rawFactor * c.MaxText}
+	bodies := [2][]byte{x.RequestBody, x.ResponseBody}
 	r := record{time: x.Time, took: x.Duration, status: x.Status, secrets: x.Secrets,
 		reqSize:  bodySize(x.RequestBody, x.RequestBodySize, x.RequestTruncated),
 		respSize: bodySize(x.ResponseBody, x.ResponseBodySize, x.ResponseTruncated)}
@@ -89,16 +81,28 @@ func (j *Journal) record(x Exchange) record {
 		r.cut[i] = len(texts[i]) < len(s)
 		total += len(texts[i])
 	}
+	for i, body := range bodies {
+		bodies[i] = body[:min(len(body), c.MaxBody)]
+		r.cut[partReqBody+i] = len(bodies[i]) < len(body)
+		total += len(bodies[i])
+	}
 	r.cut[partReqBody] = r.cut[partReqBody] || x.RequestTruncated
 	r.cut[partRespBody] = r.cut[partRespBody] || x.ResponseTruncated
+	// One allocation: the parts, back to back, in one string.
 	var b strings.Builder
 	b.Grow(total)
 	for i, s := range texts {
 		b.WriteString(s)
 		r.ends[i] = int32(b.Len())
 	}
+	for i, body := range bodies {
+		b.Write(body)
+		r.ends[partReqBody+i] = int32(b.Len())
+	}
 	r.raw = b.String()
-	r.reqHeader, r.respHeader = j.keepHeader(x.RequestHeader), j.keepHeader(x.ResponseHeader)
+	var reqBytes, respBytes int
+	r.reqHeader, reqBytes = j.keepHeader(x.RequestHeader)
+	r.respHeader, respBytes = j.keepHeader(x.ResponseHeader)
 	for i, v := range x.Violations {
 		if i == c.MaxViolations {
 			r.moreViolations = len(x.Violations) - i
@@ -108,7 +112,7 @@ func (j *Journal) record(x Exchange) record {
 		r.violations = append(r.violations, Violation{Check: t(v.Check), Message: t(v.Message), Pointer: t(v.Pointer),
 			Expected: t(v.Expected), Actual: t(v.Actual), Contract: t(v.Contract)})
 	}
-	r.size = r.sizeOf()
+	r.size = r.sizeOf(reqBytes + respBytes)
 	return r
 }
 
@@ -131,18 +135,20 @@ func keepText(s string, n int) string {
 
 // keepHeader returns h itself when it is within the journal's bounds, the common
 // case; otherwise a copy of what fits (MaxHeaders lines, each value kept raw as
-// texts are), with a note that there were more.
-func (j *Journal) keepHeader(h http.Header) http.Header {
-	lines, bound := 0, rawFactor*j.cfg.MaxText
+// texts are), with a note that there were more. It also returns the bytes the
+// header kept holds (headerBytes).
+func (j *Journal) keepHeader(h http.Header) (http.Header, int) {
+	lines, bound, size := 0, rawFactor*j.cfg.MaxText, 0
 	fits := true
 	for name, values := range h {
 		lines += len(values)
 		for _, v := range values {
 			fits = fits && len(v) <= bound && len(name) <= bound
+			size += len(name) + len(v) + headerLineCost
 		}
 	}
 	if fits && lines <= j.cfg.MaxHeaders {
-		return h
+		return h, size
 	}
 	out := make(http.Header, min(len(h), j.cfg.MaxHeaders+1))
 	lines = 0
@@ -150,30 +156,38 @@ func (j *Journal) keepHeader(h http.Header) http.Header {
 		for _, v := range values {
 			if lines == j.cfg.MaxHeaders {
 				out[truncatedHeader] = []string{"more headers not kept"}
-				return out
+				return out, headerBytes(out)
 			}
 			lines++
 			k := keepText(name, bound)
 			out[k] = append(out[k], keepText(v, bound))
 		}
 	}
-	return out
+	return out, headerBytes(out)
+}
+
+// headerLineCost is what a header line costs besides its name and value.
+const headerLineCost = 16
+
+// headerBytes is what h holds, as Config.MaxBytes counts it.
+func headerBytes(h http.Header) int {
+	n := 0
+	for name, values := range h {
+		for _, v := range values {
+			n += len(name) + len(v) + headerLineCost
+		}
+	}
+	return n
 }
 
 // truncatedHeader notes, in an entry's headers, that some were not kept.
 const truncatedHeader = "X-Journal-Truncated"
 
 // sizeOf is what r holds, counted as Config.MaxBytes counts it: every byte of
-// its texts, bodies, headers and violations, and a fixed overhead.
-func (r *record) sizeOf() int {
-	n := recordOverhead + len(r.raw)
-	for _, h := range []http.Header{r.reqHeader, r.respHeader} {
-		for k, vs := range h {
-			for _, v := range vs {
-				n += len(k) + len(v) + 16
-			}
-		}
-	}
+// its texts, bodies, headers (headers bytes, from headerBytes) and violations,
+// and a fixed overhead.
+func (r *record) sizeOf(headers int) int {
+	n := recordOverhead + len(r.raw) + headers
 	for _, v := range r.violations {
 		n += 64 + len(v.Check) + len(v.Message) + len(v.Pointer) + len(v.Expected) + len(v.Actual) + len(v.Contract)
 	}
