@@ -215,7 +215,7 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 		if err != nil {
 			return s.fail("", err)
 		}
-		return answer{status: http.StatusOK, body: appendExport(nil, app, rows, s.cfg.Zone)}
+		return answer{status: http.StatusOK, body: appendExport(nil, app, rows, s.zone)}
 	case http.MethodDelete:
 		if err := s.store.Empty(ctx, app); err != nil {
 			return s.fail("", err)

@@ -164,7 +164,7 @@ func (s *Server) contactAnswer(opID string, c Contact, detail bool) answer {
 	b := getBuffer()
 	b = append(b, s.prefix(opID, http.StatusOK)...)
 	b = append(b, `,"data":`...)
-	b = appendContact(b, c, s.cfg.Zone, detail)
+	b = appendContact(b, c, s.zone, detail)
 	return answer{status: http.StatusOK, body: append(b, '}'), pooled: true}
 }
 
@@ -191,7 +191,7 @@ func (s *Server) list(rows []Contact, total int, page int64, limit int) answer {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendContact(b, c, s.cfg.Zone, false)
+		b = appendContact(b, c, s.zone, false)
 	}
 	b = append(b, `],"meta":{"total":`...)
 	b = strconv.AppendInt(b, int64(total), 10)

@@ -851,7 +851,7 @@ func yamlProblem(err error) (int, string) {
 
 // appendExport writes an app's contacts (oldest first in rows) as a data file,
 // newest first, so an export loads back with --data or a PUT.
-func appendExport(b []byte, app string, rows []Contact, zone *time.Location) []byte {
+func appendExport(b []byte, app string, rows []Contact, z zone) []byte {
 	b = append(b, `{"apps":{`...)
 	b = appendString(b, app)
 	b = append(b, ":["...)
@@ -871,7 +871,7 @@ func appendExport(b []byte, app string, rows []Contact, zone *time.Location) []b
 		b = append(b, `,"is_blocked":`...)
 		b = strconv.AppendBool(b, c.Blocked)
 		b = append(b, `,"created_at":"`...)
-		b = appendCreated(b, c.CreatedMs, zone)
+		b = appendCreated(b, c.CreatedMs, z)
 		b = append(b, `"}`...)
 	}
 	if len(rows) > 0 {

@@ -22,7 +22,7 @@ func TestAppendCreated(t *testing.T) {
 	for _, ms := range cases {
 		for _, z := range zones {
 			want := time.UnixMilli(ms).In(z).Format(createdLayout)
-			assert.Equal(t, want, string(appendCreated(nil, ms, z)), "appendCreated(%d, %s)", ms, z)
+			assert.Equal(t, want, string(appendCreated(nil, ms, newZone(z))), "appendCreated(%d, %s)", ms, z)
 		}
 	}
 }

@@ -37,6 +37,7 @@ type Server struct {
 	verdicts *verdicts // nil when the contract rules it out
 	started  time.Time
 	cors     cors
+	zone     zone // cfg.Zone, its offset read once when fixed
 
 	// The fixture (data.go, faults.go, admin.go, journal.go): the data file's
 	// apps, the fault rules, the apps served, what the journal keeps.
@@ -114,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 		budget:  b,
 		delayed: make(chan struct{}, cfg.MaxDelayed),
 		started: time.Now(),
+		zone:    newZone(cfg.Zone),
 		faults:  newFaults(cfg.Seed),
 		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
 			Method: list.Method, Operation: list.Operation},
