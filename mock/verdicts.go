@@ -82,7 +82,7 @@ func (v *verdicts) put(k verdictKey, rt route) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.m == nil || len(v.m) >= verdictCacheSize {
-		v.m = make(map[verdictKey]route, verdictCacheSize) // never grown: no rehash on the cold path
+		v.m = make(map[verdictKey]route, 64)
 	}
 	v.m[k] = rt
 }
