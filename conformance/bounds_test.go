@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance"
 )
 
@@ -108,7 +109,7 @@ func TestHugeListAnswerIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	st := rep.Scenarios[0].Steps[0]
 	assert.LessOrEqual(t, len(st.Findings), 20, "findings of the huge answer: %v", st.Findings)
-	var dup *conformance.Finding
+	var dup *check.Finding
 	for i, f := range st.Findings {
 		if strings.Contains(f.Message, "listed twice on one page") {
 			dup = &st.Findings[i]

@@ -31,15 +31,3 @@ func ExampleRun() {
 	}
 	// Output: all match: true failed steps: 0
 }
-
-// A scenario file that does not load says where and why.
-func ExampleParse() {
-	_, err := conformance.Parse("my-suite/block.yaml", []byte(`name: block twice
-steps:
-  - name: toggle
-    op: toggleBlock
-    expect: {status: 200}
-`))
-	fmt.Println(err)
-	// Output: my-suite/block.yaml:4: op "toggleBlock" is not an operationId of the contract (known: createContacts, deleteContact, getContact, listContacts, toggleContactBlock)
-}

@@ -4,14 +4,26 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/scenario"
 )
 
 // expect judges the answer against the step's own expectations and keeps its
 // captures.
-func (r *runner) expect(st *Step, status int, doc any, scope *scope) []Finding {
-	rule := r.check.responsesLocation(st.Op)
+func (r *runner) expect(st *scenario.Step, status int, doc any, scope *scope) []check.Finding {
+	out := r.expectations(st, status, doc, scope)
+	if st.Reading != "" {
+		// The step asserts what the contract reads into a silence of the docs.
+		check.AsReading(st.Reading, out)
+	}
+	return out
+}
+
+func (r *runner) expectations(st *scenario.Step, status int, doc any, scope *scope) []check.Finding {
+	rule := check.Loc("#/info/description")
 	if st.Op != "" {
-		rule = r.check.opLocation(st.Op)
+		rule = check.OpLocation(r.spec, st.Op)
 	}
 	if st.Rule != "" {
 		if s, err := scope.expandString(st.Rule); err == nil {
@@ -19,13 +31,13 @@ func (r *runner) expect(st *Step, status int, doc any, scope *scope) []Finding {
 		}
 	}
 	if !slices.Contains(st.Expect.Status, status) {
-		return []Finding{{Check: CheckExpect, Message: fmt.Sprintf("status %d, want %s", status, statusList(st.Expect.Status)),
+		return []check.Finding{{Check: check.Expect, Message: fmt.Sprintf("status %d, want %s", status, statusList(st.Expect.Status)),
 			Expected: statusList(st.Expect.Status), Actual: fmt.Sprint(status), Contract: rule}}
 	}
 	if doc == nil {
 		return nil // not JSON: the body finding says so, and nothing can be checked
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, a := range slices.Concat(st.Expect.Body, st.Expect.On[status]) {
 		for _, f := range evalAssertion(doc, a, scope) {
 			f.Contract = rule
@@ -35,13 +47,13 @@ func (r *runner) expect(st *Step, status int, doc any, scope *scope) []Finding {
 	for _, c := range st.Capture {
 		from, err := scope.expandString(c.From)
 		if err != nil {
-			out = append(out, Finding{Check: CheckCapture, Message: fmt.Sprintf("capture %s: %v", c.Name, err)})
+			out = append(out, check.Finding{Check: check.Capture, Message: fmt.Sprintf("capture %s: %v", c.Name, err)})
 			continue
 		}
-		v, at, found, _ := resolve(doc, from)
+		v, at, found, _ := scenario.Resolve(doc, from)
 		if !found {
 			if !c.Optional {
-				out = append(out, Finding{Check: CheckCapture, Pointer: at, Message: fmt.Sprintf("capture %s: nothing at %s", c.Name, from), Expected: "a value", Actual: "absent", Contract: rule})
+				out = append(out, check.Finding{Check: check.Capture, Pointer: at, Message: fmt.Sprintf("capture %s: nothing at %s", c.Name, from), Expected: "a value", Actual: "absent", Contract: rule})
 			}
 			continue
 		}
@@ -60,24 +72,24 @@ func statusList(s []int) string {
 
 // evalAssertion applies every matcher of a to the value its pointer addresses and
 // returns one finding per failed matcher.
-func evalAssertion(doc any, a Assertion, sc *scope) []Finding {
+func evalAssertion(doc any, a scenario.Assertion, sc *scope) []check.Finding {
 	ptr, err := sc.expandString(a.Pointer)
 	if err != nil {
-		return []Finding{{Check: CheckExpect, Pointer: a.Pointer, Message: fmt.Sprintf("cannot check %s: %v", a.Pointer, err)}}
+		return []check.Finding{{Check: check.Expect, Pointer: a.Pointer, Message: fmt.Sprintf("cannot check %s: %v", a.Pointer, err)}}
 	}
-	val, at, found, err := resolve(doc, ptr)
+	val, at, found, err := scenario.Resolve(doc, ptr)
 	if err != nil {
-		return []Finding{{Check: CheckExpect, Pointer: ptr, Message: err.Error()}}
+		return []check.Finding{{Check: check.Expect, Pointer: ptr, Message: err.Error()}}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, m := range a.Matchers {
 		arg, err := sc.expand(m.Arg)
 		if err != nil {
-			out = append(out, Finding{Check: CheckExpect, Pointer: at, Message: fmt.Sprintf("cannot check %s %s: %v", ptr, m.Kind, err)})
+			out = append(out, check.Finding{Check: check.Expect, Pointer: at, Message: fmt.Sprintf("cannot check %s %s: %v", ptr, m.Kind, err)})
 			continue
 		}
-		if f := m.judge(arg, val, found); f != nil {
-			f.Check = CheckExpect
+		if f := m.Judge(arg, val, found); f != nil {
+			f.Check = check.Expect
 			f.Pointer = at
 			f.Message = ptr + " " + f.Message
 			out = append(out, *f)

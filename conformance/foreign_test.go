@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/report"
 )
 
 const foreignToken = "second-identity-token-0123456789"
@@ -59,7 +60,7 @@ func TestForeignTokenAuth(t *testing.T) {
 		ForeignApp: "app2", ForeignToken: foreignToken, Suite: foreignSuite})
 	require.NoError(t, err)
 	require.Len(t, rep.Scenarios, 1)
-	require.NotEqual(t, conformance.Skipped, rep.Scenarios[0].Status, "scenario run with a foreign token")
+	require.NotEqual(t, report.Skipped, rep.Scenarios[0].Status, "scenario run with a foreign token")
 
 	want := []struct{ sent, curl string }{
 		{"/contacts/app2 Bearer " + foreignToken, "Bearer ***'"},
@@ -97,7 +98,7 @@ func TestForeignTokenNeeded(t *testing.T) {
 		rep, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: testToken, App: "app1", ForeignApp: "app2", Suite: tc.suite})
 		require.NoError(t, err, tc.name)
 		sc := rep.Scenarios[0]
-		assert.Equal(t, conformance.Skipped, sc.Status, "%s: status", tc.name)
+		assert.Equal(t, report.Skipped, sc.Status, "%s: status", tc.name)
 		assert.Contains(t, sc.SkipReason, "needs --foreign-token", "%s: skip reason", tc.name)
 	}
 	_, err := conformance.Run(context.Background(), conformance.Config{Target: srv.URL, Token: testToken, App: "app1", ForeignToken: foreignToken, Suite: foreignSuite})

@@ -20,7 +20,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/report"
 )
 
 const hostileScenario = `name: hostile
@@ -71,7 +73,7 @@ func TestHostileTargets(t *testing.T) {
 	cases := []struct {
 		name     string
 		get      http.HandlerFunc
-		check    conformance.Check // the kind of finding the first step must carry
+		check    check.Check // the kind of finding the first step must carry
 		contains string
 	}{
 		{"hang", func(w http.ResponseWriter, r *http.Request) {
@@ -80,25 +82,25 @@ func TestHostileTargets(t *testing.T) {
 				return
 			}
 			<-r.Context().Done()
-		}, conformance.CheckTransport, "no answer within 1s"},
+		}, check.Transport, "no answer within 1s"},
 		{"html", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<html>oops</html>")
-		}, conformance.CheckBody, "body is not JSON"},
+		}, check.Body, "body is not JSON"},
 		{"5xx", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `{"error":"down"}`)
-		}, conformance.CheckStatus, "status 503 is not one listContacts documents"},
+		}, check.Status, "status 503 is not one listContacts documents"},
 		{"10 MB body", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"data":"`))
 			w.Write(bytes.Repeat([]byte("x"), 10<<20))
 			w.Write([]byte(`"}`))
-		}, conformance.CheckBody, "larger than the 1048576 bytes"},
+		}, check.Body, "larger than the 1048576 bytes"},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
-		}, conformance.CheckRedirect, "redirecting to \"/elsewhere\""},
+		}, check.Redirect, "redirecting to \"/elsewhere\""},
 		{"garbage headers", func(w http.ResponseWriter, r *http.Request) {
 			conn, buf, err := w.(http.Hijacker).Hijack()
 			if err != nil {
@@ -107,7 +109,7 @@ func TestHostileTargets(t *testing.T) {
 			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: banana\r\n\r\n{}")
 			buf.Flush()
 			conn.Close()
-		}, conformance.CheckTransport, "no answer"},
+		}, check.Transport, "no answer"},
 		{"cut off mid-body", func(w http.ResponseWriter, r *http.Request) {
 			conn, buf, err := w.(http.Hijacker).Hijack()
 			if err != nil {
@@ -116,7 +118,7 @@ func TestHostileTargets(t *testing.T) {
 			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\":")
 			buf.Flush()
 			conn.Close()
-		}, conformance.CheckTransport, "the body broke off"},
+		}, check.Transport, "the body broke off"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,8 +149,8 @@ func TestHostileTargets(t *testing.T) {
 			assert.True(t, last.Cleanup, "%s: the cleanup step is reported", tc.name)
 			assert.Equal(t, int32(1), h.deletes.Load(), "%s: cleanup sent its DELETE", tc.name)
 			assert.Zero(t, h.other.Load(), "%s: a redirect was followed", tc.name)
-			if tc.check == conformance.CheckTransport {
-				assert.Equal(t, conformance.Skipped, steps[1].Status, "%s: the step after a lost answer is skipped", tc.name)
+			if tc.check == check.Transport {
+				assert.Equal(t, report.Skipped, steps[1].Status, "%s: the step after a lost answer is skipped", tc.name)
 			}
 		})
 	}
@@ -361,14 +363,14 @@ func TestTargetDiesMidRun(t *testing.T) {
 	require.NotNil(t, rep)
 	steps := rep.Scenarios[0].Steps
 	require.Len(t, steps, 3)
-	assert.Equal(t, conformance.Passed, steps[0].Status, "the step before the target died")
+	assert.Equal(t, report.Passed, steps[0].Status, "the step before the target died")
 	assert.Equal(t, rep.Error, err.Error())
 }
 
 // TestStepCountIndependentOfOutcome: a run that passes, one that fails, one whose
 // target is gone and one without a foreign app all report the same steps.
 func TestStepCountIndependentOfOutcome(t *testing.T) {
-	steps := func(rep *conformance.Report) int {
+	steps := func(rep *report.Report) int {
 		s := rep.Summary.Steps
 		return s.Passed + s.Failed + s.Skipped
 	}
@@ -432,7 +434,7 @@ func TestConsoleEscapesControls(t *testing.T) {
 }
 
 // reports writes rep in every form a user gets: console (verbose), JSON, JUnit.
-func reports(t *testing.T, rep *conformance.Report) map[string]string {
+func reports(t *testing.T, rep *report.Report) map[string]string {
 	t.Helper()
 	var text, js, junit bytes.Buffer
 	require.NoError(t, rep.WriteText(&text, true))

@@ -7,15 +7,14 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/contactkit/contactkit/report"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/contactkit/contactkit/conformance"
 )
 
 // brokenReport runs the default suite against a double with many findings, so the
 // reports carry every kind of field.
-func brokenReport(t *testing.T, f flaw) *conformance.Report {
+func brokenReport(t *testing.T, f flaw) *report.Report {
 	t.Helper()
 	srv := httptest.NewServer(newDouble(f))
 	defer srv.Close()
@@ -27,7 +26,7 @@ func TestJSONReportRoundTrips(t *testing.T) {
 		rep := brokenReport(t, f)
 		var buf bytes.Buffer
 		require.NoError(t, rep.WriteJSON(&buf), "flaw %q: write JSON", f)
-		var back conformance.Report
+		var back report.Report
 		require.NoError(t, json.Unmarshal(buf.Bytes(), &back), "flaw %q: read JSON", f)
 		assert.Equal(t, *rep, back, "flaw %q: JSON report round trip", f)
 	}

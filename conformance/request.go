@@ -15,27 +15,29 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/redact"
+	"github.com/contactkit/contactkit/scenario"
 )
 
 // request is a step's request, placeholders expanded.
 type request struct {
 	method  string
 	apiPath string
-	query   []Pair // values are strings now
+	query   []scenario.Pair // values are strings now
 	header  http.Header
 	body    []byte
 	hasBody bool
 }
 
-func (r *runner) build(st *Step, scope *scope) (*request, error) {
+func (r *runner) build(st *scenario.Step, scope *scope) (*request, error) {
 	req := &request{header: http.Header{}}
 	if st.Op != "" {
-		op := r.check.spec.Op(st.Op) // the loader checked it is there
+		op := r.spec.Op(st.Op) // the loader checked it is there
 		req.method = op.Method
 		tmpl := op.Path
 		params := map[string]string{"appId": r.cfg.App}
-		if st.Auth == AuthForeignApp || st.Auth == AuthForeignToken {
+		if st.Auth == scenario.AuthForeignApp || st.Auth == scenario.AuthForeignToken {
 			params["appId"] = r.cfg.ForeignApp
 		}
 		for _, p := range st.Params {
@@ -43,7 +45,7 @@ func (r *runner) build(st *Step, scope *scope) (*request, error) {
 			if err != nil {
 				return nil, err
 			}
-			params[p.Name] = textOf(v)
+			params[p.Name] = check.TextOf(v)
 		}
 		path := tmpl
 		for k, v := range params {
@@ -63,34 +65,34 @@ func (r *runner) build(st *Step, scope *scope) (*request, error) {
 		if err != nil {
 			return nil, err
 		}
-		req.query = append(req.query, Pair{Name: q.Name, Value: textOf(v)})
+		req.query = append(req.query, scenario.Pair{Name: q.Name, Value: check.TextOf(v)})
 	}
 
 	req.header.Set("Accept", "application/json")
 	req.header.Set("Content-Type", "application/json") // the docs list it for every call
 	req.header.Set("User-Agent", "contactkit-conform")
 	switch st.Auth {
-	case AuthToken, AuthForeignApp:
+	case scenario.AuthToken, scenario.AuthForeignApp:
 		req.header.Set("Authorization", "Bearer "+r.cfg.Token)
-	case AuthForeignToken:
+	case scenario.AuthForeignToken:
 		req.header.Set("Authorization", "Bearer "+r.cfg.ForeignToken)
-	case AuthTokenSuffix:
+	case scenario.AuthTokenSuffix:
 		req.header.Set("Authorization", "Bearer "+r.cfg.Token+"x")
-	case AuthTokenPrefix:
+	case scenario.AuthTokenPrefix:
 		req.header.Set("Authorization", "Bearer x"+r.cfg.Token)
-	case AuthBasic:
+	case scenario.AuthBasic:
 		req.header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("conform:not-a-bearer-token")))
-	case AuthBearerOnly:
+	case scenario.AuthBearerOnly:
 		req.header.Set("Authorization", "Bearer")
-	case AuthWrongToken:
-		req.header.Set("Authorization", "Bearer conform-wrong-token-"+r.gen.runID)
+	case scenario.AuthWrongToken:
+		req.header.Set("Authorization", "Bearer conform-wrong-token-"+RunID(r.seed))
 	}
 	for _, h := range st.Headers {
 		v, err := scope.expand(h.Value)
 		if err != nil {
 			return nil, err
 		}
-		req.header.Set(h.Name, textOf(v))
+		req.header.Set(h.Name, check.TextOf(v))
 	}
 
 	switch {
@@ -123,14 +125,14 @@ func (req *request) withQuery(name, value string) *request {
 			return &c
 		}
 	}
-	c.query = append(c.query, Pair{Name: name, Value: value})
+	c.query = append(c.query, scenario.Pair{Name: name, Value: value})
 	return &c
 }
 
 func (req *request) rawQuery() string {
 	var parts []string
 	for _, q := range req.query {
-		parts = append(parts, url.QueryEscape(q.Name)+"="+url.QueryEscape(textOf(q.Value)))
+		parts = append(parts, url.QueryEscape(q.Name)+"="+url.QueryEscape(check.TextOf(q.Value)))
 	}
 	return strings.Join(parts, "&")
 }
@@ -198,7 +200,7 @@ func shellQuote(s string) string {
 
 // send makes one request and returns the exchange, or a transport finding when
 // there was no (complete) answer.
-func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, *Finding) {
+func (r *runner) send(ctx context.Context, op string, req *request) (check.Exchange, *check.Finding) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	var body io.Reader
@@ -207,7 +209,7 @@ func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, 
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, r.fullURL(req), body)
 	if err != nil {
-		return nil, &Finding{Check: CheckTransport, Message: "cannot build the request: " + err.Error()}
+		return check.Exchange{}, &check.Finding{Check: check.Transport, Message: "cannot build the request: " + err.Error()}
 	}
 	hreq.Header = req.header.Clone()
 	resp, err := r.client.Do(hreq)
@@ -217,23 +219,24 @@ func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, 
 			why := r.scrub(rootCause(err))
 			r.lost.CompareAndSwap(nil, &why)
 		}
-		return nil, r.transportFinding(ctx, err)
+		return check.Exchange{}, r.transportFinding(ctx, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, check.MaxBody+1))
 	if err != nil {
 		f := r.transportFinding(ctx, err)
 		f.Message = fmt.Sprintf("answered %d but the body broke off: %s", resp.StatusCode, f.Message)
-		return nil, f
+		return check.Exchange{}, f
 	}
-	x := &exchange{op: op, method: req.method, apiPath: req.apiPath, query: req.values(), status: resp.StatusCode, header: resp.Header, body: data}
-	if len(data) > maxBody {
-		x.body, x.truncated = data[:maxBody], true
+	x := check.Exchange{Op: op, Method: req.method, Path: req.apiPath, Query: req.values(), RequestHeader: req.header, RequestBody: req.hasBody,
+		Status: resp.StatusCode, Header: resp.Header, Body: data}
+	if len(data) > check.MaxBody {
+		x.Body, x.Truncated = data[:check.MaxBody], true
 	}
 	// The token goes before anything reads the answer, so no excerpt, cut or
 	// decoded value of it can hold the token or its start.
-	x.body = []byte(r.scrub(string(x.body)))
-	for _, vs := range x.header {
+	x.Body = []byte(r.scrub(string(x.Body)))
+	for _, vs := range x.Header {
 		for i := range vs {
 			vs[i] = r.scrub(vs[i])
 		}
@@ -241,12 +244,12 @@ func (r *runner) send(ctx context.Context, op string, req *request) (*exchange, 
 	return x, nil
 }
 
-func (r *runner) transportFinding(ctx context.Context, err error) *Finding {
+func (r *runner) transportFinding(ctx context.Context, err error) *check.Finding {
 	var ne net.Error
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Finding{Check: CheckTransport, Message: fmt.Sprintf("no answer within %s (the per-request timeout)", r.timeout), Expected: "an answer", Actual: "timeout"}
+		return &check.Finding{Check: check.Transport, Message: fmt.Sprintf("no answer within %s (the per-request timeout)", r.timeout), Expected: "an answer", Actual: "timeout"}
 	}
-	return &Finding{Check: CheckTransport, Message: "no answer: " + rootCause(err), Expected: "an answer", Actual: "error"}
+	return &check.Finding{Check: check.Transport, Message: "no answer: " + rootCause(err), Expected: "an answer", Actual: "error"}
 }
 
 // snippet keeps the start of a body for the report.

@@ -20,7 +20,10 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/fixtures"
+	"github.com/contactkit/contactkit/report"
+	"github.com/contactkit/contactkit/scenario"
 
 	"github.com/contactkit/contactkit/redact"
 )
@@ -40,10 +43,10 @@ var (
 	// plain port.
 	ErrNotHTTP = errors.New("target does not speak HTTP")
 	// ErrTargetLost means the target stopped accepting connections during the
-	// run; Run still returns the Report of what ran.
+	// run; Run still returns the report.Report of what ran.
 	ErrTargetLost = errors.New("target stopped answering during the run")
 	// ErrInterrupted means ctx ended the run early, or Config.Deadline passed; Run
-	// still returns the Report of what ran.
+	// still returns the report.Report of what ran.
 	ErrInterrupted = errors.New("run interrupted")
 )
 
@@ -59,18 +62,6 @@ const (
 	DefaultWalkItems = 200_000
 	// DefaultWalkTime bounds one walk's time.
 	DefaultWalkTime = 2 * time.Minute
-)
-
-// maxBody caps what the runner reads of an answer; every answer of this API is far
-// smaller, and a hostile target must not exhaust memory.
-const maxBody = 1 << 20
-
-// A report keeps at most maxStepFindings findings of a step and maxReportFindings
-// in all, and counts what it left out: a target can be wrong in more ways than a
-// person reads, and a report must stay a size CI can store.
-const (
-	maxStepFindings   = 50
-	maxReportFindings = 1000
 )
 
 // walkAttempts is how often a walk whose expectations fail is tried in a scenario
@@ -109,7 +100,7 @@ type Config struct {
 	// Timeout bounds each request, answer included.
 	Timeout time.Duration
 	// Client sends the requests; nil means a fresh http.Client. Redirects are
-	// never followed, whatever its CheckRedirect says.
+	// never followed, whatever its check.Redirect says.
 	Client *http.Client
 
 	// WalkItems and WalkTime bound each walk of the list (DefaultWalkItems,
@@ -124,15 +115,23 @@ type Config struct {
 	// Spec is the contract the target is held to; nil means the embedded one.
 	// The scenarios' paging built-ins ({{limit_max}}, ...) come from it too.
 	Spec *contactkit.Spec
+
+	// Seed fixes every value the run makes (names, phones, ids, the run id): the
+	// same seed against the same starting state sends the same requests. Report
+	// carries it.
+	Seed int64
+	// StrictReadings makes a departure from a reading of the docs' silences
+	// (contactkit.Readings) fail the run; by default it warns.
+	StrictReadings bool
 }
 
 // Run replays every selected scenario of cfg.Suite against cfg.Target and returns
-// a Report of every mismatch; mismatches are in the Report, not the error. The
-// error says the run could not be judged: ErrConfig or ErrSuite (nil Report:
+// a report.Report of every mismatch; mismatches are in the report.Report, not the error. The
+// error says the run could not be judged: ErrConfig or ErrSuite (nil report.Report:
 // nothing was selected), ErrUnreachable or ErrNotHTTP (the target failed its first
 // request, every scenario is reported not run), ErrTargetLost or ErrInterrupted
-// (the Report holds what ran, the rest not run).
-func Run(ctx context.Context, cfg Config) (*Report, error) {
+// (the report.Report holds what ran, the rest not run).
+func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	r, scenarios, err := prepare(cfg)
 	if err != nil {
 		return nil, err
@@ -143,13 +142,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer cancel()
 	}
 	start := time.Now()
-	rep := &Report{Target: cfg.Target, App: cfg.App, Started: start.UTC().Format(time.RFC3339), Scenarios: make([]ScenarioResult, len(scenarios))}
+	rep := &report.Report{Target: cfg.Target, App: cfg.App, Started: start.UTC().Format(time.RFC3339), Scenarios: make([]report.ScenarioResult, len(scenarios)),
+		Seed: cfg.Seed, StrictReadings: cfg.StrictReadings}
 	if err := r.preflight(ctx); err != nil {
 		for i, sc := range scenarios {
-			rep.Scenarios[i] = notRun(sc, notRunPrefix+err.Error())
+			rep.Scenarios[i] = notRun(sc, report.NotRunPrefix+err.Error())
 		}
 		rep.Error = err.Error()
-		rep.count()
+		rep.Count()
 		rep.Scrub(r.scrub)
 		return rep, err
 	}
@@ -159,7 +159,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var shared []int
 	for i, sc := range scenarios {
 		if sc.Exclusive {
-			rep.Scenarios[i] = r.scenario(ctx, sc)
+			rep.Scenarios[i] = r.scenario(ctx, i, sc)
 		} else {
 			shared = append(shared, i)
 		}
@@ -171,7 +171,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rep.Scenarios[i] = r.scenario(ctx, scenarios[i])
+				rep.Scenarios[i] = r.scenario(ctx, i, scenarios[i])
 			}
 		}()
 	}
@@ -193,8 +193,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}
-	rep.count()
-	rep.capFindings()
+	rep.Count()
+	rep.CapFindings()
 	var hints []string
 	if r.tokenOK.Load() == 0 && r.tokenRefused.Load() > 0 {
 		hints = append(hints, fmt.Sprintf("every request sent with --token was refused (403): is the token granted app %q on this target?", cfg.App))
@@ -209,18 +209,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, runErr
 }
 
-// notRunPrefix starts the skip reason of a step the run did not get to.
-const notRunPrefix = "not run: "
-
 // notRun reports a scenario the run could not get to, with every step it would
 // have run, so a report counts the same steps whatever the outcome.
-func notRun(sc *Scenario, why string) ScenarioResult {
-	res := ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: Skipped, SkipReason: why}
+func notRun(sc *scenario.Scenario, why string) report.ScenarioResult {
+	res := report.ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: report.Skipped, SkipReason: why}
 	for _, st := range sc.Steps {
-		res.Steps = append(res.Steps, StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Status: Skipped, SkipReason: why})
+		res.Steps = append(res.Steps, report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Status: report.Skipped, SkipReason: why})
 	}
 	for _, st := range sc.Cleanup {
-		res.Steps = append(res.Steps, StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: true, Status: Skipped, SkipReason: why})
+		res.Steps = append(res.Steps, report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: true, Status: report.Skipped, SkipReason: why})
 	}
 	return res
 }
@@ -229,8 +226,9 @@ type runner struct {
 	cfg      Config
 	base     *url.URL
 	client   *http.Client
-	check    *checker
-	gen      *generator
+	spec     *contactkit.Spec
+	check    *check.Checker
+	seed     int64
 	parallel int
 	timeout  time.Duration
 	scrub    func(string) string
@@ -249,7 +247,7 @@ type runner struct {
 	lost atomic.Pointer[string]
 }
 
-func prepare(cfg Config) (*runner, []*Scenario, error) {
+func prepare(cfg Config) (*runner, []*scenario.Scenario, error) {
 	var errs []error
 	base, err := url.Parse(cfg.Target)
 	switch {
@@ -307,11 +305,11 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 			name = DefaultSuiteName
 		}
 	}
-	all, err := load(spec, suite, name)
+	all, err := scenario.Load(spec, suite, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrSuite, err)
 	}
-	var selected []*Scenario
+	var selected []*scenario.Scenario
 	for _, sc := range all {
 		if runRE != nil && !runRE.MatchString(sc.Name) {
 			continue
@@ -338,8 +336,9 @@ func prepare(cfg Config) (*runner, []*Scenario, error) {
 		cfg:      cfg,
 		base:     base,
 		client:   client,
-		check:    &checker{spec: spec},
-		gen:      newGenerator(),
+		spec:     spec,
+		check:    check.New(spec),
+		seed:     cfg.Seed,
 		parallel: cmp.Or(cfg.Parallel, DefaultParallel),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
 		scrub:    redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub,
@@ -383,7 +382,7 @@ func (r *runner) preflight(ctx context.Context) error {
 		strings.Contains(err.Error(), "server closed idle connection"): // net/http's word for a close before any byte
 		return fmt.Errorf("%w: %s: it closed the connection without answering", ErrNotHTTP, r.cfg.Target)
 	case strings.Contains(err.Error(), "malformed HTTP"):
-		return fmt.Errorf("%w: %s: %s", ErrNotHTTP, r.cfg.Target, r.scrub(oneLine(rootCause(err), 200)))
+		return fmt.Errorf("%w: %s: %s", ErrNotHTTP, r.cfg.Target, r.scrub(check.OneLine(rootCause(err), 200)))
 	case strings.Contains(err.Error(), "readLoopPeekFailLocked"):
 		// net/http's word for bytes that came before the request was written: a
 		// server that speaks first, as SSH does.
@@ -408,20 +407,21 @@ func rootCause(err error) string {
 	return err.Error()
 }
 
-func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
+// scenario runs sc, the index-th of the suite (which fixes its generated values).
+func (r *runner) scenario(ctx context.Context, index int, sc *scenario.Scenario) report.ScenarioResult {
 	switch lost := r.lost.Load(); {
 	case lost != nil:
-		return notRun(sc, notRunPrefix+"the target stopped answering ("+*lost+")")
+		return notRun(sc, report.NotRunPrefix+"the target stopped answering ("+*lost+")")
 	case ctx.Err() != nil:
-		return notRun(sc, notRunPrefix+context.Cause(ctx).Error())
+		return notRun(sc, report.NotRunPrefix+context.Cause(ctx).Error())
 	case sc.NeedsForeignApp() && r.cfg.ForeignApp == "":
 		return notRun(sc, "needs --foreign-app, an app the token is not granted, which also says the target enforces token grants")
 	case sc.NeedsForeignToken() && r.cfg.ForeignToken == "":
 		return notRun(sc, "needs --foreign-token, a second token granted --foreign-app: a step acts as that identity (auth: foreign-token)")
 	}
 	start := time.Now()
-	res := ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: Passed}
-	scope := newScope(r.gen, r.check.spec.Paging, r.cfg.App, r.cfg.ForeignApp)
+	res := report.ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: report.Passed}
+	scope := newScope(newGenerator(r.seed, index), r.spec.Paging, r.cfg.App, r.cfg.ForeignApp)
 	for _, v := range sc.Vars {
 		val, err := scope.expand(v.Value)
 		if err != nil {
@@ -434,8 +434,8 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
 	noAnswer := ""
 	for _, st := range sc.Steps {
 		if noAnswer != "" {
-			res.Steps = append(res.Steps, StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Status: Skipped,
-				SkipReason: notRunPrefix + "step " + noAnswer + " got no answer"})
+			res.Steps = append(res.Steps, report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Status: report.Skipped,
+				SkipReason: report.NotRunPrefix + "step " + noAnswer + " got no answer"})
 			continue
 		}
 		sr, answered := r.step(ctx, sc, st, scope, false)
@@ -451,32 +451,28 @@ func (r *runner) scenario(ctx context.Context, sc *Scenario) ScenarioResult {
 		sr, _ := r.step(cctx, sc, st, scope, true)
 		res.Steps = append(res.Steps, sr)
 	}
-	for _, st := range res.Steps {
-		if st.Status == Failed {
-			res.Status = Failed
-		}
-	}
+	res.Status = report.Worst(res.Steps)
 	res.Duration = time.Since(start)
 	return res
 }
 
 // step runs one step, a walk or a single request, and judges it. answered is false
 // when the target gave no answer, so the scenario stops there.
-func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope, cleanup bool) (res StepResult, answered bool) {
+func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.Step, scope *scope, cleanup bool) (res report.StepResult, answered bool) {
 	start := time.Now()
-	res = StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: cleanup, Status: Passed}
+	res = report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: cleanup, Status: report.Passed}
 	defer func() { res.Duration = time.Since(start) }()
 
 	req, err := r.build(st, scope)
 	if err != nil {
-		res.Status = Skipped
-		res.SkipReason = notRunPrefix + err.Error()
+		res.Status = report.Skipped
+		res.SkipReason = report.NotRunPrefix + err.Error()
 		if cleanup {
 			res.SkipReason = "nothing to clean up: " + err.Error()
 		}
 		if !errors.Is(err, errUnset) {
-			res.Status = Failed
-			res.Findings = []Finding{{Check: CheckExpect, Message: err.Error()}}
+			res.Status = report.Failed
+			res.Findings = []check.Finding{{Check: check.Expect, Message: err.Error()}}
 		}
 		return res, true
 	}
@@ -488,7 +484,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 		var (
 			status   int
 			doc      any
-			findings []Finding
+			findings []check.Finding
 			ok       bool
 		)
 		if st.Walk {
@@ -498,7 +494,7 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 		}
 		if !ok {
 			res.Findings = findings
-			res.Status = Failed
+			res.Status = report.Failed
 			return res, false
 		}
 		// Captures first, so a capture finding sits with the expectations'.
@@ -509,41 +505,40 @@ func (r *runner) step(ctx context.Context, sc *Scenario, st *Step, scope *scope,
 		res.Findings = append(findings, exp...)
 		break
 	}
-	if len(res.Findings) > maxStepFindings {
-		res.FindingsLeftOut = len(res.Findings) - maxStepFindings
-		res.Findings = res.Findings[:maxStepFindings:maxStepFindings]
+	if len(res.Findings) > report.MaxStepFindings {
+		res.FindingsLeftOut = len(res.Findings) - report.MaxStepFindings
+		res.Findings = res.Findings[:report.MaxStepFindings:report.MaxStepFindings]
 	}
-	if len(res.Findings) > 0 {
-		res.Status = Failed
-	} else {
+	res.Status = report.StatusOf(res.Findings, r.cfg.StrictReadings)
+	if res.Status == report.Passed {
 		res.Body = "" // a passing answer needs no evidence; keeps reports small
 	}
 	return res, true
 }
 
-func (r *runner) single(ctx context.Context, st *Step, req *request, res *StepResult) (int, any, []Finding, bool) {
+func (r *runner) single(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult) (int, any, []check.Finding, bool) {
 	res.Curl = r.curl(req)
 	res.Requests++
 	x, tf := r.send(ctx, st.Op, req)
 	if tf != nil {
-		return 0, nil, []Finding{*tf}, false
+		return 0, nil, []check.Finding{*tf}, false
 	}
-	res.HTTPStatus = x.status
-	res.Body = snippet(x.body, x.truncated)
-	r.countToken(st, x.status)
-	doc, findings := r.check.check(ctx, x)
-	if st.Op == "" && x.op != "" {
-		res.Operation = x.op
+	res.HTTPStatus = x.Status
+	res.Body = snippet(x.Body, x.Truncated)
+	r.countToken(st, x.Status)
+	op, doc, findings := r.check.Check(ctx, x)
+	if st.Op == "" && op != "" {
+		res.Operation = op
 	}
-	return x.status, doc, findings, true
+	return x.Status, doc, findings, true
 }
 
-func (r *runner) countToken(st *Step, status int) {
+func (r *runner) countToken(st *scenario.Step, status int) {
 	ok := status >= 200 && status < 300
-	if (st.Auth == AuthWrongToken || st.Auth == AuthForeignApp || st.Auth == AuthTokenSuffix || st.Auth == AuthTokenPrefix) && ok {
+	if (st.Auth == scenario.AuthWrongToken || st.Auth == scenario.AuthForeignApp || st.Auth == scenario.AuthTokenSuffix || st.Auth == scenario.AuthTokenPrefix) && ok {
 		r.anyToken.Store(true)
 	}
-	if st.Auth != AuthToken {
+	if st.Auth != scenario.AuthToken {
 		return
 	}
 	switch {

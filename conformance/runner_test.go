@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/report"
 )
 
 // runAgainst runs the default suite against h over real HTTP.
-func runAgainst(t *testing.T, srv *httptest.Server, mod func(*conformance.Config)) *conformance.Report {
+func runAgainst(t *testing.T, srv *httptest.Server, mod func(*conformance.Config)) *report.Report {
 	t.Helper()
 	cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, ForeignApp: testForeign, Parallel: 4, Timeout: 30 * time.Second}
 	if mod != nil {
@@ -26,7 +27,7 @@ func runAgainst(t *testing.T, srv *httptest.Server, mod func(*conformance.Config
 }
 
 // failures lists every failed step as "scenario > step: finding [contract]".
-func failures(rep *conformance.Report) []string {
+func failures(rep *report.Report) []string {
 	var out []string
 	for _, sc := range rep.Scenarios {
 		for _, st := range sc.Steps {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/check"
 )
 
 // verdictCacheSize bounds each verdict cache. An identical exchange gets an
@@ -72,7 +72,7 @@ func digest(parts ...[]byte) [32]byte {
 // and the ways it breaks the contract.
 type requestVerdict struct {
 	op, app, contactID string
-	findings           []conformance.Finding
+	findings           []check.Finding
 }
 
 // checkRequest routes the request with the contract's router and validates it
@@ -104,10 +104,10 @@ func (s *Server) checkRequest(ctx context.Context, f *flight) {
 	}
 }
 
-// judgeRequest asks the contract's request check (conformance.Checker, the
+// judgeRequest asks the contract's request check (check.Checker, the
 // runner's own code) about the request.
 func (s *Server) judgeRequest(ctx context.Context, f *flight) requestVerdict {
-	op, params, findings := s.checker.CheckRequest(ctx, conformance.Request{Method: f.method, URI: f.uri, Header: f.header, Body: f.reqBody})
+	op, params, findings := s.checker.Request(ctx, check.Request{Method: f.method, URI: f.uri, Header: f.header, Body: f.reqBody})
 	return requestVerdict{op: op, app: f.app, contactID: params["contactId"], findings: findings}
 }
 
@@ -126,7 +126,7 @@ func authShape(h http.Header) string {
 	return "bearer"
 }
 
-// checkAnswer runs the checks every answer gets (conformance.Checker, the
+// checkAnswer runs the checks every answer gets (check.Checker, the
 // runner's own code) and the session model's, and keeps every finding.
 func (s *Server) checkAnswer(ctx context.Context, f *flight) {
 	key := digest([]byte(f.op), []byte(f.method), []byte(f.path), []byte(rawQuery(f.uri)), []byte(strconv.Itoa(f.status)),
@@ -134,7 +134,7 @@ func (s *Server) checkAnswer(ctx context.Context, f *flight) {
 	if fs, ok := s.respVerdicts.get(key); ok {
 		f.findings = slices.Clone(fs)
 	} else {
-		_, _, fs := s.checker.Check(ctx, conformance.Exchange{Op: f.op, Method: f.method, Path: f.path, Query: f.query,
+		_, _, fs := s.checker.Check(ctx, check.Exchange{Op: f.op, Method: f.method, Path: f.path, Query: f.query,
 			Status: f.status, Header: f.respHeader, Body: f.plain})
 		if len(fs) <= maxCachedFindings {
 			s.respVerdicts.put(key, fs)

@@ -4,7 +4,7 @@
 // the contract as it happens.
 //
 // Each answer gets the checks the conformance runner gives every answer (it
-// calls conformance.Checker, the same code): a status the operation documents,
+// calls check.Checker, the same code): a status the operation documents,
 // application/json, the schema with every violation, the envelope, meta against
 // data. Each request is checked against the contract too (kin-openapi's
 // ValidateRequest), and across the session the proxy keeps a model of what it

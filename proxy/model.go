@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
-	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/check"
 	cmodel "github.com/contactkit/contactkit/conformance/model"
 )
 
@@ -60,7 +60,7 @@ type appModel struct {
 
 	listKey      [32]byte
 	listVersion  uint64
-	listFindings []conformance.Finding
+	listFindings []check.Finding
 }
 
 // fact is is_blocked as last seen, and when it was settled.
@@ -123,7 +123,7 @@ func (m *model) begin(f *flight) *writeMark {
 // end closes the exchange's mark and, when judge is set and the answer was read,
 // judges it by the model and learns from it. key is the answer's digest (zero
 // when unknown). It returns the model's findings.
-func (m *model) end(f *flight, judge bool, key [32]byte) []conformance.Finding {
+func (m *model) end(f *flight, judge bool, key [32]byte) []check.Finding {
 	mk := f.write
 	if mk == nil {
 		return nil
@@ -156,7 +156,7 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []conformance.Finding {
 	}
 	list := f.op == contactkit.OpListContacts && f.status == http.StatusOK
 	if list && key != ([32]byte{}) && key == am.listKey && m.version == am.listVersion {
-		return append([]conformance.Finding(nil), am.listFindings...)
+		return append([]check.Finding(nil), am.listFindings...)
 	}
 	dec := json.NewDecoder(bytes.NewReader(f.plain))
 	dec.UseNumber()
@@ -169,7 +169,7 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []conformance.Finding {
 	out = append(out, m.blockState(am, f, body, quiet)...)
 	if list {
 		out = append(out, m.list(am, f, body)...)
-		am.listKey, am.listVersion, am.listFindings = key, m.version, append([]conformance.Finding(nil), out...)
+		am.listKey, am.listVersion, am.listFindings = key, m.version, append([]check.Finding(nil), out...)
 	}
 	if !quiet {
 		return nil // learnt from, but another write overlapped: the order is unknown
@@ -179,7 +179,7 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []conformance.Finding {
 
 // blockState judges is_blocked by what the proxy last saw: a PUT flips it, a read
 // agrees with it. Facts settle only from exchanges whose order is known.
-func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []conformance.Finding {
+func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []check.Finding {
 	if f.status != http.StatusOK {
 		if f.op == contactkit.OpDeleteContact || f.status == http.StatusNotFound {
 			delete(am.blocked, f.contactID)
@@ -206,7 +206,7 @@ func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []conf
 		delete(am.blocked, f.contactID) // another write overlapped: the order is unknown
 		return nil
 	}
-	var out []conformance.Finding
+	var out []check.Finding
 	where := cmodel.OpLocation(m.spec, contactkit.OpToggleContactBlock)
 	for i, it := range contacts {
 		c, _ := it.(map[string]any)
@@ -219,11 +219,11 @@ func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []conf
 		known = known && old.at.Before(f.start)
 		switch {
 		case toggled && known && old.blocked == now:
-			out = append(out, conformance.Finding{Check: CheckModel, Pointer: ptrs[i] + "/is_blocked",
+			out = append(out, check.Finding{Check: check.Model, Pointer: ptrs[i] + "/is_blocked",
 				Message:  fmt.Sprintf("PUT on contact %s did not flip is_blocked: it was %t and is still %t", clip(id, 64), old.blocked, now),
 				Expected: fmt.Sprint(!old.blocked), Actual: fmt.Sprint(now), Contract: where})
 		case !toggled && known && old.blocked != now:
-			out = append(out, conformance.Finding{Check: CheckModel, Pointer: ptrs[i] + "/is_blocked",
+			out = append(out, check.Finding{Check: check.Model, Pointer: ptrs[i] + "/is_blocked",
 				Message:  fmt.Sprintf("contact %s shows is_blocked %t, but the last answer through the proxy left it %t and nothing wrote since", clip(id, 64), now, old.blocked),
 				Expected: fmt.Sprint(old.blocked), Actual: fmt.Sprint(now), Contract: where})
 		}
@@ -262,13 +262,13 @@ func isNumber(raw json.RawMessage) bool {
 // list pairs the rows created through the proxy with the contacts of a page
 // that show them and, when the page holds the whole app, flags every row created
 // before the page was asked for that it does not show.
-func (m *model) list(am *appModel, f *flight, body any) []conformance.Finding {
+func (m *model) list(am *appModel, f *flight, body any) []check.Finding {
 	if len(am.pending) == 0 {
 		return nil
 	}
 	obj, _ := body.(map[string]any)
 	items, _ := obj["data"].([]any)
-	var out []conformance.Finding
+	var out []check.Finding
 	var left []row
 	taken := map[int]bool{}
 	for _, r := range am.pending {
@@ -278,7 +278,7 @@ func (m *model) list(am *appModel, f *flight, body any) []conformance.Finding {
 			tag, _ := c["tag"].(string)
 			phone, _ := c["phone"].(json.Number)
 			id, _ := c["id"].(string)
-			if taken[i] || id == "" || tag != r.name || !cmodel.SameNumber(string(phone), r.phone) {
+			if taken[i] || id == "" || tag != r.name || !check.SameNumber(string(phone), r.phone) {
 				continue
 			}
 			taken[i], found = true, true
@@ -307,13 +307,13 @@ func (m *model) list(am *appModel, f *flight, body any) []conformance.Finding {
 		for _, it := range items {
 			c, _ := it.(map[string]any)
 			phone, _ := c["phone"].(json.Number)
-			if tag, ok := c["tag"].(string); ok && cmodel.SameNumber(string(phone), r.phone) {
+			if tag, ok := c["tag"].(string); ok && check.SameNumber(string(phone), r.phone) {
 				actual = fmt.Sprintf("phone %s with tag %q", r.phone, clip(tag, 100))
 				also = fmt.Sprintf(" (a contact with that phone has tag %q)", clip(tag, 100))
 				break
 			}
 		}
-		out = append(out, conformance.Finding{Check: CheckModel, Pointer: "/data",
+		out = append(out, check.Finding{Check: check.Model, Pointer: "/data",
 			Message: fmt.Sprintf("contact %q (phone %s) was created through the proxy (201), but this page, which holds every contact of the app, does not show it with that name and phone%s",
 				clip(r.name, 100), r.phone, also),
 			Expected: "a contact with tag " + clip(r.name, 100) + " and phone " + r.phone, Actual: actual,

@@ -19,8 +19,7 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
-	"github.com/contactkit/contactkit/conformance"
-	cmodel "github.com/contactkit/contactkit/conformance/model"
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/journal"
 
 	"github.com/contactkit/contactkit/redact"
@@ -31,20 +30,13 @@ import (
 // serve.
 var ErrConfig = errors.New("bad proxy configuration")
 
-// Checks the proxy adds to the runner's: a request the contract does not allow,
-// and the session model's.
-const (
-	CheckRequest = conformance.CheckRequest
-	CheckModel   = cmodel.CheckModel
-)
-
 // Server is the validating proxy. It is an http.Handler; Start and Shutdown run
 // it on Config.Addr.
 type Server struct {
 	cfg     Config
 	target  *url.URL
 	spec    *contactkit.Spec
-	checker *conformance.Checker
+	checker *check.Checker
 	rp      *httputil.ReverseProxy
 	journal *journal.Journal
 	model   *model
@@ -52,7 +44,7 @@ type Server struct {
 	started time.Time
 
 	reqVerdicts  *cache[requestVerdict]
-	respVerdicts *cache[[]conformance.Finding]
+	respVerdicts *cache[[]check.Finding]
 
 	// mu guards the fields below.
 	mu      sync.Mutex
@@ -78,12 +70,12 @@ func New(cfg Config) (*Server, error) {
 		cfg:          cfg,
 		target:       target,
 		spec:         spec,
-		checker:      conformance.NewChecker(spec),
+		checker:      check.New(spec),
 		journal:      journal.New(cfg.Journal),
 		model:        newModel(spec),
 		started:      time.Now(),
 		reqVerdicts:  newCache[requestVerdict](verdictCacheSize),
-		respVerdicts: newCache[[]conformance.Finding](verdictCacheSize),
+		respVerdicts: newCache[[]check.Finding](verdictCacheSize),
 	}
 	if cfg.RecordDir != "" {
 		s.rec = newRecorder(cfg.RecordDir, cfg.MaxRecordSteps, s.started, cfg.Logger)
@@ -157,7 +149,7 @@ type flight struct {
 	reqBody     []byte
 	reqSize     int64
 	reqTooLarge bool
-	reqFindings []conformance.Finding
+	reqFindings []check.Finding
 
 	status       int
 	respHeader   http.Header
@@ -165,7 +157,7 @@ type flight struct {
 	respSize     int64
 	respTooLarge bool
 	plain        []byte // respBody decoded, what the checks judge
-	findings     []conformance.Finding
+	findings     []check.Finding
 	replaced     bool // Strict answered a 502 instead
 	problem      string
 
@@ -416,7 +408,7 @@ func (s *Server) finish(f *flight) {
 	}
 	sc := s.scrubber(f)
 	var viol []journal.Violation
-	for _, side := range [][]conformance.Finding{f.reqFindings, f.findings} {
+	for _, side := range [][]check.Finding{f.reqFindings, f.findings} {
 		for _, fd := range side {
 			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract})
 		}
@@ -456,7 +448,7 @@ func (s *Server) log(f *flight, sc *redact.Scrubber, path string, took time.Dura
 	logged, total := 0, len(f.reqFindings)+len(f.findings)
 	for _, side := range []struct {
 		name string
-		fs   []conformance.Finding
+		fs   []check.Finding
 	}{{"request", f.reqFindings}, {"answer", f.findings}} {
 		for _, fd := range side.fs {
 			if logged == maxLoggedViolations {

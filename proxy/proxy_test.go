@@ -21,8 +21,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/journal"
+	"github.com/contactkit/contactkit/scenario"
 
 	"github.com/contactkit/contactkit/redact"
 )
@@ -154,19 +156,19 @@ func violations(r *rig) []journal.Violation {
 func TestFlagsEachBreak(t *testing.T) {
 	for _, tc := range []struct {
 		flaw      flaw
-		wantCheck conformance.Check
+		wantCheck check.Check
 		wantText  string
 	}{
 		{flawNone, "", ""},
-		{flawStatusCode, conformance.CheckEnvelope, "statusCode"},
-		{flawBadMeta, conformance.CheckPaging, "last_page"},
-		{flawPhoneString, conformance.CheckSchema, "/data/0/phone"},
-		{flawTextPlain, conformance.CheckContentType, "text/plain"},
-		{flawUndocumented, conformance.CheckStatus, "status 200"},
-		{flawDeletedListed, CheckModel, "was deleted, yet it shows up again"},
-		{flawToggleNoFlip, CheckModel, "did not flip"},
-		{flawCreatedMissing, CheckModel, "does not show it"},
-		{flawWrongTag, CheckModel, `tag "Someone Else"`},
+		{flawStatusCode, check.Envelope, "statusCode"},
+		{flawBadMeta, check.Paging, "last_page"},
+		{flawPhoneString, check.Schema, "/data/0/phone"},
+		{flawTextPlain, check.ContentType, "text/plain"},
+		{flawUndocumented, check.Status, "status 200"},
+		{flawDeletedListed, check.Model, "was deleted, yet it shows up again"},
+		{flawToggleNoFlip, check.Model, "did not flip"},
+		{flawCreatedMissing, check.Model, "does not show it"},
+		{flawWrongTag, check.Model, `tag "Someone Else"`},
 	} {
 		name := string(tc.flaw)
 		if name == "" {
@@ -309,7 +311,7 @@ func TestFlagsRequestsTheContractRefuses(t *testing.T) {
 			r.do(tc.method, tc.path, tc.body, tc.header...)
 			var req []journal.Violation
 			for _, v := range violations(r) {
-				if v.Check == string(CheckRequest) {
+				if v.Check == string(check.BadRequest) {
 					req = append(req, v)
 				}
 			}
@@ -599,7 +601,7 @@ func TestRecordingReplays(t *testing.T) {
 	require.NoError(t, err)
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	scenarios, err := conformance.Parse(filepath.Base(file), data)
+	scenarios, err := scenario.Parse(testSpec(t), filepath.Base(file), data)
 	require.NoError(t, err, "the recording loads:\n%s", data)
 	require.Len(t, scenarios, 1)
 	text := string(data)
@@ -613,7 +615,7 @@ func TestRecordingReplays(t *testing.T) {
 	require.NoError(t, err)
 	data, err = os.ReadFile(file)
 	require.NoError(t, err)
-	scenarios, err = conformance.Parse(filepath.Base(file), data)
+	scenarios, err = scenario.Parse(testSpec(t), filepath.Base(file), data)
 	require.NoError(t, err, "the recording loads:\n%s", data)
 	require.Len(t, scenarios, 1, "a route outside any app joins the app's scenario")
 	assert.Contains(t, string(data), "path: /nowhere")
@@ -669,17 +671,24 @@ func TestRecordingAuthModes(t *testing.T) {
 	require.NoError(t, err)
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	scs, err := conformance.Parse(filepath.Base(file), data)
+	scs, err := scenario.Parse(testSpec(t), filepath.Base(file), data)
 	require.NoError(t, err, "%s", data)
 	require.Len(t, scs, 1)
 	var got []string
 	for _, st := range scs[0].Steps {
 		got = append(got, st.Auth)
 	}
-	assert.Equal(t, []string{conformance.AuthToken, conformance.AuthNone, conformance.AuthBasic, conformance.AuthBearerOnly, conformance.AuthWrongToken, conformance.AuthToken}, got, "auth of each step")
-	assert.Contains(t, scs[0].Needs, conformance.NeedForeignApp, "a wrong token needs a target that checks tokens")
+	assert.Equal(t, []string{scenario.AuthToken, scenario.AuthNone, scenario.AuthBasic, scenario.AuthBearerOnly, scenario.AuthWrongToken, scenario.AuthToken}, got, "auth of each step")
+	assert.Contains(t, scs[0].Needs, scenario.NeedForeignApp, "a wrong token needs a target that checks tokens")
 	assert.Contains(t, string(data), "Prefer: code=404", "headers the client sent")
 	for _, secret := range []string{testToken[:8], "another-token", "dXNlcjpwYXNz"} {
 		assert.NotContains(t, string(data), secret)
 	}
+}
+
+func testSpec(t *testing.T) *contactkit.Spec {
+	t.Helper()
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	return spec
 }

@@ -18,12 +18,10 @@ import (
 	"sync"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/contactkit/contactkit"
-	"github.com/contactkit/contactkit/conformance"
 
 	"github.com/contactkit/contactkit/redact"
+	"github.com/contactkit/contactkit/scenario"
 )
 
 // Bounds of what a recording keeps of one exchange.
@@ -185,7 +183,7 @@ func orderedQuery(raw string) [][2]string {
 
 // write renders the session and writes it, if anything changed since the last
 // write (else it returns the file last written), through a temporary file so a reader never sees half a file. A
-// rendering conformance.Parse refuses (a bug) is written beside it as .invalid.
+// rendering scenario.Parse refuses (a bug) is written beside it as .invalid.
 func (r *recorder) write() (string, error) {
 	r.mu.Lock()
 	if !r.changed {
@@ -206,7 +204,7 @@ func (r *recorder) write() (string, error) {
 		return "", fmt.Errorf("render recording: %w", err)
 	}
 	file := r.file
-	if _, perr := conformance.Parse(file, data); perr != nil {
+	if _, perr := scenario.Parse(spec, file, data); perr != nil {
 		r.logger.Error("recording does not load as a scenario file; written as .invalid", "error", perr.Error())
 		file += ".invalid"
 	}
@@ -247,7 +245,7 @@ func (r *recorder) retry() {
 // uuidRE recognises an id that names no contact when a 404 answered it.
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// render turns the steps into scenario files: one scenario per app, in the
+// render turns the steps into a scenario file: one scenario per app, in the
 // order the apps first showed up.
 func render(steps []recStep, start time.Time, spec *contactkit.Spec) ([]byte, error) {
 	main := mainToken(steps)
@@ -263,33 +261,26 @@ func render(steps []recStep, start time.Time, spec *contactkit.Spec) ([]byte, er
 		}
 		byApp[app] = append(byApp[app], st)
 	}
-	var out bytes.Buffer
-	out.WriteString("# Recorded by contactkit proxy; replay with\n#   contactkit conform --suite DIR --target URL --token TOKEN --app APP\n")
-	out.WriteString("# Ids the server made are captured, names and phones are fresh for each run, the\n# app is {{app}}, and no token is written: the replay sends --token.\n")
-	wrote := false
+	var scs []*scenario.Scenario
 	for i, app := range order {
 		sc := newScene(spec, main)
-		doc := sc.scenario(fmt.Sprintf("recorded %s #%d", start.UTC().Format(time.RFC3339), i+1), byApp[app])
+		s := sc.scenario(fmt.Sprintf("recorded %s #%d", start.UTC().Format(time.RFC3339), i+1), byApp[app])
 		if sc.empty() {
 			continue
 		}
-		if wrote {
-			out.WriteString("---\n")
-		}
-		wrote = true
 		if app != "" {
-			fmt.Fprintf(&out, "# app %s of the recorded session\n", strconv.Quote(clip(app, 100)))
+			s.Comment = []string{fmt.Sprintf("app %s of the recorded session", strconv.Quote(clip(app, 100)))}
 		}
-		enc := yaml.NewEncoder(&out)
-		enc.SetIndent(2)
-		if err := enc.Encode(doc); err != nil {
-			return nil, err
-		}
-		if err := enc.Close(); err != nil {
-			return nil, err
-		}
+		scs = append(scs, s)
 	}
-	return out.Bytes(), nil
+	var out bytes.Buffer
+	err := scenario.Encode(&out, []string{
+		"Recorded by contactkit proxy; replay with",
+		"  contactkit conform --suite DIR --target URL --token TOKEN --app APP",
+		"Ids the server made are captured, names and phones are fresh for each run, the",
+		"app is {{app}}, and no token is written: the replay sends --token.",
+	}, scs...)
+	return out.Bytes(), err
 }
 
 // mainToken picks the session's token: the first bearer token an answer other
@@ -316,7 +307,7 @@ type scene struct {
 	spec *contactkit.Spec
 	main [32]byte
 
-	vars    *yaml.Node
+	vars    []scenario.Var
 	nvars   int
 	names   map[string]string // name sent -> var
 	phones  map[string]string // phone sent (JSON number) -> var
@@ -326,68 +317,43 @@ type scene struct {
 	deleted []string          // vars of ids deleted with a 200
 	created []string          // phone vars of rows a 201 accepted
 	needs   bool              // a step sent another token
-	steps   []*outStep
+	steps   []*scenario.Step
 	skipped int
 }
 
 type seenAt struct {
-	step *outStep
+	step *scenario.Step
 	ptr  string // pointer to the contact in that step's answer
 	cap  string // var already captured there, if any
 }
 
-// outStep is a step on its way to YAML; captures are added by later steps.
-type outStep struct {
-	node     *yaml.Node
-	expect   *yaml.Node
-	body     *yaml.Node // expect.body, made on first use
-	captures *yaml.Node // made on first use
-}
-
 func newScene(spec *contactkit.Spec, main [32]byte) *scene {
-	return &scene{spec: spec, main: main, vars: mapping(), names: map[string]string{}, phones: map[string]string{},
+	return &scene{spec: spec, main: main, names: map[string]string{}, phones: map[string]string{},
 		ids: map[string]string{}, seen: map[string]seenAt{}, blocked: map[string]seenAt{}}
 }
 
 func (sc *scene) empty() bool { return len(sc.steps) == 0 }
 
+// newVar names a new variable; a value makes it one of the scenario's vars, else
+// it is a capture's.
 func (sc *scene) newVar(prefix string, value string) string {
 	sc.nvars++
 	name := fmt.Sprintf("%s_%d", prefix, sc.nvars)
 	if value != "" {
-		add(sc.vars, name, str(value))
+		sc.vars = append(sc.vars, scenario.Var{Name: name, Value: value})
 	}
 	return name
 }
 
-func (sc *scene) scenario(name string, steps []recStep) *yaml.Node {
+func (sc *scene) scenario(name string, steps []recStep) *scenario.Scenario {
 	for i := range steps {
 		sc.step(i+1, &steps[i])
 	}
-	doc := mapping()
-	add(doc, "name", str(name))
-	add(doc, "tags", seq(str("recorded")))
+	out := &scenario.Scenario{Name: name, Tags: []string{"recorded"}, Vars: sc.vars, Steps: sc.steps, Cleanup: sc.cleanup()}
 	if sc.needs {
-		add(doc, "needs", seq(str(conformance.NeedForeignApp)))
+		out.Needs = []string{scenario.NeedForeignApp}
 	}
-	if len(sc.vars.Content) > 0 {
-		add(doc, "vars", sc.vars)
-	}
-	list := seq()
-	for _, st := range sc.steps {
-		if st.body != nil {
-			add(st.expect, "body", st.body)
-		}
-		if st.captures != nil {
-			add(st.node, "capture", st.captures)
-		}
-		list.Content = append(list.Content, st.node)
-	}
-	add(doc, "steps", list)
-	if cleanup := sc.cleanup(); cleanup != nil {
-		add(doc, "cleanup", cleanup)
-	}
-	return doc
+	return out
 }
 
 // step renders one exchange. It skips one whose text would read as a
@@ -405,61 +371,48 @@ func (sc *scene) step(n int, st *recStep) {
 			return
 		}
 	}
-	node := mapping()
-	out := &outStep{node: node, expect: mapping()}
 	label := st.op
 	if label == "" {
 		label = st.method + " " + clip(st.path, 60)
 	}
-	add(node, "name", str(fmt.Sprintf("%s answers %d (recorded step %d)", label, st.status, n)))
+	out := &scenario.Step{Name: fmt.Sprintf("%s answers %d (recorded step %d)", label, st.status, n), Auth: scenario.AuthToken}
 	if st.op != "" {
-		add(node, "op", str(st.op))
+		out.Op = st.op
 		if st.contactID != "" {
-			params := mapping()
-			add(params, "contactId", str(sc.idRef(st.contactID, st.status)))
-			add(node, "params", params)
+			out.Params = []scenario.Pair{{Name: "contactId", Value: sc.idRef(st.contactID, st.status)}}
 		}
 	} else {
-		add(node, "method", str(st.method))
+		out.Method = st.method
 		p := st.path
 		if st.app != "" {
 			p = strings.Replace(p, "/contacts/"+st.app, "/contacts/{{app}}", 1)
 		}
-		add(node, "path", str(p))
+		out.Path = p
 	}
-	if len(st.query) > 0 {
-		q := mapping()
-		for _, kv := range st.query {
-			add(q, kv[0], str(kv[1]))
-		}
-		add(node, "query", q)
+	for _, kv := range st.query {
+		out.Query = append(out.Query, scenario.Pair{Name: kv[0], Value: kv[1]})
 	}
-	headers := mapping()
 	if st.prefer != "" {
-		add(headers, "Prefer", str(st.prefer))
+		out.Headers = append(out.Headers, scenario.Pair{Name: "Prefer", Value: st.prefer})
 	}
 	if st.contentType != "" && st.contentType != "application/json" {
-		add(headers, "Content-Type", str(st.contentType))
-	}
-	if len(headers.Content) > 0 {
-		add(node, "headers", headers)
+		out.Headers = append(out.Headers, scenario.Pair{Name: "Content-Type", Value: st.contentType})
 	}
 	switch {
 	case st.auth == "none":
-		add(node, "auth", str(conformance.AuthNone))
+		out.Auth = scenario.AuthNone
 	case st.auth == "other":
-		add(node, "auth", str(conformance.AuthBasic))
+		out.Auth = scenario.AuthBasic
 	case st.auth == "bearer-only":
-		add(node, "auth", str(conformance.AuthBearerOnly))
+		out.Auth = scenario.AuthBearerOnly
 	case st.tokenSum != sc.main:
-		add(node, "auth", str(conformance.AuthWrongToken))
+		out.Auth = scenario.AuthWrongToken
 		sc.needs = true
 	}
 	if st.hasBody {
-		sc.body(node, st)
+		sc.body(out, st)
 	}
-	add(out.expect, "status", num(st.status))
-	add(node, "expect", out.expect)
+	out.Expect.Status = []int{st.status}
 	sc.steps = append(sc.steps, out)
 	if st.status == http.StatusOK || st.status == http.StatusCreated {
 		sc.expectations(out, st)
@@ -467,12 +420,12 @@ func (sc *scene) step(n int, st *recStep) {
 }
 
 // body writes the request body: names and phones of a create become vars.
-func (sc *scene) body(node *yaml.Node, st *recStep) {
+func (sc *scene) body(out *scenario.Step, st *recStep) {
 	dec := json.NewDecoder(bytes.NewReader(st.body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.Decode(new(any)) != io.EOF {
-		add(node, "raw_body", str(string(st.body)))
+		out.RawBody = ptr(string(st.body))
 		return
 	}
 	if rows, ok := v.([]any); ok && st.op == contactkit.OpCreateContacts {
@@ -498,7 +451,7 @@ func (sc *scene) body(node *yaml.Node, st *recStep) {
 			}
 		}
 	}
-	add(node, "body", value(v))
+	out.Body, out.HasBody = v, true
 }
 
 // idRef writes a contact id a request names: the var an earlier answer's
@@ -522,18 +475,13 @@ func (sc *scene) idRef(id string, status int) string {
 // capture adds a capture of at's contact's field to the step that showed it.
 func (sc *scene) capture(at seenAt, field, prefix string) string {
 	v := sc.newVar(prefix, "")
-	if at.step.captures == nil {
-		at.step.captures = mapping()
-	}
-	add(at.step.captures, v, str(at.ptr+field))
+	at.step.Capture = append(at.step.Capture, scenario.Capture{Name: v, From: at.ptr + field})
 	return v
 }
 
-func (out *outStep) expectBody(ptr string, v *yaml.Node) {
-	if out.body == nil {
-		out.body = mapping()
-	}
-	add(out.body, ptr, v)
+// expectBody adds that the value at ptr passes a matcher of kind with arg.
+func expectBody(out *scenario.Step, ptr, kind string, arg any) {
+	out.Expect.Body = append(out.Expect.Body, scenario.Assert(ptr, kind, arg))
 }
 
 // rowOf returns the vars of the created row a contact shows, if any.
@@ -552,7 +500,7 @@ func (sc *scene) rowOf(c contactView) (nameVar, phoneVar string, ok bool) {
 
 // expectations says what a replay must see in a 200/201: the values sent, ids
 // that stay the same, deleted contacts gone, PUTs that flip.
-func (sc *scene) expectations(out *outStep, st *recStep) {
+func (sc *scene) expectations(out *scenario.Step, st *recStep) {
 	switch st.op {
 	case contactkit.OpListContacts:
 		walk := false
@@ -569,7 +517,7 @@ func (sc *scene) expectations(out *outStep, st *recStep) {
 				ptr = "/data[phone={{" + phoneVar + "}}]"
 			}
 			if created {
-				out.expectBody(ptr+"/tag", str("{{"+nameVar+"}}"))
+				expectBody(out, ptr+"/tag", scenario.MatchEquals, "{{"+nameVar+"}}")
 				walk = true
 			}
 			sc.seen[c.ID] = seenAt{step: out, ptr: ptr}
@@ -578,26 +526,26 @@ func (sc *scene) expectations(out *outStep, st *recStep) {
 			}
 		}
 		for _, v := range sc.deleted {
-			out.expectBody("/data[id={{"+v+"}}]", absent())
+			expectBody(out, "/data[id={{"+v+"}}]", scenario.MatchAbsent, true)
 			walk = true
 		}
 		if walk && pageOne(st.query) {
-			add(out.node, "walk", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+			out.Walk = true
 		}
 	case contactkit.OpGetContact, contactkit.OpToggleContactBlock:
 		id := st.contactID
 		if v, ok := sc.ids[id]; ok {
-			out.expectBody("/data/id", str("{{"+v+"}}"))
+			expectBody(out, "/data/id", scenario.MatchEquals, "{{"+v+"}}")
 		}
 		if st.detail == nil {
 			return
 		}
 		if nameVar, phoneVar, ok := sc.rowOf(*st.detail); ok {
-			out.expectBody("/data/phone", str("{{"+phoneVar+"}}"))
+			expectBody(out, "/data/phone", scenario.MatchEquals, "{{"+phoneVar+"}}")
 			if st.op == contactkit.OpGetContact {
-				out.expectBody("/data/tags", contains1("{{"+nameVar+"}}"))
+				expectBody(out, "/data/tags", scenario.MatchContains, "{{"+nameVar+"}}")
 			} else {
-				out.expectBody("/data/tag", str("{{"+nameVar+"}}"))
+				expectBody(out, "/data/tag", scenario.MatchEquals, "{{"+nameVar+"}}")
 			}
 		}
 		if at, ok := sc.blocked[id]; ok && st.detail.IsBlocked != nil {
@@ -606,11 +554,9 @@ func (sc *scene) expectations(out *outStep, st *recStep) {
 				sc.blocked[id] = at
 			}
 			if st.op == contactkit.OpToggleContactBlock {
-				n := mapping()
-				add(n, "not_equals", str("{{"+at.cap+"}}"))
-				out.expectBody("/data/is_blocked", n)
+				expectBody(out, "/data/is_blocked", scenario.MatchNotEquals, "{{"+at.cap+"}}")
 			} else {
-				out.expectBody("/data/is_blocked", str("{{"+at.cap+"}}"))
+				expectBody(out, "/data/is_blocked", scenario.MatchEquals, "{{"+at.cap+"}}")
 			}
 		}
 		sc.seen[id] = seenAt{step: out, ptr: "/data"}
@@ -637,22 +583,14 @@ func pageOne(q [][2]string) bool {
 
 // cleanup deletes, whatever happened, every contact the replay created: found
 // by the phone it was created with.
-func (sc *scene) cleanup() *yaml.Node {
+func (sc *scene) cleanup() []*scenario.Step {
 	if len(sc.created) == 0 {
 		return nil
 	}
-	find := mapping()
-	add(find, "name", str("find the contacts the replay created"))
-	add(find, "op", str(contactkit.OpListContacts))
-	q := mapping()
-	add(q, "limit", num(int(sc.spec.Paging.Limit.Max)))
-	add(find, "query", q)
-	add(find, "walk", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-	exp := mapping()
-	add(exp, "status", num(http.StatusOK))
-	add(find, "expect", exp)
-	caps := mapping()
-	list := seq(find)
+	find := &scenario.Step{Name: "find the contacts the replay created", Op: contactkit.OpListContacts, Auth: scenario.AuthToken,
+		Query: []scenario.Pair{{Name: "limit", Value: int(sc.spec.Paging.Limit.Max)}}, Walk: true,
+		Expect: scenario.Expect{Status: []int{http.StatusOK}}}
+	list := []*scenario.Step{find}
 	done := map[string]bool{}
 	for _, pv := range sc.created {
 		if done[pv] {
@@ -660,103 +598,11 @@ func (sc *scene) cleanup() *yaml.Node {
 		}
 		done[pv] = true
 		v := sc.newVar("leftover", "")
-		c := mapping()
-		add(c, "from", str("/data[phone={{"+pv+"}}]/id"))
-		add(c, "optional", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-		add(caps, v, c)
-		del := mapping()
-		add(del, "name", str("delete a contact the replay created"))
-		add(del, "op", str(contactkit.OpDeleteContact))
-		p := mapping()
-		add(p, "contactId", str("{{"+v+"}}"))
-		add(del, "params", p)
-		e := mapping()
-		add(e, "status", seq(num(http.StatusOK), num(http.StatusNotFound)))
-		add(del, "expect", e)
-		list.Content = append(list.Content, del)
+		find.Capture = append(find.Capture, scenario.Capture{Name: v, From: "/data[phone={{" + pv + "}}]/id", Optional: true})
+		list = append(list, &scenario.Step{Name: "delete a contact the replay created", Op: contactkit.OpDeleteContact, Auth: scenario.AuthToken,
+			Params: []scenario.Pair{{Name: "contactId", Value: "{{" + v + "}}"}}, Expect: scenario.Expect{Status: []int{http.StatusOK, http.StatusNotFound}}})
 	}
-	add(find, "capture", caps)
 	return list
 }
 
-// YAML building blocks: mappings keep the order keys are added in.
-
-func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
-
-func seq(items ...*yaml.Node) *yaml.Node {
-	return &yaml.Node{Kind: yaml.SequenceNode, Content: items}
-}
-
-func add(m *yaml.Node, key string, v *yaml.Node) {
-	m.Content = append(m.Content, str(key), v)
-}
-
-func str(s string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-}
-
-func num(n int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(n)}
-}
-
-func absent() *yaml.Node {
-	n := mapping()
-	add(n, "absent", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-	return n
-}
-
-func contains1(v string) *yaml.Node {
-	n := mapping()
-	add(n, "contains", str(v))
-	return n
-}
-
-// value renders a decoded JSON value; numbers keep their JSON text.
-func value(v any) *yaml.Node {
-	switch x := v.(type) {
-	case nil:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}
-	case json.Number:
-		tag := "!!int"
-		if strings.ContainsAny(x.String(), ".eE") {
-			tag = "!!float"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: x.String()}
-	case string:
-		return str(x)
-	case []any:
-		n := seq()
-		for _, e := range x {
-			n.Content = append(n.Content, value(e))
-		}
-		return n
-	case map[string]any:
-		n := mapping()
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		// JSON objects have no order; name before phone reads like the docs.
-		sortKeys(keys)
-		for _, k := range keys {
-			add(n, k, value(x[k]))
-		}
-		return n
-	}
-	return str(fmt.Sprint(v))
-}
-
-func sortKeys(keys []string) {
-	rank := func(k string) string {
-		switch k {
-		case "name":
-			return "0"
-		case "phone":
-			return "1"
-		}
-		return "2" + k
-	}
-	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(rank(a), rank(b)) })
-}
+func ptr[T any](v T) *T { return &v }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/conformance/explore"
+	"github.com/contactkit/contactkit/report"
 )
 
 // tokenEnv lets CI pass the token without it showing in the process list.
@@ -20,7 +24,8 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"Replays scenarios against an implementation and reports every mismatch.\n"+
 		"Exit status: 0 all match, 1 a mismatch (or an interrupted run), 2 a usage, config or suite error,\n"+
 		"3 the target is unreachable, does not speak HTTP, or stopped answering mid-run.\n"+
-		"--json and --junit are written whatever the exit status.", stderr)
+		"--json and --junit are written whatever the exit status. Departures from the contract's readings of the\n"+
+		"docs' silences are warnings (exit 0) unless --strict-readings.", stderr)
 	var (
 		cfg               conformance.Config
 		suiteDir, tags    string
@@ -38,7 +43,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&jsonOut, "json", "", "write a JSON report to this file")
 	fs.IntVar(&cfg.Parallel, "parallel", conformance.DefaultParallel, "scenarios run at once")
 	fs.DurationVar(&cfg.Timeout, "timeout", conformance.DefaultTimeout, "time limit of each request")
-	fs.DurationVar(&cfg.Deadline, "deadline", 0, "time limit of the whole run, e.g. 5m (default none); the report of what ran is still written")
+	var deadline time.Duration
+	fs.DurationVar(&deadline, "deadline", 0, "time limit of the whole run, exploration included, e.g. 5m (default none); the report of what ran is still written")
+	fs.BoolVar(&cfg.StrictReadings, "strict-readings", false, "fail, not warn, where the target departs from a reading of the docs' silences (see the README)")
 	fs.BoolVar(&verbose, "verbose", false, "also list the scenarios and steps that passed")
 	ef := addExploreFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -60,7 +67,11 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if len(missing) > 0 {
-		return usageError("conform: %s required", strings.Join(missing, ", "))
+		msg := fmt.Sprintf("conform: %s required", strings.Join(missing, ", "))
+		if cfg.Token == "" {
+			msg += " (the token may come from $" + tokenEnv + " instead)"
+		}
+		return usageError("%s", msg)
 	}
 	if cfg.Parallel < 1 {
 		return usageError("conform: --parallel must be at least 1")
@@ -68,7 +79,7 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Timeout <= 0 {
 		return usageError("conform: --timeout must be positive")
 	}
-	if cfg.Deadline < 0 {
+	if deadline < 0 {
 		return usageError("conform: --deadline must not be negative")
 	}
 	if err := checkExploreFlags(ef, cfg.ForeignApp); err != nil {
@@ -88,6 +99,16 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		cfg.SuiteName = filepath.ToSlash(filepath.Clean(suiteDir))
 	}
 
+	cfg.Seed = ef.seed
+	if !ef.seedSet {
+		cfg.Seed = explore.NewSeed()
+	}
+	if deadline > 0 {
+		// One deadline for the whole run: the scripted suite, then exploration.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, deadline, fmt.Errorf("the deadline of %s passed", deadline))
+		defer cancel()
+	}
 	rep, err := conformance.Run(ctx, cfg)
 	if err == nil {
 		err = exploreAfter(ctx, cfg, ef, rep)
@@ -104,8 +125,11 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		code = exitMismatch
 	}
 	if rep == nil {
-		// Nothing was selected to run; the files still say why, for CI.
-		rep = &conformance.Report{Target: cfg.Target, App: cfg.App, Error: err.Error()}
+		// Nothing was selected to run; the files still say why, for CI, which
+		// counts it as an error, never as an empty green run.
+		rep = &report.Report{Target: cfg.Target, App: cfg.App, Seed: cfg.Seed, Error: err.Error(),
+			Scenarios: []report.ScenarioResult{{Name: "suite", File: cmp.Or(cfg.SuiteName, conformance.DefaultSuiteName), Status: report.Failed, SkipReason: err.Error()}}}
+		rep.Count()
 	}
 
 	var errs []error

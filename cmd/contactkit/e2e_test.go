@@ -35,16 +35,16 @@ func TestDefaultSuitePassesAgainstMock(t *testing.T) {
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
 
-			report, err := conformance.Run(context.Background(), conformance.Config{
+			rep, err := conformance.Run(context.Background(), conformance.Config{
 				Target: ts.URL, Token: "e2e-token", App: "app1", ForeignApp: tc.foreignApp,
 			})
 			require.NoError(t, err)
-			if !report.OK() {
+			if !rep.OK() {
 				var out strings.Builder
-				require.NoError(t, report.WriteText(&out, false))
+				require.NoError(t, rep.WriteText(&out, false))
 				t.Fatalf("default suite against the mock failed:\n%s", out.String())
 			}
-			sum := report.Summary
+			sum := rep.Summary
 			assert.Zero(t, sum.Scenarios.Failed, "failed scenarios")
 			assert.Zero(t, sum.Steps.Failed, "failed steps")
 			assert.GreaterOrEqual(t, sum.Scenarios.Passed, 15, "scenarios that ran and passed")
@@ -99,9 +99,9 @@ func TestOpenModeMockIsRecognised(t *testing.T) {
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	report, err := conformance.Run(context.Background(), conformance.Config{Target: ts.URL, Token: "t", App: "app1", ForeignApp: "app2"})
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: ts.URL, Token: "t", App: "app1", ForeignApp: "app2"})
 	require.NoError(t, err)
-	assert.False(t, report.OK(), "open mode cannot pass the token scenarios")
-	assert.Contains(t, report.Hint, "it checks no tokens", "the hint names open mode")
-	assert.Contains(t, report.Hint, "--auth TOKEN=APP", "the hint says how to start the mock")
+	assert.False(t, rep.OK(), "open mode cannot pass the token scenarios")
+	assert.Contains(t, rep.Hint, "it checks no tokens", "the hint names open mode")
+	assert.Contains(t, rep.Hint, "--auth TOKEN=APP", "the hint says how to start the mock")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/conformance/explore"
+	"github.com/contactkit/contactkit/report"
 
 	"github.com/contactkit/contactkit/redact"
 )
@@ -30,7 +31,7 @@ type exploreFlags struct {
 func addExploreFlags(fs *flag.FlagSet) *exploreFlags {
 	ef := &exploreFlags{}
 	fs.IntVar(&ef.ops, "explore", explore.DefaultOps, "generated operations to explore after the scenarios (0: none)")
-	fs.Func("seed", "seed of the exploration, to repeat a run exactly (default: random, printed in the report)", func(s string) error {
+	fs.Func("seed", "seed of every generated value (names, phones, ids, the exploration), to repeat a run exactly (default: random, printed in the report)", func(s string) error {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return errors.New("not an integer")
@@ -45,25 +46,26 @@ func addExploreFlags(fs *flag.FlagSet) *exploreFlags {
 
 // exploreAfter runs the exploration after the scripted suite and adds what it
 // found to rep. It returns conformance.ErrInterrupted when ctx ended it.
-func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags, rep *conformance.Report) error {
+func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags, rep *report.Report) error {
 	if ef.ops <= 0 || rep == nil {
 		return nil
 	}
-	if !ef.seedSet {
-		ef.seed = explore.NewSeed()
-	}
 	res, err := explore.Run(ctx, explore.Config{
 		Target: cfg.Target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, ForeignToken: ef.foreignToken,
-		Ops: ef.ops, Seed: ef.seed, Out: ef.out, Timeout: cfg.Timeout, Client: cfg.Client,
+		Ops: ef.ops, Seed: cfg.Seed, Out: ef.out, Timeout: cfg.Timeout, Client: cfg.Client, StrictReadings: cfg.StrictReadings,
 	})
 	if res != nil {
 		res.AddTo(rep)
 		rep.Scrub(redact.NewScrubber(cfg.Token, ef.foreignToken).Scrub)
 	}
-	if err != nil && !errors.Is(err, conformance.ErrInterrupted) {
+	switch {
+	case errors.Is(err, explore.ErrInterrupted):
+		rep.Error = err.Error()
+		return fmt.Errorf("%w: %w", conformance.ErrInterrupted, err)
+	case err != nil:
 		return fmt.Errorf("explore: %w", err)
 	}
-	return err
+	return nil
 }
 
 // checkExploreFlags reports a usage error in the exploration flags.

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/conformance/explore"
 	"github.com/contactkit/contactkit/mock"
+	"github.com/contactkit/contactkit/report"
 )
 
 // listTotal reads meta.total of app's list on the mock.
@@ -60,7 +60,7 @@ func exploreClean(t *testing.T, what, target string, cfg explore.Config, seed in
 	res, err := explore.Run(context.Background(), cfg)
 	require.NoError(t, err)
 	if !res.OK() {
-		rep := &conformance.Report{Target: target, App: cfg.App}
+		rep := &report.Report{Target: target, App: cfg.App}
 		res.AddTo(rep)
 		var out strings.Builder
 		require.NoError(t, rep.WriteText(&out, false))
@@ -129,7 +129,7 @@ func TestConformExploresAfterTheSuite(t *testing.T) {
 	code, stdout, stderr := execute(t, "conform", "--target", ts.URL, "--token", "cli-token-one", "--app", "app1", "--foreign-app", "app2",
 		"--explore", "120", "--seed", "42", "--json", jsonFile, "--junit", junitFile)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.Contains(t, stdout, "explored 120 generated operations with seed 42")
+	assert.Contains(t, stdout, "explored 120 generated operations; seed 42")
 	for _, f := range []string{jsonFile, junitFile} {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -137,7 +137,7 @@ func TestConformExploresAfterTheSuite(t *testing.T) {
 		assert.NotContains(t, stdout+stderr, "cli-token", "output holds a token")
 	}
 	data, _ := os.ReadFile(jsonFile)
-	var rep conformance.Report
+	var rep report.Report
 	require.NoError(t, json.Unmarshal(data, &rep))
 	assert.Equal(t, int64(42), rep.Seed, "seed in the JSON report")
 	xml, _ := os.ReadFile(junitFile)
@@ -172,8 +172,8 @@ steps:
 		env  string
 		want string
 	}{
-		{"flag", []string{"--foreign-token", "cli-token-two"}, "", "scenarios 1 passed, 0 failed, 0 skipped"},
-		{"environment", nil, "cli-token-two", "scenarios 1 passed, 0 failed, 0 skipped"},
+		{"flag", []string{"--foreign-token", "cli-token-two"}, "", "scenarios 1 passed, 0 warned, 0 failed, 0 skipped"},
+		{"environment", nil, "cli-token-two", "scenarios 1 passed, 0 warned, 0 failed, 0 skipped"},
 		{"none", nil, "", "needs --foreign-token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/report"
 )
 
 // Exit codes, a contract for scripts: see the README.
@@ -58,7 +58,7 @@ func exitCode(err error, stderr io.Writer) int {
 	say := func(err error) {
 		lines := strings.Split(err.Error(), "\n")
 		for i, l := range lines {
-			lines[i] = conformance.TerminalSafe(l)
+			lines[i] = report.TerminalSafe(l)
 		}
 		fmt.Fprintln(stderr, "contactkit: "+strings.Join(lines, "\n"))
 	}

@@ -21,10 +21,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/journal"
 	"github.com/contactkit/contactkit/mock"
 	"github.com/contactkit/contactkit/proxy"
+	"github.com/contactkit/contactkit/scenario"
 )
 
 const proxyToken = "front-end-token-Zq81xYv0"
@@ -118,12 +120,12 @@ func TestProxyRecordingReplaysAgainstMock(t *testing.T) {
 	require.NoError(t, err)
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	_, err = conformance.Parse(filepath.Base(file), data)
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	_, err = scenario.Parse(spec, filepath.Base(file), data)
 	require.NoError(t, err, "the recording loads")
 	assert.NotContains(t, string(data), proxyToken[:8], "no token in the recording")
 
-	spec, err := contactkit.LoadSpec()
-	require.NoError(t, err)
 	broken := httptest.NewServer(keepsDeleted{next: newProxyTarget(t).Config.Handler, msg: spec.Op(contactkit.OpDeleteContact).Message(http.StatusOK)})
 	defer broken.Close()
 	for _, tc := range []struct {
@@ -170,7 +172,7 @@ func TestDefaultSuiteThroughStrictProxy(t *testing.T) {
 	requests := 0
 	for _, e := range p.Journal().Entries(journal.Filter{}) {
 		for _, v := range e.Violations {
-			if v.Check == string(proxy.CheckRequest) {
+			if v.Check == string(check.BadRequest) {
 				requests++
 				continue
 			}

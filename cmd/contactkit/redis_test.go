@@ -22,6 +22,7 @@ import (
 	"github.com/contactkit/contactkit/conformance/explore"
 	"github.com/contactkit/contactkit/internal/redistest"
 	"github.com/contactkit/contactkit/mock"
+	"github.com/contactkit/contactkit/report"
 )
 
 // roundRobin is the smallest load balancer: each request to the next target in
@@ -62,17 +63,17 @@ func TestDefaultSuitePassesAgainstTwoReplicas(t *testing.T) {
 	a, b := replica(t, srv, cfg), replica(t, srv, cfg)
 	lb, sent := roundRobin(t, a.URL, b.URL)
 
-	report, err := conformance.Run(context.Background(), conformance.Config{
+	rep, err := conformance.Run(context.Background(), conformance.Config{
 		Target: lb.URL, Token: "e2e-token", App: "app1", ForeignApp: "app2",
 	})
 	require.NoError(t, err)
-	if !report.OK() {
+	if !rep.OK() {
 		var out strings.Builder
-		require.NoError(t, report.WriteText(&out, false))
+		require.NoError(t, rep.WriteText(&out, false))
 		t.Fatalf("default suite against two replicas on one Redis failed:\n%s", out.String())
 	}
-	assert.GreaterOrEqual(t, report.Summary.Scenarios.Passed, 15, "scenarios that ran and passed")
-	assert.Zero(t, report.Summary.Scenarios.Skipped, "scenarios skipped")
+	assert.GreaterOrEqual(t, rep.Summary.Scenarios.Passed, 15, "scenarios that ran and passed")
+	assert.Zero(t, rep.Summary.Scenarios.Skipped, "scenarios skipped")
 	assert.Greater(t, sent.Load(), int64(50), "requests spread over the replicas")
 
 	for _, seed := range []int64{1, 2} {
@@ -80,7 +81,7 @@ func TestDefaultSuitePassesAgainstTwoReplicas(t *testing.T) {
 			ForeignApp: "app2", ForeignToken: "e2e-token-two", Seed: seed})
 		require.NoError(t, err)
 		if !res.OK() {
-			rep := &conformance.Report{Target: lb.URL, App: "app1"}
+			rep := &report.Report{Target: lb.URL, App: "app1"}
 			res.AddTo(rep)
 			var out strings.Builder
 			require.NoError(t, rep.WriteText(&out, false))
@@ -104,11 +105,11 @@ func TestRoundRobinCatchesReplicasThatDisagree(t *testing.T) {
 		urls = append(urls, hs.URL)
 	}
 	lb, _ := roundRobin(t, urls...)
-	report, err := conformance.Run(context.Background(), conformance.Config{
+	rep, err := conformance.Run(context.Background(), conformance.Config{
 		Target: lb.URL, Token: "e2e-token", App: "app1", ForeignApp: "app2",
 	})
 	require.NoError(t, err)
-	assert.False(t, report.OK(), "the suite passed against two replicas that share no state")
+	assert.False(t, rep.OK(), "the suite passed against two replicas that share no state")
 }
 
 func TestMockStoreFlags(t *testing.T) {

@@ -8,26 +8,23 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/contactkit/contactkit"
-	"github.com/contactkit/contactkit/conformance"
-	"github.com/contactkit/contactkit/conformance/model"
-
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/redact"
+	"github.com/contactkit/contactkit/report"
 )
 
 // Defaults for the zero values of Config.
 const (
 	// DefaultOps is how many operations an exploration generates.
 	DefaultOps = 300
-	// DefaultTimeBudget bounds an exploration, shrinking included, whatever Ops says.
+	// DefaultTimeBudget bounds an exploration, shrinking included, whatever Ops
+	// says: against a slow target it explores what fits.
 	DefaultTimeBudget = 60 * time.Second
 	// DefaultTimeout bounds each request.
 	DefaultTimeout = 10 * time.Second
@@ -38,10 +35,20 @@ const (
 	DefaultParallel = 4
 	// DefaultShrinkRuns caps the replays the shrinker makes.
 	DefaultShrinkRuns = 200
+	// DefaultWalkItems and DefaultWalkTime bound one walk of a list, for a
+	// next_page that never ends.
+	DefaultWalkItems = 200_000
+	DefaultWalkTime  = 2 * time.Minute
 )
 
-// ErrConfig means the Config cannot be run.
-var ErrConfig = errors.New("bad exploration configuration")
+// Errors Run returns.
+var (
+	// ErrConfig means the Config cannot be run.
+	ErrConfig = errors.New("bad exploration configuration")
+	// ErrInterrupted means ctx ended the exploration early; the Result holds
+	// what ran.
+	ErrInterrupted = errors.New("exploration interrupted")
+)
 
 // Config says what to explore. The zero value of each optional field is useful.
 type Config struct {
@@ -66,13 +73,20 @@ type Config struct {
 	Out string
 	// Timeout bounds each request; 0 means DefaultTimeout.
 	Timeout time.Duration
-	// TimeBudget bounds the whole exploration; 0 means DefaultTimeBudget.
+	// TimeBudget bounds the whole exploration; 0 means DefaultTimeBudget. A
+	// deadline of ctx bounds it too.
 	TimeBudget time.Duration
 	// Client sends the requests; nil means a fresh client. Redirects are never
 	// followed.
 	Client *http.Client
 	// Parallel is how many sequences run at once; 0 means DefaultParallel.
 	Parallel int
+	// StrictReadings makes a departure from a reading of the docs' silences fail
+	// the exploration; by default it is reported as a warning and exploring goes
+	// on.
+	StrictReadings bool
+	// Spec is the contract the target is held to; nil means the embedded one.
+	Spec *contactkit.Spec
 }
 
 // Result is what an exploration found.
@@ -81,58 +95,39 @@ type Result struct {
 	Operations int // generated operations run, shrinking's replays not counted
 	Requests   int64
 	Duration   time.Duration
-	// Scenarios are the outcome as a report shows it: one passed scenario, or one
-	// failed scenario per failure with the shrunk sequence as its steps.
-	Scenarios []conformance.ScenarioResult
+	// Scenarios are the outcome as a report shows it, one scenario named
+	// "explore": passed, warned (a step whose findings each depart from another
+	// reading), or failed with the shrunk sequence as its steps.
+	Scenarios []report.ScenarioResult
 	// Files are the scenario files written to Config.Out.
 	Files []string
 	// Shrunk is the length of each failure's sequence before and after shrinking.
 	Shrunk [][2]int
 }
 
-// OK reports whether the exploration found nothing.
+// OK reports whether the exploration found nothing that fails.
 func (r *Result) OK() bool {
-	for _, sc := range r.Scenarios {
-		if sc.Status == conformance.Failed {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(r.Scenarios, func(sc report.ScenarioResult) bool { return sc.Status == report.Failed })
 }
 
-// AddTo adds the exploration's outcome to rep: its scenarios, its seed and the
-// counts.
-func (r *Result) AddTo(rep *conformance.Report) {
+// AddTo adds the exploration's outcome to rep: its scenarios and the counts.
+func (r *Result) AddTo(rep *report.Report) {
 	rep.Seed = r.Seed
 	rep.Explored = r.Operations
 	rep.Scenarios = append(rep.Scenarios, r.Scenarios...)
 	rep.Duration += r.Duration
-	var s conformance.Summary
-	for _, sc := range rep.Scenarios {
-		add(&s.Scenarios, sc.Status)
-		for _, st := range sc.Steps {
-			add(&s.Steps, st.Status)
-		}
-	}
-	rep.Summary = s
+	rep.Count()
 }
 
-func add(c *conformance.Counts, s conformance.Status) {
-	switch s {
-	case conformance.Passed:
-		c.Passed++
-	case conformance.Failed:
-		c.Failed++
-	case conformance.Skipped:
-		c.Skipped++
-	}
-}
+// ScenarioName names the exploration's scenario in every report, whatever the
+// seed and the outcome, so CI history follows it from run to run.
+const ScenarioName = "explore"
 
 // explorer holds what every execution of a run shares.
 type explorer struct {
 	cfg      Config
 	spec     *contactkit.Spec
-	checker  *conformance.Checker
+	checker  *check.Checker
 	client   *http.Client
 	base     *url.URL
 	scrub    func(string) string
@@ -144,9 +139,10 @@ type explorer struct {
 
 // Run explores cfg.Target: it generates cfg.Ops operations from the contract,
 // in sequences checked against a model, with cfg.Seed; a failure is shrunk and
-// written to cfg.Out. The error is non-nil only when nothing could be run; what
-// was found is in the Result. When ctx ends the run, what was made is deleted
-// still, and the Result holds what ran.
+// written to cfg.Out, with the findings of the shrunk case's own run. The error is
+// non-nil only when nothing could be run, or ctx ended the run (ErrInterrupted);
+// what was found is in the Result. When ctx ends the run, what was made is
+// deleted still, and the Result holds what ran.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Target == "" || cfg.Token == "" || cfg.App == "" {
 		return nil, fmt.Errorf("%w: target, token and app are required", ErrConfig)
@@ -158,26 +154,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("%w: target %q is not an http(s) URL", ErrConfig, cfg.Target)
 	}
-	spec, err := contactkit.LoadSpec()
-	if err != nil {
-		return nil, err
+	spec := cfg.Spec
+	if spec == nil {
+		if spec, err = contactkit.LoadSpec(); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.Ops <= 0 {
-		cfg.Ops = DefaultOps
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.TimeBudget <= 0 {
-		cfg.TimeBudget = DefaultTimeBudget
-	}
+	cfg.Ops = cmp.Or(max(cfg.Ops, 0), DefaultOps)
+	cfg.Timeout = cmp.Or(max(cfg.Timeout, 0), DefaultTimeout)
+	cfg.TimeBudget = cmp.Or(max(cfg.TimeBudget, 0), DefaultTimeBudget)
 	client := &http.Client{}
 	if cfg.Client != nil {
 		c := *cfg.Client
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	x := &explorer{cfg: cfg, spec: spec, checker: conformance.NewChecker(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
+	x := &explorer{cfg: cfg, spec: spec, checker: check.New(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
 
 	start := time.Now()
 	res := &Result{Seed: cfg.Seed}
@@ -193,304 +185,120 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		seqs = append(seqs, seq)
 	}
-	// Sequences run side by side (each with keys of its own); a walk never runs
-	// while a contact is created or deleted, so the pages it reads agree.
-	execs := make([]*execution, len(seqs))
-	next := atomic.Int64{}
-	stop := atomic.Bool{}
-	var wg sync.WaitGroup
-	for range min(cmp.Or(cfg.Parallel, DefaultParallel), len(seqs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				j := int(next.Add(1) - 1)
-				if j >= len(seqs) || stop.Load() || bctx.Err() != nil {
-					return
-				}
-				execs[j] = x.execute(bctx, seqs[j], j+1)
-				if execs[j].fail != nil {
-					stop.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	execs := x.runAll(bctx, seqs)
+
+	var warnings []warning
+	var failure *report.ScenarioResult
 	for j, e := range execs {
 		if e == nil {
 			continue
 		}
+		warnings = append(warnings, e.warnings...)
 		if e.fail == nil {
 			res.Operations += len(seqs[j])
 			continue
 		}
 		res.Operations += e.fail.at + 1
-		if e.fail.findings[0].Check == conformance.CheckTransport {
-			res.Scenarios = append(res.Scenarios, x.failedResult(e, seqs[j], "", nil))
-			break
+		if failure == nil {
+			sc := x.report(bctx, res, seqs, j, e)
+			failure = &sc
 		}
-		seq, alone := x.alone(bctx, seqs, j, e)
-		if alone == nil {
-			// Seen only beside other sequences (a write that reached another
-			// sequence's contact): reported as found, unshrunk.
-			res.Scenarios = append(res.Scenarios, x.failedResult(e, seqs[j][:e.fail.at+1], "", nil))
-			break
-		}
-		shrunk, se := x.shrink(bctx, seq[:alone.fail.at+1], alone)
-		res.Shrunk = append(res.Shrunk, [2]int{alone.fail.at + 1, len(shrunk)})
-		file, werr := x.write(se, shrunk)
-		if file != "" {
-			res.Files = append(res.Files, file)
-		}
-		res.Scenarios = append(res.Scenarios, x.failedResult(se, shrunk, file, werr))
-		break // one failure, shrunk, says more than many unshrunk
 	}
 	res.Requests = x.requests.Load()
 	res.Duration = time.Since(start)
-	if len(res.Scenarios) == 0 {
-		msg := fmt.Sprintf("%d operations, %d requests, every answer as the contract and the model say", res.Operations, res.Requests)
-		if ctx.Err() == nil && bctx.Err() != nil {
-			msg += fmt.Sprintf(" (stopped by the time budget of %s)", cfg.TimeBudget)
-		}
-		res.Scenarios = append(res.Scenarios, conformance.ScenarioResult{
-			Name: fmt.Sprintf("explore: seed %d", cfg.Seed), File: "explore", Tags: []string{"explore"}, Status: conformance.Passed, Duration: res.Duration,
-			Steps: []conformance.StepResult{{Name: msg, File: "explore", Status: conformance.Passed, Duration: res.Duration, Requests: int(res.Requests)}},
-		})
+	switch {
+	case failure != nil:
+		res.Scenarios = append(res.Scenarios, *failure)
+	default:
+		res.Scenarios = append(res.Scenarios, x.passed(ctx, bctx, res, warnings))
 	}
 	if ctx.Err() != nil {
-		return res, conformance.ErrInterrupted
+		return res, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	return res, nil
+}
+
+// runAll runs the sequences side by side (each with keys of its own) until one
+// fails, the budget is spent or ctx ends; a walk never runs while a contact is
+// created or deleted, so the pages it reads agree.
+func (x *explorer) runAll(ctx context.Context, seqs [][]action) []*execution {
+	execs := make([]*execution, len(seqs))
+	var next atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range min(cmp.Or(x.cfg.Parallel, DefaultParallel), len(seqs)) {
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= len(seqs) || stop.Load() || ctx.Err() != nil {
+					return
+				}
+				execs[j] = x.execute(ctx, seqs[j], j+1)
+				if execs[j].fail != nil {
+					stop.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return execs
+}
+
+// report shrinks the failure of seqs[j] (its execution e), judges it again on
+// the shrunk case, writes it as a scenario file, and gives the failed scenario.
+func (x *explorer) report(ctx context.Context, res *Result, seqs [][]action, j int, e *execution) report.ScenarioResult {
+	if e.fail.findings[0].Check == check.Transport {
+		return x.failedResult(e, "", nil)
+	}
+	seq, alone := x.alone(ctx, seqs, j, e)
+	if alone == nil {
+		// Seen only beside other sequences (a write that reached another
+		// sequence's contact): reported as found, unshrunk.
+		return x.failedResult(e, "", nil)
+	}
+	// se is the execution of the shrunk case itself: every finding reported was
+	// judged on the final case's own requests and values, none carried over
+	// from the case it was shrunk from.
+	shrunk, se := x.shrink(ctx, seq[:alone.fail.at+1], alone)
+	res.Shrunk = append(res.Shrunk, [2]int{alone.fail.at + 1, len(shrunk)})
+	file, werr := x.write(se, shrunk)
+	if file != "" {
+		res.Files = append(res.Files, file)
+	}
+	return x.failedResult(se, file, werr)
+}
+
+// passed is the scenario of an exploration that found nothing failing: one step,
+// warned with the first departure from each reading, if any.
+func (x *explorer) passed(ctx, bctx context.Context, res *Result, warnings []warning) report.ScenarioResult {
+	note := fmt.Sprintf("%d operations, %d requests, every answer as the docs, HTTP and the model say", res.Operations, res.Requests)
+	if ctx.Err() == nil && bctx.Err() != nil {
+		note += fmt.Sprintf(" (stopped by the time budget of %s)", x.cfg.TimeBudget)
+	}
+	st := report.StepResult{Name: "generated operations", File: ScenarioName, Duration: res.Duration, Requests: int(res.Requests)}
+	seen := map[string]bool{}
+	for _, w := range warnings {
+		if seen[w.finding.Reading] {
+			continue
+		}
+		seen[w.finding.Reading] = true
+		f := w.finding
+		f.Curl = w.curl
+		st.Findings = append(st.Findings, f)
+	}
+	// The same readings in the same order whatever order sequences ended in.
+	slices.SortStableFunc(st.Findings, func(a, b check.Finding) int { return cmp.Compare(a.Reading, b.Reading) })
+	st.Status = report.StatusOf(st.Findings, x.cfg.StrictReadings)
+	return report.ScenarioResult{Name: ScenarioName, File: ScenarioName, Tags: []string{"explore"}, Status: st.Status, Duration: res.Duration,
+		Steps: []report.StepResult{st}, Note: note}
 }
 
 // execute runs seq once with a fresh model; n tells this execution's keys from
 // every other's.
 func (x *explorer) execute(ctx context.Context, seq []action, n int) *execution {
-	e := &execution{x: x, m: model.New(x.spec, model.Config{}), marker: int((uint64(x.cfg.Seed)*2654435761 + uint64(n)*40503) % 100000)}
+	e := newExecution(x, n)
 	e.run(ctx, seq)
 	return e
-}
-
-// alone finds a sequence that fails when it runs by itself, as a replay and a
-// scenario file do: the one that failed beside others (seqs[j], whose execution
-// was e) if it fails alone, else the first of all that does. It returns nil when
-// none does.
-func (x *explorer) alone(ctx context.Context, seqs [][]action, j int, e *execution) ([]action, *execution) {
-	if a := x.execute(ctx, seqs[j], 20_000+j); a.fail != nil && a.fail.signature(seqs[j]) == e.fail.signature(seqs[j]) {
-		return seqs[j], a
-	}
-	for k, seq := range seqs {
-		if ctx.Err() != nil {
-			break
-		}
-		if a := x.execute(ctx, seq, 30_000+k); a.fail != nil {
-			return seq, a
-		}
-	}
-	return nil, nil
-}
-
-// shrink reduces seq, whose execution e failed, to the shortest sequence with the
-// simplest values that still fails the same way, and returns it with its
-// execution.
-func (x *explorer) shrink(ctx context.Context, seq []action, e *execution) ([]action, *execution) {
-	sig := e.fail.signature(seq)
-	best, bestE := seq, e
-	runs := 0
-	try := func(cand []action) bool {
-		if runs >= DefaultShrinkRuns || ctx.Err() != nil || len(cand) == 0 {
-			return false
-		}
-		runs++
-		ce := x.execute(ctx, cand, 10_000+runs)
-		if ce.fail == nil || ce.fail.signature(cand) != sig {
-			return false
-		}
-		best, bestE = cand[:ce.fail.at+1], ce
-		return true
-	}
-	// The failing operation alone, or with the few before it, is often enough.
-	for k := 1; k <= 3 && k < len(best); k++ {
-		if try(append([]action{}, best[len(best)-k:]...)) {
-			break
-		}
-	}
-	// Drop chunks of actions, halving the chunk size.
-	for n := len(best) / 2; n >= 1; n /= 2 {
-		for i := 0; i+n <= len(best); {
-			cand := append(append([]action{}, best[:i]...), best[i+n:]...)
-			if !try(cand) {
-				i += n
-			}
-		}
-	}
-	for i := 0; i < len(best); i++ {
-		if !try(append(append([]action{}, best[:i]...), best[i+1:]...)) {
-			continue
-		}
-		i--
-	}
-	// Simplify what is left, while it gets simpler: fewer rows, shorter names,
-	// plainer queries.
-	for i := 0; i < len(best); i++ {
-		for again := true; again; {
-			again = false
-			for _, cand := range simpler(best[i]) {
-				c := append([]action{}, best...)
-				c[i] = cand
-				if try(c) {
-					again = i < len(best)
-					break
-				}
-			}
-		}
-	}
-	return best, bestE
-}
-
-// simpler returns variants of a, each a little simpler.
-func simpler(a action) []action {
-	var out []action
-	if len(a.rows) > 1 {
-		for j := range a.rows {
-			b := a
-			b.rows = append(append([]row{}, a.rows[:j]...), a.rows[j+1:]...)
-			out = append(out, b)
-		}
-	}
-	for j, rw := range a.rows {
-		if rw.focusName && rw.class != invalid && rw.shape == "" {
-			var name string
-			_ = jsonUnmarshal(rw.value, &name)
-			if r := []rune(name); len(r) > 1 {
-				b := a
-				b.rows = append([]row{}, a.rows...)
-				b.rows[j].value = jsonString(string(r[:len(r)/2]))
-				out = append(out, b)
-				b2 := a
-				b2.rows = append([]row{}, a.rows...)
-				b2.rows[j].value = jsonString(string(r[len(r)/2:]))
-				out = append(out, b2)
-			}
-		}
-		if rw.shape == "extra" {
-			b := a
-			b.rows = append([]row{}, a.rows...)
-			b.rows[j].shape = ""
-			out = append(out, b)
-		}
-	}
-	if a.kind == kList {
-		if a.page != "" {
-			b := a
-			b.page = ""
-			out = append(out, b)
-		}
-		if a.limit != "" {
-			b := a
-			b.limit = ""
-			out = append(out, b)
-		}
-	}
-	if a.ref > 0 {
-		b := a
-		b.ref = 0
-		out = append(out, b)
-	}
-	return out
-}
-
-// write writes e's steps to a scenario file in Config.Out and returns its path.
-func (x *explorer) write(e *execution, seq []action) (string, error) {
-	if x.cfg.Out == "" {
-		return "", nil
-	}
-	f := e.fail.findings[0]
-	header := []string{
-		fmt.Sprintf("Found by contactkit conform's exploration, seed %d, shrunk to %d operation(s).", x.cfg.Seed, len(seq)),
-		"Replay: contactkit conform --target URL --token TOKEN --app APP --suite " + filepath.ToSlash(x.cfg.Out) + " --explore 0",
-		"Failure: " + oneLine(f.String(), 200),
-	}
-	if f.Contract != "" {
-		header = append(header, "Contract: "+f.Contract)
-	}
-	needs := e.needs()
-	switch {
-	case slices.Contains(needs, conformance.NeedForeignToken):
-		header[1] = strings.Replace(header[1], "--app APP", "--app APP --foreign-app APP2 --foreign-token TOKEN2", 1)
-	case slices.Contains(needs, conformance.NeedForeignApp):
-		header[1] = strings.Replace(header[1], "--app APP", "--app APP --foreign-app APP2", 1)
-	}
-	var cleanup []yStep
-	for _, c := range e.made {
-		auth := ""
-		if c.foreign {
-			auth = conformance.AuthForeignToken
-		}
-		cleanup = append(cleanup, yStep{Name: fmt.Sprintf("delete contact %d", c.ord), Op: contactkit.OpDeleteContact, Auth: auth,
-			Params: map[string]string{"contactId": fmt.Sprintf("{{c%d}}", c.ord)}, Expect: yExpect{Status: []int{http.StatusOK, http.StatusNotFound}}})
-	}
-	name := fmt.Sprintf("explore seed %d: %s", x.cfg.Seed, clip(strings.TrimSpace(f.Message), 80))
-	data, err := scenarioYAML(name, header, e.steps, cleanup, needs)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(x.cfg.Out, 0o755); err != nil {
-		return "", fmt.Errorf("write scenario: %w", err)
-	}
-	path := filepath.Join(x.cfg.Out, fmt.Sprintf("explore-seed-%d.yaml", x.cfg.Seed))
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", fmt.Errorf("write scenario: %w", err)
-	}
-	return path, nil
-}
-
-// needs lists what a replay of e's steps needs of the run: the foreign app, and
-// the foreign token when a step acts as the second identity.
-func (e *execution) needs() []string {
-	var app, token bool
-	for _, st := range e.steps {
-		app = app || st.Auth == conformance.AuthForeignApp || st.Auth == conformance.AuthForeignToken
-		token = token || st.Auth == conformance.AuthForeignToken
-	}
-	for _, c := range e.made {
-		app, token = app || c.foreign, token || c.foreign
-	}
-	var out []string
-	if app {
-		out = append(out, conformance.NeedForeignApp)
-	}
-	if token {
-		out = append(out, conformance.NeedForeignToken)
-	}
-	return out
-}
-
-// failedResult turns a failing execution into a report's scenario: the shrunk
-// sequence as steps, the last one failed with its findings.
-func (x *explorer) failedResult(e *execution, seq []action, file string, werr error) conformance.ScenarioResult {
-	sc := conformance.ScenarioResult{
-		Name: fmt.Sprintf("explore: seed %d, %d operation(s) after shrinking", x.cfg.Seed, len(seq)),
-		File: cmp.Or(file, "explore"), Tags: []string{"explore"}, Status: conformance.Failed,
-	}
-	for i, st := range e.steps {
-		sr := conformance.StepResult{Name: st.Name, File: sc.File, Line: 0, Operation: st.Op, Status: conformance.Passed, Requests: 1}
-		if i == e.fail.step || (i == len(e.steps)-1 && e.fail.step >= len(e.steps)) {
-			sr.Status = conformance.Failed
-			sr.Curl = e.fail.curl
-			sr.HTTPStatus = e.fail.status
-			sr.Body = e.fail.body
-			sr.Findings = e.fail.findings
-		}
-		sc.Steps = append(sc.Steps, sr)
-	}
-	if len(sc.Steps) == 0 {
-		sc.Steps = append(sc.Steps, conformance.StepResult{Name: "explore", File: sc.File, Status: conformance.Failed, Curl: e.fail.curl, Findings: e.fail.findings})
-	}
-	if werr != nil {
-		sc.Steps[len(sc.Steps)-1].Findings = append(sc.Steps[len(sc.Steps)-1].Findings, conformance.Finding{Check: conformance.CheckTransport, Message: "the scenario file was not written: " + werr.Error()})
-	}
-	return sc
 }
 
 // NewSeed returns a random seed, for a run that was given none.

@@ -7,26 +7,34 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/contactkit/contactkit"
 )
 
-// class says what the contract makes of a generated value.
+// class says what the docs make of a generated value, and so what a server must
+// answer to it. A batch is judged by its worst row.
 type class int
 
 const (
-	// valid values must be accepted and come back exactly.
+	// valid values must be accepted (201) and come back exactly.
 	valid class = iota
 	// lenient values are ones the docs are silent on (a phone of 0, a name of
-	// spaces, a very long name): a server may take them, and then they must come
-	// back exactly, or refuse them with a documented 4xx, and then store nothing.
+	// spaces or of control characters, a very long name, a phone no float64
+	// holds): a server may take them, and then they must come back exactly, or
+	// refuse them (400 or 422), and then store nothing.
 	lenient
-	// invalid values break the contract's schema: they must be refused with a
-	// documented 4xx, and nothing of the batch may be stored.
+	// invalid values break the contract's reading of a row (a missing field, a
+	// name that is not text, a phone that is not a whole number in int64): a
+	// server should refuse them (400 or 422) and store nothing of the batch;
+	// taking them departs from contactkit.ReadingCreateRow.
 	invalid
+	// notNumber is a phone that is not a JSON number, the docs' own 422: the
+	// batch must be refused with 422 and store nothing.
+	notNumber
 )
 
-func (c class) String() string { return [...]string{"valid", "lenient", "invalid"}[c] }
+func (c class) String() string { return [...]string{"valid", "lenient", "invalid", "not a number"}[c] }
 
 // kind is what an action does.
 type kind int
@@ -42,6 +50,13 @@ const (
 	kAuth // one operation with credentials or an identity that must be refused
 )
 
+// Row shapes beside a plain object.
+const (
+	shapeMissing = "missing" // the field under test left out
+	shapeExtra   = "extra"   // a field the docs do not name, added
+	shapeBare    = "bare"    // the value alone as the row
+)
+
 // row is one row of a create batch. One field is under test (focus); the other
 // carries a value unique to the run, by which the row is found in the list.
 type row struct {
@@ -50,11 +65,32 @@ type row struct {
 	focusName bool
 	// value is the JSON text of the field under test.
 	value string
-	// shape changes the row: "" a plain object, "missing" leaves the field under
-	// test out, "extra" adds a field the contract does not name, "bare" sends
-	// value alone as the row.
+	// shape changes the row: "" a plain object, or shapeMissing, shapeExtra,
+	// shapeBare.
 	shape string
+	// class is the class of value; classOf adds the shape's.
 	class class
+}
+
+// classOf is the row's class, its shape's included: a row of another shape than
+// an object with both fields breaks the contract's reading of a row, and a field
+// the docs do not name is theirs to ignore or refuse.
+func (rw row) classOf() class {
+	switch rw.shape {
+	case shapeMissing, shapeBare:
+		return max(rw.class, invalid)
+	case shapeExtra:
+		return max(rw.class, lenient)
+	}
+	return rw.class
+}
+
+// raw is a create body that is not a batch of plain rows, with %[1]s where a
+// phone key goes: if a server takes it anyway, the explorer finds what it
+// stored by that phone.
+type raw struct {
+	body    string
+	reading string // the reading a server that takes it departs from
 }
 
 // auth is a way of sending credentials.
@@ -83,11 +119,10 @@ type action struct {
 	// foreign: the foreign identity acting on its own app (create, walk, get, ...).
 	foreign bool
 	rows    []row
-	raw     string // kCreateRaw: the body
-	rawKeys int    // kCreateRaw: rows of keys the body would name, checked absent
-	// page and limit are the query values; "" leaves one out.
+	raw     raw // kCreateRaw
+	// page and limit are the query values; "" leaves one out. Their class is the
+	// contract's to say when the action runs (queryClass).
 	page, limit string
-	qclass      class
 	// ref picks a contact made earlier (modulo how many); -1 a contact id nobody
 	// made.
 	ref int
@@ -100,25 +135,47 @@ type action struct {
 
 // gen draws values from the contract's schemas and bounds.
 type gen struct {
-	r      *rand.Rand
-	paging contactkit.Paging
-	// nameMin is the name's minLength; phone bounds are the int64 format's.
-	nameMin    int
-	nameMax    int // 0: the contract sets none
+	r          *rand.Rand
+	paging     contactkit.Paging
 	twoIds     bool
 	foreignApp bool
+	// creds and raws deal credentials and raw bodies like cards: every one comes
+	// up once before any comes up again, so a run of a few hundred operations
+	// tries each of them, whatever the seed.
+	creds deck[auth]
+	raws  deck[raw]
+	edges deck[string]
+	words deck[string]
+}
+
+// deck deals its cards in a random order, each once per round.
+type deck[T any] struct {
+	cards, left []T
+}
+
+func (d *deck[T]) deal(r *rand.Rand) T {
+	if len(d.left) == 0 {
+		d.left = append(d.left[:0], d.cards...)
+		r.Shuffle(len(d.left), func(i, j int) { d.left[i], d.left[j] = d.left[j], d.left[i] })
+	}
+	c := d.left[len(d.left)-1]
+	d.left = d.left[:len(d.left)-1]
+	return c
 }
 
 func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *gen {
-	g := &gen{r: rand.New(rand.NewPCG(uint64(seed), 0x636f6e74616374)), paging: spec.Paging, nameMin: 1, foreignApp: foreignApp, twoIds: foreignToken}
-	if ref := spec.Doc.Components.Schemas["NewContact"]; ref != nil && ref.Value != nil {
-		if p := ref.Value.Properties["name"]; p != nil && p.Value != nil {
-			g.nameMin = int(p.Value.MinLength)
-			if p.Value.MaxLength != nil {
-				g.nameMax = int(*p.Value.MaxLength)
-			}
-		}
+	g := &gen{r: rand.New(rand.NewPCG(uint64(seed), 0x636f6e74616374)), paging: spec.Paging, foreignApp: foreignApp, twoIds: foreignToken}
+	g.creds.cards = []auth{authNone, authBasic, authBearerOnly, authRawToken, authOtherScheme, authLower}
+	if foreignApp {
+		// Only a target that checks tokens can refuse a token that is not exactly
+		// right; naming a foreign app is how the user says it does.
+		g.creds.cards = append(g.creds.cards, authSuffix, authPrefix, authWrong, authForeignApp)
 	}
+	if foreignToken {
+		g.creds.cards = append(g.creds.cards, authForeignToken, authToken, authToken, authForeignOwn, authForeignOwn)
+	}
+	g.raws.cards = rawBodies
+	g.edges.cards, g.words.cards = edges, pieces
 	return g
 }
 
@@ -140,37 +197,48 @@ var pieces = []string{
 // edges are the names most likely to be altered on the way in or out.
 var edges = []string{" leading", "trailing ", "e\u0301", "😀", "👩‍💻", "𝒜𝓁𝒾𝒸ℯ", "محمد علي", "\u200fعربي English", "a\u0308\u0304", "quote \" back\\slash", "x"}
 
-// name returns a valid name and its class: a short or long text in many
-// scripts, or a lenient one (blank, very long).
-func (g *gen) name() (string, class) {
+// longName is where a name stops being one every server must take: the docs set
+// no length, and servers set their own (100, 255, ...).
+const longName = 64
+
+// nameClass says what the docs make of a name: blank, very long or holding
+// control characters, a server may refuse it.
+func nameClass(name string) class {
+	switch {
+	case strings.TrimSpace(name) == "",
+		len([]rune(name)) > longName,
+		strings.ContainsFunc(name, unicode.IsControl):
+		return lenient
+	}
+	return valid
+}
+
+// name returns a name: a short or long text in many scripts, sometimes blank,
+// very long or with control characters.
+func (g *gen) name() string {
 	if g.chance(0.3) {
-		return edges[g.pick(len(edges))], valid
+		return g.edges.deal(g.r)
 	}
 	switch g.pick(12) {
 	case 0:
-		return " ", lenient // blank: the schema's minLength holds, the docs say nothing
+		return " "
 	case 1:
-		return strings.Repeat("Ab", 20+g.pick(140)), lenient // longer than any docs' example
+		return strings.Repeat("Ab", 20+g.pick(140))
 	case 2:
-		return "\u0000x", lenient
+		return "\u0000x"
 	case 4:
-		return strings.Repeat("Zoë ", 10+g.pick(50)) + "Ω", lenient
+		return strings.Repeat("Zoë ", 10+g.pick(50)) + "Ω"
 	case 3:
-		s := pieces[g.pick(len(pieces))]
-		return strings.Repeat(s, 1+g.pick(3)), valid
+		return strings.Repeat(g.words.deal(g.r), 1+g.pick(3))
 	}
 	var b strings.Builder
 	for n := 1 + g.pick(3); n > 0; n-- {
 		if b.Len() > 0 {
 			b.WriteString(" ")
 		}
-		b.WriteString(pieces[g.pick(len(pieces))])
+		b.WriteString(g.words.deal(g.r))
 	}
-	s := b.String()
-	if g.nameMax > 0 && len([]rune(s)) > g.nameMax {
-		s = string([]rune(s)[:g.nameMax])
-	}
-	return s, valid
+	return b.String()
 }
 
 var (
@@ -178,97 +246,138 @@ var (
 	int64Max = new(big.Int).Sub(two63, big.NewInt(1))
 )
 
-// phone returns the JSON text of a phone and its class: near the int32, int53
-// (JavaScript) and int64 limits, one past the last, zero and negatives, and
-// values of the wrong type.
-func (g *gen) phone() (string, class) {
-	switch g.pick(24) {
-	case 0:
-		return strconv.FormatInt(math.MaxInt32, 10), valid
-	case 1:
-		return strconv.FormatInt(math.MaxInt32+1, 10), valid
-	case 2:
-		return strconv.FormatInt(1<<53-1, 10), valid
-	case 3:
-		return strconv.FormatInt(1<<53+1, 10), valid // a float64 cannot hold it
-	case 4:
-		return strconv.FormatInt(1<<53+3, 10), valid
-	case 5:
-		return int64Max.String(), valid
-	case 6:
-		return new(big.Int).Add(int64Max, big.NewInt(1)).String(), invalid // one past int64
-	case 7:
-		return "-" + new(big.Int).Add(two63, big.NewInt(1)).String(), invalid
-	case 8:
-		return "0", lenient
-	case 9:
-		return "-6280000000000", lenient
-	case 10:
-		return strconv.FormatInt(math.MinInt64, 10), lenient
-	case 11:
-		return "1.5", invalid
-	case 12:
-		return `"6280000000000"`, invalid
-	case 13:
-		return "true", invalid
-	case 14:
-		return "null", invalid
-	case 15:
-		return "[6280000000000]", invalid
-	case 16:
-		return "1e400", invalid
-	case 17:
-		return "1", valid
+// phoneClass says what the docs make of a phone's JSON text: a realistic
+// Indonesian mobile number must be taken; another whole number in int64 may be
+// refused (the docs set no range); a number that is not a whole number in int64
+// should be refused; anything else is not a number, the docs' own 422.
+func phoneClass(text string) class {
+	n, ok := new(big.Int).SetString(text, 10)
+	switch {
+	case !ok:
+		if _, err := strconv.ParseFloat(text, 64); err == nil || strings.ContainsAny(text[:1], "-0123456789") {
+			return invalid // a number, but not a whole one
+		}
+		return notNumber
+	case !n.IsInt64():
+		return invalid
+	case realisticPhone(n.Int64()):
+		return valid
 	}
-	return strconv.FormatInt(6280000000000+g.r.Int64N(1e12), 10), valid
+	return lenient
 }
 
-// badName returns the JSON text of a name the schema refuses.
+// realisticPhone: 62, then 9 to 12 digits, as the docs' example.
+func realisticPhone(n int64) bool {
+	s := strconv.FormatInt(n, 10)
+	return strings.HasPrefix(s, "62") && len(s) >= 11 && len(s) <= 14
+}
+
+// phone returns the JSON text of a phone: near the int32, int53 (JavaScript) and
+// int64 limits, one past the last, zero and negatives, and values of the wrong
+// type.
+func (g *gen) phone() string {
+	switch g.pick(24) {
+	case 0:
+		return strconv.FormatInt(math.MaxInt32, 10)
+	case 1:
+		return strconv.FormatInt(math.MaxInt32+1, 10)
+	case 2:
+		return strconv.FormatInt(1<<53-1, 10)
+	case 3:
+		return strconv.FormatInt(1<<53+1, 10) // a float64 cannot hold it
+	case 4:
+		return strconv.FormatInt(1<<53+3, 10)
+	case 5:
+		return int64Max.String()
+	case 6:
+		return new(big.Int).Add(int64Max, big.NewInt(1)).String() // one past int64
+	case 7:
+		return "-" + new(big.Int).Add(two63, big.NewInt(1)).String()
+	case 8:
+		return "0"
+	case 9:
+		return "-6280000000000"
+	case 10:
+		return strconv.FormatInt(math.MinInt64, 10)
+	case 11:
+		return "1.5"
+	case 12:
+		return `"6280000000000"`
+	case 13:
+		return "true"
+	case 14:
+		return "null"
+	case 15:
+		return "[6280000000000]"
+	case 16:
+		return "1e400"
+	case 17:
+		return "1"
+	case 18:
+		return strconv.FormatInt(6280000000000000000+g.r.Int64N(1e17), 10) // 19 digits: past int53
+	}
+	return strconv.FormatInt(6280000000000+g.r.Int64N(1e12), 10)
+}
+
+// badName returns the JSON text of a name the contract refuses.
 func (g *gen) badName() string {
 	return []string{`""`, "123", "null", "true", `["John"]`, `{"first":"John"}`}[g.pick(6)]
 }
 
-// newRow draws one row and its class.
-func (g *gen) newRow(wantInvalid bool) row {
-	if wantInvalid {
+// newRow draws one row; wantRefused draws one a server must or should refuse.
+func (g *gen) newRow(wantRefused bool) row {
+	if wantRefused {
 		switch g.pick(6) {
 		case 0:
 			return row{focusName: true, value: g.badName(), class: invalid}
 		case 1:
-			return row{focusName: true, value: `"x"`, shape: "missing", class: invalid}
+			return row{focusName: true, value: `"x"`, shape: shapeMissing}
 		case 2:
-			return row{focusName: false, value: "1", shape: "missing", class: invalid}
+			return row{focusName: false, value: "6280000000000", shape: shapeMissing}
 		case 3:
-			return row{focusName: true, value: []string{"null", `"x"`, "1", "[]"}[g.pick(4)], shape: "bare", class: invalid}
+			return row{focusName: true, value: []string{"null", `"x"`, "1", "[]"}[g.pick(4)], shape: shapeBare}
 		}
 		for {
-			v, c := g.phone()
-			if c == invalid {
-				return row{value: v, class: invalid}
+			if v := g.phone(); phoneClass(v) >= invalid {
+				return row{value: v, class: phoneClass(v)}
 			}
 		}
 	}
 	if g.chance(0.5) {
-		n, c := g.name()
-		return row{focusName: true, value: jsonString(n), class: c}
+		n := g.name()
+		return row{focusName: true, value: jsonString(n), class: nameClass(n)}
 	}
-	v, c := g.phone()
-	for c == invalid {
-		v, c = g.phone()
+	v := g.phone()
+	for phoneClass(v) >= invalid {
+		v = g.phone()
 	}
-	r := row{value: v, class: c}
+	r := row{value: v, class: phoneClass(v)}
 	if g.chance(0.05) {
-		r.shape, r.class = "extra", max(r.class, lenient)
+		r.shape = shapeExtra
 	}
 	return r
 }
 
-// bodies that are not a batch of rows; each must be refused (400 or 422) and store
-// nothing.
-var rawBodies = []string{
-	"", "[]", "{}", "null", `"x"`, "1", "[1,2]", "[{", `[{"name":"a","phone":1}] x`, "[{\"name\":\"\xff\",\"phone\":1}]",
-	`{"name":"John","phone":6280000000000}`, "[[]]", `[{"name":"John","phone":6280000000000},]`,
+// rawBodies are bodies that are not a batch of rows; each should be refused (400
+// or 422) and store nothing. %[1]s is a phone key.
+var rawBodies = []raw{
+	{"", contactkit.ReadingCreateNotBatch},
+	{"[]", contactkit.ReadingCreateNotBatch},
+	{"{}", contactkit.ReadingCreateNotBatch},
+	{"null", contactkit.ReadingCreateNotBatch},
+	{`"x"`, contactkit.ReadingCreateNotBatch},
+	{"1", contactkit.ReadingCreateNotBatch},
+	{"[1,2]", contactkit.ReadingCreateNotBatch},
+	{"[{", contactkit.ReadingCreateNotBatch},
+	{"[[]]", contactkit.ReadingCreateNotBatch},
+	{`{"name":"John","phone":%[1]s}`, contactkit.ReadingCreateNotBatch},
+	{`[{"name":"John","phone":%[1]s},]`, contactkit.ReadingCreateNotBatch},
+	{`[{"name":"a","phone":%[1]s}] x`, contactkit.ReadingCreateLenient},
+	{"[{\"name\":\"\xff\",\"phone\":%[1]s}]", contactkit.ReadingCreateLenient},
 }
+
+// keyed reports whether the body names a phone key.
+func (r raw) keyed() bool { return strings.Contains(r.body, "%[1]s") }
 
 // newAction draws the next operation.
 func (g *gen) newAction() action {
@@ -296,17 +405,14 @@ func (g *gen) newAction() action {
 		a.foreign = g.twoIds && g.chance(0.35)
 	case p < 29:
 		a.kind = kCreateRaw
-		a.raw = rawBodies[g.pick(len(rawBodies))]
-		if g.chance(0.3) {
-			a.raw = "[]" // one past minItems
-		}
+		a.raw = g.raws.deal(g.r)
 	case p < 37:
 		a.kind = kWalk
 		a.limit = strconv.FormatInt(g.limit(), 10)
 		a.foreign = g.twoIds && g.chance(0.2)
 	case p < 47:
 		a.kind = kList
-		a.page, a.limit, a.qclass = g.query()
+		a.page, a.limit = g.query()
 	case p < 80:
 		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/12)]
 		a.foreign = g.twoIds && g.chance(0.2)
@@ -322,7 +428,7 @@ func (g *gen) newAction() action {
 	default:
 		a.kind = kAuth
 		a.op = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}[g.pick(5)]
-		a.cred = g.cred()
+		a.cred = g.creds.deal(g.r)
 		if a.cred == authLower && (a.op != contactkit.OpListContacts && a.op != contactkit.OpGetContact) {
 			a.op = contactkit.OpGetContact // either answer is right: only reads keep the model exact
 		}
@@ -331,27 +437,13 @@ func (g *gen) newAction() action {
 		}
 		if a.op == contactkit.OpCreateContacts {
 			a.rows = []row{g.newRow(false)}
-			for a.rows[0].class != valid {
+			for a.rows[0].classOf() != valid {
 				a.rows[0] = g.newRow(false)
 			}
 		}
 		a.crossRef = g.twoIds && g.chance(0.4)
 	}
 	return a
-}
-
-// cred draws credentials that must be refused (or, for authLower, may be taken).
-func (g *gen) cred() auth {
-	opts := []auth{authNone, authBasic, authBearerOnly, authRawToken, authOtherScheme, authLower}
-	if g.foreignApp {
-		// Only a target that checks tokens can refuse a token that is not exactly
-		// right; naming a foreign app is how the user says it does.
-		opts = append(opts, authSuffix, authPrefix, authWrong, authForeignApp, authForeignApp)
-	}
-	if g.twoIds {
-		opts = append(opts, authForeignToken, authForeignToken, authToken, authToken, authToken, authForeignOwn, authForeignOwn, authForeignOwn)
-	}
-	return opts[g.pick(len(opts))]
 }
 
 func (g *gen) limit() int64 {
@@ -371,23 +463,17 @@ func (g *gen) limit() int64 {
 }
 
 // query draws page and limit values around the contract's bounds.
-func (g *gen) query() (page, limit string, c class) {
+func (g *gen) query() (page, limit string) {
 	pg := g.paging.Page
-	page, limit = "", ""
-	c = valid
 	switch g.pick(10) {
 	case 0:
-		page, c = strconv.FormatInt(pg.Min-1, 10), invalid
+		page = strconv.FormatInt(pg.Min-1, 10)
 	case 1:
-		odd := []struct {
-			v string
-			c class
-		}{{"-1", invalid}, {"abc", invalid}, {"1.5", invalid}, {"1e3", lenient}, {"0x10", lenient}, {"", lenient}, {" 1", lenient}, {"１", lenient}}[g.pick(8)]
-		page, c = odd.v, odd.c
+		page = []string{"-1", "abc", "1.5", "1e3", "0x10", "", " 1", "１"}[g.pick(8)]
 	case 2:
-		page, c = strconv.FormatInt(math.MaxInt32+1, 10), lenient // past the end; some servers keep int32 pages
+		page = strconv.FormatInt(math.MaxInt32+1, 10) // past the end; some servers keep int32 pages
 	case 3:
-		page, c = "9223372036854775808", lenient
+		page = "9223372036854775808"
 	case 4, 5:
 		page = strconv.FormatInt(pg.Min+g.r.Int64N(4), 10)
 	case 6:
@@ -397,22 +483,52 @@ func (g *gen) query() (page, limit string, c class) {
 	switch g.pick(10) {
 	case 0:
 		limit = strconv.FormatInt(lb.Min-1, 10)
-		c = invalid
 	case 1:
-		switch limit = []string{"-1", "x", "2.5", "", "9223372036854775808"}[g.pick(5)]; limit {
-		case "", "9223372036854775808":
-			c = max(c, lenient) // left empty, or above the maximum: 400 or clamped (design.md)
-		default:
-			c = invalid
-		}
+		limit = []string{"-1", "x", "2.5", "", "9223372036854775808"}[g.pick(5)]
 	case 2:
 		if lb.Max > 0 {
-			limit, c = strconv.FormatInt(lb.Max+1, 10), max(c, lenient)
+			limit = strconv.FormatInt(lb.Max+1, 10)
 		}
 	case 3, 4, 5:
 		limit = strconv.FormatInt(g.limit(), 10)
 	}
-	return page, limit, c
+	return page, limit
+}
+
+// queryClass says what the docs make of a list's page and limit ("" leaves one
+// out): in range and whole, valid; below the least or not a number, invalid (400,
+// or a default read instead: contactkit.ReadingPagingInvalid); above the largest
+// limit, or a whole number in an odd form (1e3, " 1", past int64), lenient.
+func queryClass(page, limit string, paging contactkit.Paging) class {
+	judge := func(v string, b contactkit.Bounds) class {
+		if v == "" {
+			return valid
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err == nil && n < b.Min:
+			return invalid
+		case err == nil && b.Max > 0 && n > b.Max:
+			return lenient // 400 or clamped
+		case err == nil:
+			return valid
+		case bigDigits(v):
+			return lenient // a whole number past int64: past the end, or a 400
+		}
+		if f, ferr := strconv.ParseFloat(strings.TrimSpace(v), 64); ferr == nil && f == math.Trunc(f) && f >= float64(b.Min) {
+			return lenient // 1e3, " 1": a whole number some servers read
+		}
+		if strings.ContainsFunc(v, func(r rune) bool { return r > unicode.MaxASCII }) || strings.HasPrefix(v, "0x") {
+			return lenient // a digit of another script, hexadecimal
+		}
+		return invalid
+	}
+	return max(judge(page, paging.Page), judge(limit, paging.Limit))
+}
+
+func bigDigits(s string) bool {
+	_, ok := new(big.Int).SetString(s, 10)
+	return ok
 }
 
 func jsonString(s string) string {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,12 +11,8 @@ import (
 	"sync"
 
 	"github.com/contactkit/contactkit"
-	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/check"
 )
-
-// CheckModel is the Check of every finding the model makes: an answer that
-// disagrees with what earlier answers told.
-const CheckModel conformance.Check = "model"
 
 // DefaultMaxContacts is how many contacts a Model remembers when Config says 0.
 const DefaultMaxContacts = 10_000
@@ -40,7 +35,7 @@ type Exchange struct {
 	RequestBody []byte
 	// Status is the answer's HTTP status.
 	Status int
-	// Body is the decoded answer, numbers as json.Number, as conformance.Checker
+	// Body is the decoded answer, numbers as json.Number, as check.Checker
 	// returns it.
 	Body any
 }
@@ -102,11 +97,11 @@ func (m *Model) Lookup(id string) (Contact, bool) {
 // values and that nobody else writes to it: from now on its block state is
 // predicted, and an answer saying it is gone while nobody deleted it is a finding.
 // It returns the findings of the claim itself: an id already known elsewhere.
-func (m *Model) Claim(app, id, name, phone, createdAt string, blocked bool) []conformance.Finding {
+func (m *Model) Claim(app, id, name, phone, createdAt string, blocked bool) []check.Finding {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if c, ok := m.contacts[id]; ok && c.App != app {
-		return []conformance.Finding{m.finding(contactkit.OpListContacts, "", fmt.Sprintf("new contact %s of app %q has the id of a contact of app %q", id, app, c.App),
+		return []check.Finding{m.finding(contactkit.OpListContacts, "", fmt.Sprintf("new contact %s of app %q has the id of a contact of app %q", id, app, c.App),
 			"an id of its own", id, "#/components/schemas/ContactId")}
 	}
 	c := m.remember(app, id)
@@ -116,7 +111,7 @@ func (m *Model) Claim(app, id, name, phone, createdAt string, blocked bool) []co
 
 // Observe checks one answer against the model, learns from it, and returns every
 // finding: the ways the answer disagrees with what earlier answers told.
-func (m *Model) Observe(x Exchange) []conformance.Finding {
+func (m *Model) Observe(x Exchange) []check.Finding {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch x.Op {
@@ -124,8 +119,8 @@ func (m *Model) Observe(x Exchange) []conformance.Finding {
 		if x.Status != http.StatusOK {
 			return nil
 		}
-		items, _ := field(x.Body, "data").([]any)
-		var out []conformance.Finding
+		items, _ := check.Field(x.Body, "data").([]any)
+		var out []check.Finding
 		for i, it := range items {
 			out = append(out, m.seen(x, it, fmt.Sprintf("/data/%d", i), false)...)
 		}
@@ -137,12 +132,12 @@ func (m *Model) Observe(x Exchange) []conformance.Finding {
 }
 
 // one judges an answer about the contact x's path names.
-func (m *Model) one(x Exchange) []conformance.Finding {
+func (m *Model) one(x Exchange) []check.Finding {
 	c := m.contacts[x.ContactID]
 	if c != nil && c.App != x.App {
 		// Another app's contact: only a refusal or "no such contact" is right.
 		if x.Status >= 200 && x.Status < 300 {
-			return []conformance.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s of app %q answered %d through app %q", x.ContactID, c.App, x.Status, x.App),
+			return []check.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s of app %q answered %d through app %q", x.ContactID, c.App, x.Status, x.App),
 				"403 or 404: a contact belongs to its own application", strconv.Itoa(x.Status), "#/components/parameters/AppId")}
 		}
 		return nil
@@ -152,7 +147,7 @@ func (m *Model) one(x Exchange) []conformance.Finding {
 		if c == nil {
 			return nil
 		}
-		var out []conformance.Finding
+		var out []check.Finding
 		if c.Claimed && !c.Gone {
 			out = append(out, m.finding(x.Op, "", fmt.Sprintf("contact %s answered 404, but it was created and nobody deleted it", x.ContactID),
 				"200 with the contact", "404", opFragment(m.spec, x.Op)))
@@ -164,7 +159,7 @@ func (m *Model) one(x Exchange) []conformance.Finding {
 		return nil
 	}
 	if c != nil && c.Gone {
-		return []conformance.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s was deleted, yet %s answered 200", x.ContactID, x.Op),
+		return []check.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s was deleted, yet %s answered 200", x.ContactID, x.Op),
 			"404: a deleted contact is gone for good", "200", opFragment(m.spec, contactkit.OpDeleteContact))}
 	}
 	if x.Op == contactkit.OpDeleteContact {
@@ -174,9 +169,9 @@ func (m *Model) one(x Exchange) []conformance.Finding {
 		c.Gone = true
 		return nil
 	}
-	data := field(x.Body, "data")
-	var out []conformance.Finding
-	if id, _ := field(data, "id").(string); id != x.ContactID {
+	data := check.Field(x.Body, "data")
+	var out []check.Finding
+	if id, _ := check.Field(data, "id").(string); id != x.ContactID {
 		out = append(out, m.finding(x.Op, "/data/id", fmt.Sprintf("answer for contact %s is about contact %q", x.ContactID, id),
 			x.ContactID, id, opFragment(m.spec, x.Op)))
 		return out
@@ -185,33 +180,33 @@ func (m *Model) one(x Exchange) []conformance.Finding {
 }
 
 // seen checks one contact object of an answer against the model and learns it.
-func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []conformance.Finding {
-	id, ok := field(obj, "id").(string)
+func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Finding {
+	id, ok := check.Field(obj, "id").(string)
 	if !ok || id == "" {
 		return nil // the schema check reports it
 	}
-	var out []conformance.Finding
+	var out []check.Finding
 	c := m.contacts[id]
 	if c != nil && c.App != x.App {
-		return []conformance.Finding{m.finding(x.Op, at+"/id", fmt.Sprintf("contact %s of app %q shows up in an answer for app %q", id, c.App, x.App),
+		return []check.Finding{m.finding(x.Op, at+"/id", fmt.Sprintf("contact %s of app %q shows up in an answer for app %q", id, c.App, x.App),
 			"only app "+strconv.Quote(x.App)+"'s contacts", id, "#/components/parameters/AppId")}
 	}
 	if c != nil && c.Gone {
-		return []conformance.Finding{m.finding(x.Op, at, fmt.Sprintf("contact %s was deleted, yet it shows up again", id),
+		return []check.Finding{m.finding(x.Op, at, fmt.Sprintf("contact %s was deleted, yet it shows up again", id),
 			"gone for good", "listed", opFragment(m.spec, contactkit.OpDeleteContact))}
 	}
 	fresh := c == nil
 	if fresh {
 		c = m.remember(x.App, id)
 	}
-	phone, hasPhone := field(obj, "phone").(json.Number)
-	created, hasCreated := field(obj, "created_at").(string)
-	tag, hasTag := field(obj, "tag").(string)
-	tags, hasTags := field(obj, "tags").([]any)
-	blocked, hasBlocked := field(obj, "is_blocked").(bool)
+	phone, hasPhone := check.Field(obj, "phone").(json.Number)
+	created, hasCreated := check.Field(obj, "created_at").(string)
+	tag, hasTag := check.Field(obj, "tag").(string)
+	tags, hasTags := check.Field(obj, "tags").([]any)
+	blocked, hasBlocked := check.Field(obj, "is_blocked").(bool)
 
 	if hasPhone {
-		if c.Phone != "" && !sameNumber(c.Phone, string(phone)) {
+		if c.Phone != "" && !check.SameNumber(c.Phone, string(phone)) {
 			out = append(out, m.finding(x.Op, at+"/phone", fmt.Sprintf("contact %s's phone changed from %s to %s", id, c.Phone, phone),
 				c.Phone, string(phone), "#/components/schemas/Phone"))
 		} else if c.Phone == "" {
@@ -220,8 +215,11 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []conformance
 	}
 	if hasCreated {
 		if c.CreatedAt != "" && c.CreatedAt != created {
-			out = append(out, m.finding(x.Op, at+"/created_at", fmt.Sprintf("contact %s's created_at changed from %s to %s", id, c.CreatedAt, created),
-				c.CreatedAt, created, "#/components/schemas/CreatedAt"))
+			// The docs' own PUT example shows another created_at than their list
+			// does: that it never changes is a reading.
+			f := m.finding(x.Op, at+"/created_at", fmt.Sprintf("contact %s's created_at changed from %s to %s", id, c.CreatedAt, created),
+				c.CreatedAt, created, "#/components/schemas/CreatedAt")
+			out = append(out, check.AsReading(contactkit.ReadingCreatedAtStable, []check.Finding{f})...)
 		} else if c.CreatedAt == "" {
 			c.CreatedAt = created
 		}
@@ -236,7 +234,7 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []conformance
 	}
 	if hasTags && c.Name != "" && !slices.ContainsFunc(tags, func(t any) bool { s, _ := t.(string); return s == c.Name }) {
 		out = append(out, m.finding(x.Op, at+"/tags", fmt.Sprintf("contact %s's tags do not hold its name %q", id, c.Name),
-			"tags holding "+strconv.Quote(c.Name), show(tags), "#/components/schemas/ContactDetail/properties/tags"))
+			"tags holding "+strconv.Quote(c.Name), check.Show(tags), "#/components/schemas/ContactDetail/properties/tags"))
 	}
 	if hasBlocked {
 		want := c.Blocked
@@ -273,11 +271,11 @@ func (m *Model) remember(app, id string) *Contact {
 	return c
 }
 
-func (m *Model) finding(op, ptr, msg, want, got, fragment string) conformance.Finding {
+func (m *Model) finding(op, ptr, msg, want, got, fragment string) check.Finding {
 	if !strings.HasPrefix(fragment, "#") {
 		fragment = "#" + fragment
 	}
-	return conformance.Finding{Check: CheckModel, Message: msg, Pointer: ptr, Expected: want, Actual: got, Contract: contactkit.SpecFile + fragment}
+	return check.Finding{Check: check.Model, Message: msg, Pointer: ptr, Expected: want, Actual: got, Contract: contactkit.SpecFile + fragment}
 }
 
 // opFragment names the description of operation op in the contract.
@@ -286,48 +284,11 @@ func opFragment(spec *contactkit.Spec, op string) string {
 	if o == nil {
 		return "#/paths"
 	}
-	return "#/paths/" + escapeToken(o.Path) + "/" + strings.ToLower(o.Method) + "/description"
+	return "#/paths/" + check.EscapeToken(o.Path) + "/" + strings.ToLower(o.Method) + "/description"
 }
 
 // OpLocation names the description of operation op in the contract, as findings
 // cite it.
 func OpLocation(spec *contactkit.Spec, op string) string {
 	return contactkit.SpecFile + opFragment(spec, op)
-}
-
-func escapeToken(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-func field(v any, name string) any {
-	m, _ := v.(map[string]any)
-	return m[name]
-}
-
-// sameNumber compares two JSON numbers by exact value: through float64, two phones
-// above 2^53 would compare equal when they are not.
-func sameNumber(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ra, ok1 := new(big.Rat).SetString(a)
-	rb, ok2 := new(big.Rat).SetString(b)
-	if !ok1 || !ok2 {
-		return a == b
-	}
-	return ra.Cmp(rb) == 0
-}
-
-// SameNumber reports whether two JSON numbers' texts name the same value, exactly.
-func SameNumber(a, b string) bool { return sameNumber(a, b) }
-
-func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	if len(b) > 200 {
-		return string(b[:200]) + "…"
-	}
-	return string(b)
 }

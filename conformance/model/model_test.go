@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance/model"
 )
 
@@ -141,7 +142,7 @@ func TestObserve(t *testing.T) {
 				assert.Len(t, got, tt.want, "findings of %q: %v", tt.name, got)
 				if tt.message != "" && len(got) > 0 {
 					assert.Contains(t, got[0].Message, tt.message, "finding of %q", tt.name)
-					assert.Equal(t, model.CheckModel, got[0].Check)
+					assert.Equal(t, check.Model, got[0].Check)
 					assert.True(t, strings.HasPrefix(got[0].Contract, contactkit.SpecFile+"#/"), "contract %q", got[0].Contract)
 				}
 			}

@@ -1,4 +1,4 @@
-package conformance_test
+package scenario_test
 
 import (
 	"errors"
@@ -9,12 +9,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/fixtures"
+	"github.com/contactkit/contactkit/scenario"
 )
 
 func TestDefaultSuiteLoads(t *testing.T) {
-	scs, err := conformance.Load(fixtures.Suite, conformance.DefaultSuiteName)
+	scs, err := scenario.Load(spec(t), fixtures.Suite, "fixtures/suite")
 	require.NoError(t, err, "the embedded suite must load")
 	assert.GreaterOrEqual(t, len(scs), 15, "scenarios in the default suite")
 	for _, sc := range scs {
@@ -57,9 +58,9 @@ func TestParseErrorsSayFileAndLine(t *testing.T) {
 		{"on status not expected", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    expect:\n      status: 200\n      on:\n        400: {/x: 1}\n", 8, "status 400 is not one of the expected"},
 	}
 	for _, tc := range cases {
-		_, err := conformance.Parse("suite/x.yaml", []byte(tc.src))
+		_, err := scenario.Parse(spec(t), "suite/x.yaml", []byte(tc.src))
 		require.Error(t, err, "parse %s", tc.name)
-		var le *conformance.LoadError
+		var le *scenario.LoadError
 		require.True(t, errors.As(err, &le), "parse %s: error %v is not a *LoadError", tc.name, err)
 		assert.Equal(t, "suite/x.yaml", le.File, "parse %s: file", tc.name)
 		assert.Equal(t, tc.line, le.Line, "parse %s: line of %q", tc.name, err)
@@ -74,7 +75,7 @@ func TestLoadReportsEveryBadFile(t *testing.T) {
 		"c.yaml": {Data: []byte("name: c\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n---\nname: c\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n")},
 		"d.txt":  {Data: []byte("ignored")},
 	}
-	_, err := conformance.Load(fsys, "mine")
+	_, err := scenario.Load(spec(t), fsys, "mine")
 	require.Error(t, err)
 	for _, want := range []string{"mine/a.yaml:4:", "mine/b.yml:2:", `mine/c.yaml:7: scenario name "c" is already used at mine/c.yaml:1`} {
 		assert.Contains(t, err.Error(), want, "load errors")
@@ -102,7 +103,7 @@ steps:
     capture:
       id: "/data[phone={{phone}}]/id"
 `
-	scs, err := conformance.Parse("t.yaml", []byte(src))
+	scs, err := scenario.Parse(spec(t), "t.yaml", []byte(src))
 	require.NoError(t, err)
 	require.Len(t, scs, 1)
 	sc := scs[0]
@@ -135,10 +136,11 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	sp := spec(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		scs, err := conformance.Parse("fuzz.yaml", data)
+		scs, err := scenario.Parse(sp, "fuzz.yaml", data)
 		if err != nil {
-			var le *conformance.LoadError
+			var le *scenario.LoadError
 			if !errors.As(err, &le) {
 				t.Fatalf("error %v is not a *LoadError", err)
 			}
@@ -148,5 +150,15 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("accepted a scenario without a name or steps: %+v", sc)
 			}
 		}
+		if len(scs) > 0 {
+			roundTrip(t, sp, scs)
+		}
 	})
+}
+
+func spec(t testing.TB) *contactkit.Spec {
+	t.Helper()
+	s, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	return s
 }

@@ -1,4 +1,8 @@
-package conformance
+// Package scenario is the scenario file format (fixtures/README.md): its types,
+// the one reader (Parse, Load: every problem with file:line) and the one writer
+// (Encode). The runner replays what Parse gives; the explorer and the proxy's
+// recorder write through Encode, so what they write always loads back.
+package scenario
 
 import (
 	"slices"
@@ -11,7 +15,10 @@ type Scenario struct {
 	Name string
 	File string
 	Line int
-	Tags []string
+	// Comment is written above the scenario by Encode, a line each; Parse does not
+	// read comments.
+	Comment []string
+	Tags    []string
 	// Exclusive scenarios run while no other scenario of the run does, for checks
 	// (a consistent paging walk) that concurrent writers would disturb.
 	Exclusive bool
@@ -30,7 +37,7 @@ func (s *Scenario) NeedsForeignApp() bool {
 		return true
 	}
 	for _, st := range slices.Concat(s.Steps, s.Cleanup) {
-		if st.Auth == AuthForeignApp || st.Auth == AuthForeignToken || st.mentions(builtinForeignApp) {
+		if st.Auth == AuthForeignApp || st.Auth == AuthForeignToken || st.mentions(BuiltinForeignApp) {
 			return true
 		}
 	}
@@ -119,6 +126,10 @@ type Step struct {
 	// Rule names the contract location that rules the step's expectations, reported
 	// with their mismatches; by default the operation's.
 	Rule string
+	// Reading names the reading of the docs' silence (contactkit.Readings) the
+	// step's own expectations assert: a mismatch of them warns, unless the run is
+	// strict about readings. The checks every answer gets keep their own source.
+	Reading string
 }
 
 // Pair is a name and a value, kept in the order the file gives them.
@@ -172,7 +183,7 @@ func (st *Step) placeholderNames() []string {
 	}
 	var out []string
 	for _, v := range vals {
-		out = append(out, placeholders(v)...)
+		out = append(out, Placeholders(v)...)
 	}
 	return out
 }

@@ -1,10 +1,12 @@
-package conformance
+package scenario
 
 import (
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/contactkit/contactkit/check"
 )
 
 // A pointer is an RFC 6901 JSON pointer, plus one addition so scenarios need not
@@ -57,22 +59,9 @@ func unescapeToken(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
 }
 
-// pointerOf writes tokens (kin-openapi's path to a value) as a JSON pointer.
-func pointerOf(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteString("/" + escapeToken(t))
-	}
-	return b.String()
-}
-
-func escapeToken(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-// resolve finds the value p addresses in doc. It returns the plain pointer to the
+// Resolve finds the value p addresses in doc. It returns the plain pointer to the
 // value (selectors replaced by indexes) as far as it got, and whether it was found.
-func resolve(doc any, p string) (val any, at string, found bool, err error) {
+func Resolve(doc any, p string) (val any, at string, found bool, err error) {
 	toks, err := splitPointer(p)
 	if err != nil {
 		return nil, "", false, err
@@ -83,10 +72,10 @@ func resolve(doc any, p string) (val any, at string, found bool, err error) {
 		if !(t.selector && t.name == "") {
 			next, ok := child(cur, t.name)
 			if !ok {
-				b.WriteString("/" + escapeToken(t.name))
+				b.WriteString("/" + check.EscapeToken(t.name))
 				return nil, b.String(), false, nil
 			}
-			b.WriteString("/" + escapeToken(t.name))
+			b.WriteString("/" + check.EscapeToken(t.name))
 			cur = next
 		}
 		if t.selector {
@@ -96,7 +85,7 @@ func resolve(doc any, p string) (val any, at string, found bool, err error) {
 			}
 			idx := -1
 			for i, e := range arr {
-				if f, ok := child(e, t.selField); ok && textOf(f) == t.selVal {
+				if f, ok := child(e, t.selField); ok && check.TextOf(f) == t.selVal {
 					idx = i
 					break
 				}

@@ -1,4 +1,4 @@
-package conformance
+package check
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
-	"github.com/contactkit/contactkit/redact"
 )
 
 // Request is one request as the contract judges it, before any answer.
@@ -26,26 +25,25 @@ type Request struct {
 	Body   []byte
 }
 
-// CheckRequest routes r with the contract's router and validates it with
-// kin-openapi (parameters, body, and a bearer token present: which tokens are
-// granted which apps is the server's to say). It returns the operation r is for
-// ("" for a route the contract does not have), the path parameters, and every
-// finding, in the shape the answer checks give: pointer, expected, actual and
-// the contract's location.
-func (c *Checker) CheckRequest(ctx context.Context, r Request) (op string, params map[string]string, findings []Finding) {
+// Request routes r with the contract's router and validates it with kin-openapi
+// (parameters, body, and a bearer token present: which tokens are granted which
+// apps is the server's to say). It returns the operation r is for ("" for a
+// route the contract does not have), the path parameters, and every finding, in
+// the shape the answer checks give.
+func (c *Checker) Request(ctx context.Context, r Request) (op string, params map[string]string, findings []Finding) {
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URI, nil)
 	if err != nil {
-		return "", nil, []Finding{{Check: CheckRequest, Message: "the request line is not one the contract can route", Contract: loc("#/paths")}}
+		return "", nil, []Finding{{Check: BadRequest, Message: "the request line is not one the contract can route", Contract: Loc("#/paths")}}
 	}
 	req.Header = r.Header
-	route, params, err := c.c.spec.Router.FindRoute(req)
+	route, params, err := c.spec.Router.FindRoute(req)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return "", nil, []Finding{{Check: CheckRequest, Message: fmt.Sprintf("%s is not a method the contract allows on %s", clipText(r.Method, 32), clipText(req.URL.Path, 200)),
-			Expected: "a documented method", Actual: clipText(r.Method, 32), Contract: loc("#/paths")}}
+		return "", nil, []Finding{{Check: BadRequest, Message: fmt.Sprintf("%s is not a method the contract allows on %s", Clip(r.Method, 32), Clip(req.URL.Path, 200)),
+			Expected: "a documented method", Actual: Clip(r.Method, 32), Contract: Loc("#/paths")}}
 	case err != nil:
-		return "", nil, []Finding{{Check: CheckRequest, Message: fmt.Sprintf("%s %s is not a route of the contract", clipText(r.Method, 32), clipText(req.URL.Path, 200)),
-			Expected: "a path of openapi.yaml", Actual: clipText(req.URL.Path, 200), Contract: loc("#/paths")}}
+		return "", nil, []Finding{{Check: BadRequest, Message: fmt.Sprintf("%s %s is not a route of the contract", Clip(r.Method, 32), Clip(req.URL.Path, 200)),
+			Expected: "a path of openapi.yaml", Actual: Clip(req.URL.Path, 200), Contract: Loc("#/paths")}}
 	}
 	op = route.Operation.OperationID
 	if len(r.Body) > 0 {
@@ -62,7 +60,7 @@ func (c *Checker) CheckRequest(ctx context.Context, r Request) (op string, param
 		},
 	}
 	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
-		findings = c.c.requestFindings(op, err)
+		findings = c.requestFindings(op, err)
 	}
 	return op, params, findings
 }
@@ -83,22 +81,25 @@ func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) er
 }
 
 // requestFindings turns kin-openapi's verdict on a request into findings.
-func (c *checker) requestFindings(op string, err error) []Finding {
-	where := c.opLocation(op)
+func (c *Checker) requestFindings(op string, err error) []Finding {
+	where := OpLocation(c.spec, op)
 	var out []Finding
 	for _, e := range flatten(err) {
 		var sec *openapi3filter.SecurityRequirementsError
 		var re *openapi3filter.RequestError
 		switch {
 		case errors.As(e, &sec):
-			out = append(out, Finding{Check: CheckRequest, Message: "the request has no bearer token; the contract requires Authorization: Bearer <token>",
-				Expected: "Authorization: Bearer <token>", Actual: "none or another scheme", Contract: loc("#/components/securitySchemes/bearerAuth")})
+			out = append(out, Finding{Check: BadRequest, Message: "the request has no bearer token; the contract requires Authorization: Bearer <token>",
+				Expected: "Authorization: Bearer <token>", Actual: "none or another scheme", Contract: Loc("#/components/securitySchemes/bearerAuth")})
 		case errors.As(e, &re) && re.Parameter != nil:
-			f := Finding{Check: CheckRequest, Message: fmt.Sprintf("%s parameter %s: %s", re.Parameter.In, re.Parameter.Name, reasonOf(re)),
+			f := Finding{Check: BadRequest, Message: fmt.Sprintf("%s parameter %s: %s", re.Parameter.In, re.Parameter.Name, reasonOf(re)),
 				Contract: where + "/parameters"}
 			var se *openapi3.SchemaError
 			if errors.As(re.Err, &se) {
-				f.Expected, f.Actual = schemaExpectation(se), show(se.Value)
+				f.Expected, f.Actual = schemaExpectation(se), Show(se.Value)
+				if id := ruleReading(se.Schema, se.SchemaField); id != "" {
+					f.Source, f.Reading = Reading, id
+				}
 			}
 			out = append(out, f)
 		case errors.As(e, &re) && re.RequestBody != nil:
@@ -110,18 +111,15 @@ func (c *checker) requestFindings(op string, err error) []Finding {
 				}
 			}
 			if len(schemaErrs) == 0 {
-				out = append(out, Finding{Check: CheckRequest, Message: "request body: " + reasonOf(re), Contract: where + "/requestBody"})
+				out = append(out, Finding{Check: BadRequest, Message: "request body: " + reasonOf(re), Contract: where + "/requestBody"})
 			}
 			for _, se := range schemaErrs {
-				ptr, at := pointerOf(se.JSONPointer()), "(whole)"
-				if ptr != "" {
-					at = ptr
-				}
-				out = append(out, Finding{Check: CheckRequest, Message: fmt.Sprintf("request body %s: %s", at, se.Reason),
-					Pointer: ptr, Expected: schemaExpectation(se), Actual: show(se.Value), Contract: where + "/requestBody"})
+				f := schemaFinding(se, nil, BadRequest, "request body ")
+				f.Contract = where + "/requestBody"
+				out = append(out, f)
 			}
 		default:
-			out = append(out, Finding{Check: CheckRequest, Message: clipText(e.Error(), 300), Contract: where})
+			out = append(out, Finding{Check: BadRequest, Message: Clip(e.Error(), 300), Contract: where})
 		}
 	}
 	return out
@@ -136,15 +134,7 @@ func reasonOf(re *openapi3filter.RequestError) string {
 		return se.Reason
 	}
 	if re.Err != nil {
-		return clipText(re.Err.Error(), 300)
+		return Clip(re.Err.Error(), 300)
 	}
 	return "invalid"
-}
-
-// clipText cuts s to at most n bytes on a rune boundary and marks the cut.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return redact.Cut(s, n) + "…"
 }

@@ -1,13 +1,13 @@
-package conformance
+package scenario
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/contactkit/contactkit/check"
 )
 
 // Matcher is one check of the value a JSON pointer addresses, built when the file
@@ -19,20 +19,55 @@ type Matcher struct {
 	test matchTest
 }
 
-// judge runs the matcher on the value a pointer found (found is false when it
+// Judge runs the matcher on the value a pointer found (found is false when it
 // found nothing) with arg, its argument expanded; nil means the value passes.
-func (m Matcher) judge(arg, val any, found bool) *Finding {
+func (m Matcher) Judge(arg, val any, found bool) *check.Finding {
 	if m.test == nil {
 		// Only a Matcher built outside the loader has no test; never let it pass.
-		return &Finding{Message: "matcher " + m.Kind + " was not built by the loader", Expected: m.Kind}
+		return &check.Finding{Message: "matcher " + m.Kind + " was not built by the loader", Expected: m.Kind}
 	}
 	return m.test.judge(arg, val, found)
+}
+
+// Matcher kinds a program writing scenarios uses.
+const (
+	MatchEquals    = matcherEquals
+	MatchNotEquals = "not_equals"
+	MatchContains  = "contains"
+	MatchPresent   = "present"
+	MatchAbsent    = "absent"
+)
+
+// NewMatcher builds a matcher of kind with arg as the loader would from a file,
+// so a program writing scenarios (the explorer, the recorder) holds the same
+// values Parse gives.
+func NewMatcher(kind string, arg any) (Matcher, error) {
+	k := kindOf(kind)
+	if k == nil {
+		return Matcher{}, fmt.Errorf("unknown matcher %q (known: %s)", kind, strings.Join(matcherNames(), ", "))
+	}
+	test, err := k.build(arg)
+	if err != nil {
+		return Matcher{}, err
+	}
+	return Matcher{Kind: kind, Arg: arg, test: test}, nil
+}
+
+// Assert is the assertion that the value at pointer passes a matcher of kind
+// with arg. It panics on a kind or arg the loader would refuse: a program's
+// mistake, not a file's.
+func Assert(pointer, kind string, arg any) Assertion {
+	m, err := NewMatcher(kind, arg)
+	if err != nil {
+		panic(fmt.Sprintf("scenario.Assert %s %s: %v", pointer, kind, err))
+	}
+	return Assertion{Pointer: pointer, Matchers: []Matcher{m}}
 }
 
 // matchTest is one kind of matcher. Every kind judges for itself, so an unknown or
 // misspelt kind cannot fall through to a pass: it never loads.
 type matchTest interface {
-	judge(arg, val any, found bool) *Finding
+	judge(arg, val any, found bool) *check.Finding
 }
 
 // matcherKind names a matcher and builds it from the argument the file gives,
@@ -47,16 +82,16 @@ const matcherEquals = "equals"
 // matcherKinds is the table of matchers, in the order the docs list them.
 var matcherKinds = []matcherKind{
 	{matcherEquals, func(any) (matchTest, error) { return needsValue{matcherEquals, equalsTest{}}, nil }},
-	{"not_equals", func(any) (matchTest, error) { return needsValue{"not_equals", notEqualsTest{}}, nil }},
+	{MatchNotEquals, func(any) (matchTest, error) { return needsValue{MatchNotEquals, notEqualsTest{}}, nil }},
 	{"one_of", buildOneOf},
-	{"contains", func(any) (matchTest, error) { return needsValue{"contains", containsTest{}}, nil }},
+	{MatchContains, func(any) (matchTest, error) { return needsValue{MatchContains, containsTest{}}, nil }},
 	{"type", buildType},
 	{"length", buildLength},
 	{"min", buildBound("min")},
 	{"max", buildBound("max")},
 	{"matches", buildMatches},
-	{"present", buildPresence("present", true)},
-	{"absent", buildPresence("absent", false)},
+	{MatchPresent, buildPresence(MatchPresent, true)},
+	{MatchAbsent, buildPresence(MatchAbsent, false)},
 }
 
 func kindOf(name string) *matcherKind {
@@ -80,7 +115,7 @@ var typeNames = []string{"string", "number", "integer", "boolean", "array", "obj
 
 // valueTest judges a value that is there.
 type valueTest interface {
-	judgeValue(arg, val any) *Finding
+	judgeValue(arg, val any) *check.Finding
 }
 
 // needsValue fails a value test when the pointer found nothing.
@@ -89,35 +124,35 @@ type needsValue struct {
 	test valueTest
 }
 
-func (n needsValue) judge(arg, val any, found bool) *Finding {
+func (n needsValue) judge(arg, val any, found bool) *check.Finding {
 	if !found {
-		want := n.kind + " " + show(arg)
-		return &Finding{Expected: want, Actual: "absent", Message: "is absent, want " + want}
+		want := n.kind + " " + check.Show(arg)
+		return &check.Finding{Expected: want, Actual: "absent", Message: "is absent, want " + want}
 	}
 	return n.test.judgeValue(arg, val)
 }
 
 // mismatch is the finding of a value that fails: want is what a reader expected.
-func mismatch(val any, want, msg string) *Finding {
-	return &Finding{Expected: want, Actual: show(val), Message: msg + ", got " + show(val)}
+func mismatch(val any, want, msg string) *check.Finding {
+	return &check.Finding{Expected: want, Actual: check.Show(val), Message: msg + ", got " + check.Show(val)}
 }
 
 type equalsTest struct{}
 
-func (equalsTest) judgeValue(arg, val any) *Finding {
-	if jsonEqual(val, arg) {
+func (equalsTest) judgeValue(arg, val any) *check.Finding {
+	if check.Equal(val, arg) {
 		return nil
 	}
-	return mismatch(val, show(arg), "want "+show(arg))
+	return mismatch(val, check.Show(arg), "want "+check.Show(arg))
 }
 
 type notEqualsTest struct{}
 
-func (notEqualsTest) judgeValue(arg, val any) *Finding {
-	if !jsonEqual(val, arg) {
+func (notEqualsTest) judgeValue(arg, val any) *check.Finding {
+	if !check.Equal(val, arg) {
 		return nil
 	}
-	return mismatch(val, "not "+show(arg), "want anything but "+show(arg))
+	return mismatch(val, "not "+check.Show(arg), "want anything but "+check.Show(arg))
 }
 
 type oneOfTest struct{}
@@ -129,24 +164,24 @@ func buildOneOf(arg any) (matchTest, error) {
 	return needsValue{"one_of", oneOfTest{}}, nil
 }
 
-func (oneOfTest) judgeValue(arg, val any) *Finding {
+func (oneOfTest) judgeValue(arg, val any) *check.Finding {
 	opts, _ := arg.([]any)
-	if slices.ContainsFunc(opts, func(o any) bool { return jsonEqual(val, o) }) {
+	if slices.ContainsFunc(opts, func(o any) bool { return check.Equal(val, o) }) {
 		return nil
 	}
-	return mismatch(val, "one of "+show(arg), "want one of "+show(arg))
+	return mismatch(val, "one of "+check.Show(arg), "want one of "+check.Show(arg))
 }
 
 type containsTest struct{}
 
-func (containsTest) judgeValue(arg, val any) *Finding {
+func (containsTest) judgeValue(arg, val any) *check.Finding {
 	ok := false
 	switch x := val.(type) {
 	case string:
 		s, isText := arg.(string)
 		ok = isText && strings.Contains(x, s)
 	case []any:
-		ok = slices.ContainsFunc(x, func(e any) bool { return jsonEqual(e, arg) })
+		ok = slices.ContainsFunc(x, func(e any) bool { return check.Equal(e, arg) })
 	case map[string]any:
 		if s, isText := arg.(string); isText {
 			_, ok = x[s]
@@ -155,7 +190,7 @@ func (containsTest) judgeValue(arg, val any) *Finding {
 	if ok {
 		return nil
 	}
-	return mismatch(val, "contains "+show(arg), "want it to contain "+show(arg))
+	return mismatch(val, "contains "+check.Show(arg), "want it to contain "+check.Show(arg))
 }
 
 type typeTest struct{ name string }
@@ -163,13 +198,13 @@ type typeTest struct{ name string }
 func buildType(arg any) (matchTest, error) {
 	s, _ := arg.(string)
 	if !slices.Contains(typeNames, s) {
-		return nil, fmt.Errorf("type %s is not one of %s", show(arg), strings.Join(typeNames, ", "))
+		return nil, fmt.Errorf("type %s is not one of %s", check.Show(arg), strings.Join(typeNames, ", "))
 	}
 	return needsValue{"type", typeTest{name: s}}, nil
 }
 
-func (t typeTest) judgeValue(_, val any) *Finding {
-	got := jsonType(val)
+func (t typeTest) judgeValue(_, val any) *check.Finding {
+	got := check.JSONType(val)
 	if got == t.name || (t.name == "number" && got == "integer") {
 		return nil
 	}
@@ -199,10 +234,10 @@ func buildLength(arg any) (matchTest, error) {
 	return needsValue{"length", lengthTest{}}, nil
 }
 
-func (lengthTest) judgeValue(arg, val any) *Finding {
+func (lengthTest) judgeValue(arg, val any) *check.Finding {
 	r, err := parseRange(arg)
 	if err != nil {
-		return mismatch(val, "length "+show(arg), "cannot check length: "+err.Error())
+		return mismatch(val, "length "+check.Show(arg), "cannot check length: "+err.Error())
 	}
 	n := -1
 	switch x := val.(type) {
@@ -218,7 +253,7 @@ func (lengthTest) judgeValue(arg, val any) *Finding {
 		return mismatch(val, "length "+want, "has no length (want "+want+")")
 	}
 	if (r.Min != nil && n < *r.Min) || (r.Max != nil && n > *r.Max) {
-		return &Finding{Expected: "length " + want, Actual: fmt.Sprintf("length %d", n), Message: fmt.Sprintf("has length %d, want %s", n, want)}
+		return &check.Finding{Expected: "length " + want, Actual: fmt.Sprintf("length %d", n), Message: fmt.Sprintf("has length %d, want %s", n, want)}
 	}
 	return nil
 }
@@ -235,18 +270,18 @@ func buildBound(kind string) func(any) (matchTest, error) {
 	}
 }
 
-func (b boundTest) judgeValue(arg, val any) *Finding {
-	v, ok1 := toRat(val)
-	bound, ok2 := toRat(arg)
-	want := b.kind + " " + show(arg)
+func (b boundTest) judgeValue(arg, val any) *check.Finding {
+	v, ok1 := check.ToRat(val)
+	bound, ok2 := check.ToRat(arg)
+	want := b.kind + " " + check.Show(arg)
 	if !ok1 || !ok2 {
 		return mismatch(val, want, "want a number ("+want+")")
 	}
 	if b.kind == "min" && v.Cmp(bound) < 0 {
-		return mismatch(val, want, "want >= "+show(arg))
+		return mismatch(val, want, "want >= "+check.Show(arg))
 	}
 	if b.kind == "max" && v.Cmp(bound) > 0 {
-		return mismatch(val, want, "want <= "+show(arg))
+		return mismatch(val, want, "want <= "+check.Show(arg))
 	}
 	return nil
 }
@@ -270,18 +305,18 @@ func buildMatches(arg any) (matchTest, error) {
 	return needsValue{"matches", matchesTest{re: re}}, nil
 }
 
-func (m matchesTest) judgeValue(arg, val any) *Finding {
+func (m matchesTest) judgeValue(arg, val any) *check.Finding {
 	re := m.re
 	if re == nil {
 		var err error
-		if re, err = regexp.Compile(textOf(arg)); err != nil {
-			return mismatch(val, "matches "+show(arg), "bad pattern: "+err.Error())
+		if re, err = regexp.Compile(check.TextOf(arg)); err != nil {
+			return mismatch(val, "matches "+check.Show(arg), "bad pattern: "+err.Error())
 		}
 	}
 	if s, ok := val.(string); ok && re.MatchString(s) {
 		return nil
 	}
-	return mismatch(val, "matches "+show(arg), "want text matching "+show(arg))
+	return mismatch(val, "matches "+check.Show(arg), "want text matching "+check.Show(arg))
 }
 
 // presenceTest is present (want true) or absent (want false).
@@ -299,12 +334,12 @@ func buildPresence(kind string, want bool) func(any) (matchTest, error) {
 	}
 }
 
-func (p presenceTest) judge(_, val any, found bool) *Finding {
+func (p presenceTest) judge(_, val any, found bool) *check.Finding {
 	switch {
 	case found == p.want:
 		return nil
 	case p.want:
-		return &Finding{Expected: "present", Actual: "absent", Message: "is absent, want present"}
+		return &check.Finding{Expected: "present", Actual: "absent", Message: "is absent, want present"}
 	default:
 		return mismatch(val, "absent", "should be absent")
 	}
@@ -360,101 +395,22 @@ func (r Range) String() string {
 	return "any"
 }
 
-// show renders a value as JSON, shortened, for a finding.
-func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	s := string(b)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
-func jsonType(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	default:
-		if r, ok := toRat(x); ok {
-			if r.IsInt() {
-				return "integer"
-			}
-			return "number"
-		}
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func toRat(v any) (*big.Rat, bool) {
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = x.String()
-	case int, int64, float64:
-		s = fmt.Sprint(x)
-	default:
-		return nil, false
-	}
-	r, ok := new(big.Rat).SetString(s)
-	return r, ok
-}
-
-func isNumber(v any) bool {
-	_, ok := toRat(v)
-	return ok
-}
-
-// jsonEqual compares two JSON values, numbers by value whatever their Go type.
-func jsonEqual(a, b any) bool {
-	if ra, ok := toRat(a); ok {
-		rb, ok := toRat(b)
-		return ok && ra.Cmp(rb) == 0
-	}
-	switch x := a.(type) {
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
-				return false
-			}
-		}
-		return true
-	}
-	return a == b
-}
-
 // wholeNumber reads an integer whatever its Go type: a literal of the file, a
 // built-in, or a number captured from an answer.
 func wholeNumber(v any) (int, bool) {
-	r, ok := toRat(v)
+	r, ok := check.ToRat(v)
 	if !ok || !r.IsInt() || !r.Num().IsInt64() {
 		return 0, false
 	}
 	return int(r.Num().Int64()), true
+}
+
+func isNumber(v any) bool {
+	_, ok := check.ToRat(v)
+	return ok
+}
+
+func isPlaceholder(v any) bool {
+	s, ok := v.(string)
+	return ok && placeholderRE.FindStringIndex(s) != nil
 }

@@ -1,7 +1,8 @@
-package conformance
+package scenario
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,7 @@ type stepDoc struct {
 	Expect      yaml.Node `yaml:"expect"`
 	Capture     yaml.Node `yaml:"capture"`
 	Rule        string    `yaml:"rule"`
+	Reading     yaml.Node `yaml:"reading"`
 }
 
 type expectDoc struct {
@@ -79,18 +81,10 @@ func (e *LoadError) Error() string {
 }
 
 // Load reads every .yaml and .yml file of fsys, in name order, and returns their
-// scenarios, checked against the embedded contract. prefix is prepended to file
-// names in errors and reports. Every problem of every file is returned, each a
-// *LoadError, joined.
-func Load(fsys fs.FS, prefix string) ([]*Scenario, error) {
-	spec, err := contactkit.LoadSpec()
-	if err != nil {
-		return nil, fmt.Errorf("read suite: %w", err)
-	}
-	return load(spec, fsys, prefix)
-}
-
-func load(spec *contactkit.Spec, fsys fs.FS, prefix string) ([]*Scenario, error) {
+// scenarios, checked against the contract spec indexes. prefix is prepended to
+// file names in errors and reports. Every problem of every file is returned, each
+// a *LoadError, joined.
+func Load(spec *contactkit.Spec, fsys fs.FS, prefix string) ([]*Scenario, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -120,7 +114,7 @@ func load(spec *contactkit.Spec, fsys fs.FS, prefix string) ([]*Scenario, error)
 			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
 			continue
 		}
-		scs, err := parse(spec, name, data)
+		scs, err := Parse(spec, name, data)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -136,18 +130,10 @@ func load(spec *contactkit.Spec, fsys fs.FS, prefix string) ([]*Scenario, error)
 	return all, errors.Join(errs...)
 }
 
-// Parse reads the scenarios of one file, checked against the embedded contract:
-// one YAML document per scenario. It returns the scenarios that loaded and every
-// problem found, each a *LoadError, joined.
-func Parse(file string, data []byte) ([]*Scenario, error) {
-	spec, err := contactkit.LoadSpec()
-	if err != nil {
-		return nil, &LoadError{File: file, Msg: err.Error()}
-	}
-	return parse(spec, file, data)
-}
-
-func parse(spec *contactkit.Spec, file string, data []byte) ([]*Scenario, error) {
+// Parse reads the scenarios of one file, checked against the contract spec
+// indexes: one YAML document per scenario. It returns the scenarios that loaded
+// and every problem found, each a *LoadError, joined.
+func Parse(spec *contactkit.Spec, file string, data []byte) ([]*Scenario, error) {
 	p := &parser{file: file, spec: spec}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []*Scenario
@@ -374,7 +360,7 @@ func (p *parser) vars(n *yaml.Node) []Var {
 			p.fail(k, "vars: %q is not a variable name (letters, digits, _)", k.Value)
 			return
 		}
-		if isBuiltin(k.Value) {
+		if IsBuiltin(k.Value) {
 			p.fail(k, "vars: %q is a built-in name", k.Value)
 			return
 		}
@@ -452,6 +438,12 @@ func (p *parser) step(n *yaml.Node) *Step {
 	if given(&d.Capture) {
 		st.Capture = p.captures(&d.Capture)
 	}
+	if given(&d.Reading) {
+		st.Reading = p.text(&d.Reading, "reading")
+		if _, ok := contactkit.LookupReading(st.Reading); !ok {
+			p.fail(&d.Reading, "reading %q is not one of the contract's readings (%s)", st.Reading, strings.Join(readingIDs(), ", "))
+		}
+	}
 	if st.Name == "" {
 		p.fail(n, "step has no name")
 	}
@@ -478,6 +470,14 @@ func (p *parser) step(n *yaml.Node) *Step {
 		st.Expect = p.expect(&d.Expect, st.Name)
 	}
 	return st
+}
+
+func readingIDs() []string {
+	var out []string
+	for _, r := range contactkit.Readings() {
+		out = append(out, r.ID)
+	}
+	return out
 }
 
 func (p *parser) opIDs() []string {
@@ -613,18 +613,18 @@ func (p *parser) matcher(kind string, n *yaml.Node) (Matcher, bool) {
 	if !ok {
 		return Matcher{}, false
 	}
-	test, err := kindOf(kind).build(arg)
+	m, err := NewMatcher(kind, arg)
 	if err != nil {
 		p.fail(n, "%v", err)
 		return Matcher{}, false
 	}
-	return Matcher{Kind: kind, Arg: arg, test: test}, true
+	return m, true
 }
 
 func (p *parser) captures(n *yaml.Node) []Capture {
 	var out []Capture
 	p.entries(n, "capture must map a name to a JSON pointer", func(k, v *yaml.Node) {
-		if !varName.MatchString(k.Value) || isBuiltin(k.Value) {
+		if !varName.MatchString(k.Value) || IsBuiltin(k.Value) {
 			p.fail(k, "capture: %q is not a usable name", k.Value)
 			return
 		}
@@ -697,18 +697,18 @@ func (p *parser) words(n *yaml.Node, what string) []string {
 }
 
 // value converts a YAML node to plain Go values (string, int, float64, bool, nil,
-// []any, map[string]any) and checks its placeholders.
+// []any, map[string]any; an integer beyond int64 as a json.Number, exactly) and
+// checks its placeholders.
 func (p *parser) value(n *yaml.Node) (any, bool) {
 	if hasAlias(n) {
 		p.fail(n, "aliases are not supported here; repeat the value")
 		return nil, false
 	}
-	var v any
-	if err := n.Decode(&v); err != nil {
+	v, err := nodeValue(n)
+	if err != nil {
 		p.fail(n, "%v", strings.TrimPrefix(err.Error(), "yaml: "))
 		return nil, false
 	}
-	v = normalizeYAML(v)
 	for _, s := range stringsIn(v) {
 		if err := checkTemplate(s); err != nil {
 			p.fail(n, "%v", err)
@@ -718,36 +718,58 @@ func (p *parser) value(n *yaml.Node) (any, bool) {
 	return v, true
 }
 
-func hasAlias(n *yaml.Node) bool {
-	return n.Kind == yaml.AliasNode || slices.ContainsFunc(n.Content, hasAlias)
+// nodeValue decodes n into the shapes json.Unmarshal gives, so bodies encode as
+// JSON, keeping every integer exact: YAML's decoder reads one past int64 as a
+// float.
+func nodeValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return nodeValue(n.Content[0])
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := nodeValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := nodeValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = v
+		}
+		return out, nil
+	}
+	if n.ShortTag() == "!!int" || n.ShortTag() == "!!float" && bigInteger.MatchString(n.Value) {
+		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+			return int(i), nil
+		}
+		if bigInteger.MatchString(n.Value) {
+			return json.Number(strings.TrimPrefix(n.Value, "+")), nil
+		}
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
-// normalizeYAML turns the YAML decoder's trees into the same shapes json.Unmarshal
-// gives, so bodies encode as JSON.
-func normalizeYAML(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeYAML(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = normalizeYAML(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeYAML(e)
-		}
-		return x
-	case int64:
-		return int(x)
-	case uint64:
-		return float64(x)
-	}
-	return v
+// bigInteger is a decimal integer literal, which YAML reads as a float once it
+// is past int64.
+var bigInteger = regexp.MustCompile(`^[-+]?[0-9]+$`)
+
+func hasAlias(n *yaml.Node) bool {
+	return n.Kind == yaml.AliasNode || slices.ContainsFunc(n.Content, hasAlias)
 }
 
 func stringsIn(v any) []string {
@@ -776,8 +798,8 @@ func stringsIn(v any) []string {
 func (p *parser) checkScenario(sc *Scenario) {
 	defined := map[string]bool{}
 	for _, v := range sc.Vars {
-		for _, name := range placeholders(v.Value) {
-			if !defined[name] && !isBuiltin(name) {
+		for _, name := range Placeholders(v.Value) {
+			if !defined[name] && !IsBuiltin(name) {
 				p.errs = append(p.errs, &LoadError{File: p.file, Line: v.Line, Msg: fmt.Sprintf("var %q uses {{%s}}, which is not defined before it", v.Name, name)})
 			}
 		}
@@ -790,8 +812,8 @@ func (p *parser) checkScenario(sc *Scenario) {
 	}
 	for _, st := range slices.Concat(sc.Steps, sc.Cleanup) {
 		for _, name := range st.placeholderNames() {
-			if !defined[name] && !isBuiltin(name) {
-				p.errs = append(p.errs, &LoadError{File: p.file, Line: st.Line, Msg: fmt.Sprintf("step %q uses {{%s}}, which is neither a var, a capture nor a built-in (%s)", st.Name, name, strings.Join(builtinNames(), ", "))})
+			if !defined[name] && !IsBuiltin(name) {
+				p.errs = append(p.errs, &LoadError{File: p.file, Line: st.Line, Msg: fmt.Sprintf("step %q uses {{%s}}, which is neither a var, a capture nor a built-in (%s)", st.Name, name, strings.Join(BuiltinNames(), ", "))})
 			}
 		}
 		if st.AcrossPages && !sc.Exclusive {

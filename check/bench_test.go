@@ -1,4 +1,4 @@
-package conformance
+package check_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/check"
 )
 
 // listPage renders a list answer of n contacts; phoneAsString breaks every phone.
@@ -32,7 +33,7 @@ func BenchmarkCheckListPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &checker{spec: spec}
+	c := check.New(spec)
 	for _, tc := range []struct {
 		name     string
 		body     []byte
@@ -42,17 +43,17 @@ func BenchmarkCheckListPage(b *testing.B) {
 		{"phones as strings", listPage(10, true), true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			x := &exchange{
-				op: contactkit.OpListContacts, method: http.MethodGet, apiPath: "/contacts/app1",
-				query: url.Values{"limit": {"10"}}, status: http.StatusOK,
-				header: http.Header{"Content-Type": {"application/json"}}, body: tc.body,
+			x := check.Exchange{
+				Op: contactkit.OpListContacts, Method: http.MethodGet, Path: "/contacts/app1",
+				Query: url.Values{"limit": {"10"}}, Status: http.StatusOK,
+				Header: http.Header{"Content-Type": {"application/json"}}, Body: tc.body,
 			}
-			if _, findings := c.check(context.Background(), x); (len(findings) > 0) != tc.findings {
+			if _, _, findings := c.Check(context.Background(), x); (len(findings) > 0) != tc.findings {
 				b.Fatalf("%s: findings %v, want findings: %v", tc.name, findings, tc.findings)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				c.check(context.Background(), x)
+				c.Check(context.Background(), x)
 			}
 		})
 	}

@@ -1,29 +1,31 @@
-package conformance
+package report
 
 import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/contactkit/contactkit/check"
 )
 
-// TestReportCap: a report keeps at most maxReportFindings findings and says how
+// TestReportCap: a report keeps at most MaxFindings findings and says how
 // many it left out, per step and in all.
 func TestReportCap(t *testing.T) {
 	rep := &Report{}
 	for range 3 {
-		fs := make([]Finding, 600)
+		fs := make([]check.Finding, 600)
 		for i := range fs {
-			fs[i] = Finding{Check: CheckSchema, Message: "m"}
+			fs[i] = check.Finding{Check: check.Schema, Message: "m"}
 		}
 		rep.Scenarios = append(rep.Scenarios, ScenarioResult{Status: Failed, Steps: []StepResult{{Status: Failed, Findings: fs}}})
 	}
-	rep.capFindings()
+	rep.CapFindings()
 	kept := 0
 	for _, sc := range rep.Scenarios {
 		kept += len(sc.Steps[0].Findings)
 	}
-	if kept != maxReportFindings || rep.FindingsLeftOut != 1800-maxReportFindings {
-		t.Errorf("kept %d, left out %d; want %d, %d", kept, rep.FindingsLeftOut, maxReportFindings, 1800-maxReportFindings)
+	if kept != MaxFindings || rep.FindingsLeftOut != 1800-MaxFindings {
+		t.Errorf("kept %d, left out %d; want %d, %d", kept, rep.FindingsLeftOut, MaxFindings, 1800-MaxFindings)
 	}
 	var text bytes.Buffer
 	if err := rep.WriteText(&text, false); err != nil {

@@ -1,0 +1,189 @@
+package explore
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/scenario"
+)
+
+// auth sends one operation with credentials or an identity that must be refused,
+// then checks that the refusal changed nothing.
+func (e *execution) auth(ctx context.Context, i int, a action) {
+	own, foreign := e.who(false), e.who(true)
+	if a.cred == authToken || a.cred == authForeignOwn {
+		a.crossRef = true
+	}
+	// actor sends; pathID owns the path's app; the contact named comes from target.
+	actor, path := own, own
+	target := own
+	switch a.cred {
+	case authForeignApp:
+		path = foreign
+		if a.crossRef {
+			target = foreign
+		}
+	case authForeignToken:
+		actor = foreign
+	case authForeignOwn:
+		actor, path = foreign, foreign
+	case authToken:
+		target = foreign
+	}
+	c := e.pickMine(a.ref, target.app)
+	if a.op == contactkit.OpCreateContacts {
+		cr := &cred{kind: a.cred}
+		cr.header, cr.show = e.credHeader(a.cred, actor)
+		var hdr []scenario.Pair
+		cr.yAuth, hdr = e.credScenario(a.cred, path)
+		cr.headers = hdr
+		if a.cred == authForeignToken {
+			cr.app = appWord(path)
+		}
+		e.create(ctx, i, actor, path, a.rows, cr)
+		return
+	}
+	contact, tpl := "", ""
+	if a.op != contactkit.OpListContacts {
+		contact, tpl = unknownID, "{{random_uuid}}"
+		if c != nil {
+			contact, tpl = c.id, fmt.Sprintf("{{c%d}}", c.ord)
+		}
+	}
+	r := e.newRequest(a.op, path, contact, tpl)
+	r.authz, r.authShow = e.credHeader(a.cred, actor)
+	r.step.Auth, r.step.Headers = e.credScenario(a.cred, path)
+	if a.cred == authForeignToken {
+		// The foreign token on the main app: auth: foreign-token names the
+		// foreign app unless the file says which.
+		r.setParam("appId", appWord(path))
+	}
+	ex := refusalExpect(a.cred)
+	what := "is refused (403)"
+	switch {
+	case a.cred == authLower:
+		// Schemes are case-insensitive (RFC 7235): taking it is as right as refusing.
+		ex = expect{statuses: []int{http.StatusForbidden, http.StatusOK}}
+		if c == nil || !c.alive {
+			ex.statuses = []int{http.StatusForbidden, http.StatusNotFound}
+		}
+		if a.op == contactkit.OpListContacts {
+			ex.statuses = []int{http.StatusForbidden, http.StatusOK}
+		}
+		what = "is taken or refused"
+	case a.cred == authToken || a.cred == authForeignOwn:
+		// The right token on its own app, naming the other app's contact: there is
+		// no such contact in this app.
+		ex = expect{statuses: []int{http.StatusForbidden, http.StatusNotFound}}
+		what = "answers 403 or 404: the contact is another app's"
+		if a.op == contactkit.OpListContacts {
+			return
+		}
+	}
+	r.step.Name = fmt.Sprintf("%s on %s with %s %s", a.op, appWord(path), credWord(a.cred), what)
+	ans, failed := e.check(ctx, i, r, ex)
+	if failed || c == nil || ans.status == http.StatusOK {
+		return
+	}
+	if a.op == contactkit.OpToggleContactBlock || a.op == contactkit.OpDeleteContact {
+		// The refusal changed nothing: the owner reads the contact as it was.
+		owner := e.who(c.foreign)
+		if owner.token == "" {
+			return
+		}
+		e.onContact(ctx, i, contactkit.OpGetContact, owner, c)
+		if e.fail == nil && len(e.steps) > 0 {
+			last := e.steps[len(e.steps)-1].step
+			last.Name = fmt.Sprintf("the refused %s changed nothing: %s", a.op, last.Name)
+		}
+	}
+}
+
+// cred is how a refused request sends its credentials.
+type cred struct {
+	kind                auth
+	header, show, yAuth string
+	headers             []scenario.Pair
+	app                 string // the appId a scenario file names, when not auth's own
+}
+
+// credHeader is the Authorization header for cred sent as actor, and how reports
+// show it (the token masked, never shown in part).
+func (e *execution) credHeader(cred auth, actor identity) (string, string) {
+	t := actor.token
+	switch cred {
+	case authNone:
+		return "", ""
+	case authBasic:
+		return "Basic Y29udGFjdGtpdDpleHBsb3Jl", "Basic Y29udGFjdGtpdDpleHBsb3Jl"
+	case authBearerOnly:
+		return "Bearer", "Bearer"
+	case authRawToken:
+		return t, "***"
+	case authOtherScheme:
+		return "Token " + t, "Token ***"
+	case authSuffix:
+		return "Bearer " + t + "x", "Bearer ***x"
+	case authPrefix:
+		return "Bearer x" + t, "Bearer x***"
+	case authWrong:
+		return "Bearer contactkit-explore-wrong-token", "Bearer contactkit-explore-wrong-token"
+	case authLower:
+		return "bearer " + t, "bearer ***"
+	}
+	return "Bearer " + t, "Bearer ***"
+}
+
+// credScenario says cred in a scenario file. A file never holds a token, so the
+// variants that embed it are written with the nearest credentials a file can
+// name; the step's name says what was sent.
+func (e *execution) credScenario(cred auth, path identity) (string, []scenario.Pair) {
+	switch cred {
+	case authNone:
+		return scenario.AuthNone, nil
+	case authBasic:
+		return scenario.AuthBasic, nil
+	case authBearerOnly:
+		return scenario.AuthBearerOnly, nil
+	case authRawToken:
+		// Any text without a scheme shows the same flaw; the token is never written.
+		return "", []scenario.Pair{{Name: "Authorization", Value: "explore-not-the-token"}}
+	case authOtherScheme:
+		return "", []scenario.Pair{{Name: "Authorization", Value: "Token explore-not-the-token"}}
+	case authWrong:
+		return scenario.AuthWrongToken, nil
+	case authSuffix:
+		return scenario.AuthTokenSuffix, nil
+	case authPrefix:
+		return scenario.AuthTokenPrefix, nil
+	case authForeignApp:
+		return scenario.AuthForeignApp, nil
+	case authForeignToken, authForeignOwn:
+		return scenario.AuthForeignToken, nil
+	}
+	return path.yAuth, nil
+}
+
+func credWord(cred auth) string {
+	return map[auth]string{
+		authToken: "its own token", authNone: "no Authorization", authBasic: "Basic credentials", authBearerOnly: `"Bearer" alone`,
+		authRawToken: "the token without a scheme", authOtherScheme: `the "Token" scheme`, authSuffix: "the token with a suffix",
+		authPrefix: "the token with a prefix", authWrong: "a token nobody issued", authLower: `"bearer" in lower case`,
+		authForeignApp: "the token not granted this app", authForeignToken: "the foreign token, not granted this app", authForeignOwn: "the foreign token",
+	}[cred]
+}
+
+// refusalExpect is what a request sent with cred, which must be refused,
+// answers: 403, the docs' refusal. A token that is right but not granted the app
+// answered 404 departs only from a reading (a server may hide which apps
+// exist); for credentials that are wrong in themselves, 403 is all the docs
+// give.
+func refusalExpect(cred auth) expect {
+	ex := expect{statuses: []int{http.StatusForbidden}}
+	if cred == authForeignApp || cred == authForeignToken {
+		ex.readings = map[int]string{http.StatusNotFound: contactkit.ReadingAuthRefusal}
+	}
+	return ex
+}

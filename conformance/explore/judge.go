@@ -1,0 +1,287 @@
+package explore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/conformance/model"
+	"github.com/contactkit/contactkit/scenario"
+)
+
+// expect is what a request's answer must be: a status among statuses (or one
+// that departs only from a reading, in readings) and every assertion holding.
+type expect struct {
+	statuses []int
+	// readings are statuses the docs allow but the contract's readings do not:
+	// answering one warns, naming the reading.
+	readings map[int]string
+	asserts  []assertion
+	// onPage adds assertions about the contacts an answer's page shows.
+	onPage *identity
+}
+
+// accepts lists every status the expectation takes, warnings included, as a
+// scenario file says them.
+func (ex expect) accepts() []int {
+	out := append(slices.Clone(ex.statuses), slices.Collect(maps.Keys(ex.readings))...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// statusFinding judges status against ex; nil when it is one of ex.statuses.
+func (ex expect) statusFinding(status int, contract string) *check.Finding {
+	if slices.Contains(ex.statuses, status) {
+		return nil
+	}
+	f := &check.Finding{Check: check.Expect, Message: fmt.Sprintf("status %d, want %s", status, statusList(ex.statuses)),
+		Expected: statusList(ex.statuses), Actual: strconv.Itoa(status), Contract: contract}
+	if id, ok := ex.readings[status]; ok {
+		f.Source, f.Reading = check.Reading, id
+	}
+	return f
+}
+
+// check runs r, judges it against ex and, recording the step, returns the answer
+// and whether it failed (then e.fail holds why).
+func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*answer, bool) {
+	a, findings := e.send(ctx, r)
+	if a.status != 0 {
+		if f := ex.statusFinding(a.status, model.OpLocation(e.x.spec, r.op)); f != nil {
+			findings = append(findings, *f)
+		} else {
+			if ex.onPage != nil && a.status == http.StatusOK {
+				items, _ := check.Field(a.body, "data").([]any)
+				ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
+				ex.asserts = append(ex.asserts, e.leaks(ctx, *ex.onPage, items)...)
+			}
+			findings = append(findings, evalAll(a.body, ex.asserts, model.OpLocation(e.x.spec, r.op))...)
+		}
+	}
+	e.record(r, ex)
+	return a, e.failed(at, a, findings)
+}
+
+// warning is a departure from a reading, seen on the answer to curl.
+type warning struct {
+	finding check.Finding
+	curl    string
+}
+
+// sortOut keeps the findings that depart only from readings as warnings (unless
+// the run is strict about readings) and returns the rest, which fail.
+func (e *execution) sortOut(a *answer, findings []check.Finding) []check.Finding {
+	var failing []check.Finding
+	for _, f := range findings {
+		if f.Fails(e.x.cfg.StrictReadings) {
+			failing = append(failing, f)
+			continue
+		}
+		f.Message, f.Actual = e.x.scrub(f.Message), e.x.scrub(f.Actual)
+		e.warnings = append(e.warnings, warning{finding: f, curl: a.curl})
+	}
+	return failing
+}
+
+// failed records the first failing finding of the execution, at action at and
+// answer a, and reports whether the execution has failed.
+func (e *execution) failed(at int, a *answer, findings []check.Finding) bool {
+	findings = e.sortOut(a, findings)
+	if len(findings) == 0 || e.fail != nil {
+		return e.fail != nil
+	}
+	for i := range findings {
+		if findings[i].Curl == "" {
+			findings[i].Curl = a.curl
+		}
+		findings[i].Message = e.x.scrub(findings[i].Message)
+		findings[i].Actual = e.x.scrub(findings[i].Actual)
+	}
+	e.fail = &failure{at: at, req: a.req, step: len(e.steps) - 1, findings: findings, curl: a.curl, status: a.status, body: check.OneLine(e.x.scrub(string(a.raw)), 500)}
+	return true
+}
+
+// failure is the first failing finding of a sequence: where it happened and what.
+type failure struct {
+	at       int // index of the action
+	req      int // the request's number in the execution
+	step     int // index of the recorded step
+	findings []check.Finding
+	curl     string
+	status   int
+	body     string
+}
+
+func statusList(s []int) string {
+	var out []string
+	for _, v := range s {
+		out = append(out, strconv.Itoa(v))
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return "one of " + strings.Join(out, ", ")
+}
+
+// assertion is one thing an answer must say about a value, in a form the
+// explorer checks and a scenario file can say (fixtures/README.md).
+type assertion struct {
+	ptr string // "/data/phone", or "/data" with a selector
+	// sel and selVal pick the first element of /data whose sel field reads selVal;
+	// selTpl is selVal in the scenario file.
+	sel, selVal, selTpl string
+	field               string // below the selected element
+	kind                string // equals, contains, present, absent, once
+	want                any
+	wantTpl             string // want in the scenario file, when it is a variable
+	count               int    // once: how many there were
+	why                 string
+	// reading names the reading the assertion rests on, "" for the docs.
+	reading string
+}
+
+func (a assertion) pointer(tpl bool) string {
+	p := a.ptr
+	if a.sel != "" {
+		v := a.selVal
+		if tpl {
+			v = a.selTpl
+		}
+		p += "[" + a.sel + "=" + v + "]"
+	}
+	if a.field != "" {
+		p += "/" + a.field
+	}
+	return p
+}
+
+// matcher is a as a scenario file says it.
+func (a assertion) matcher() (kind string, arg any) {
+	switch a.kind {
+	case "absent":
+		return scenario.MatchAbsent, true
+	case "present", "once":
+		return scenario.MatchPresent, true
+	}
+	var v any = a.want
+	if n, ok := v.(json.Number); ok {
+		v = n // scenario.Value writes it exactly
+	}
+	if a.wantTpl != "" {
+		v = a.wantTpl
+	}
+	return a.kind, v
+}
+
+// evalAll checks every assertion against doc and returns a finding for each that
+// does not hold.
+func evalAll(doc any, asserts []assertion, contract string) []check.Finding {
+	var out []check.Finding
+	for _, a := range asserts {
+		val, found := resolve(doc, a)
+		var msg, want, got string
+		switch a.kind {
+		case "absent":
+			if !found {
+				continue
+			}
+			msg, want, got = "is listed", "absent", check.Show(val)
+			if a.why != "" {
+				msg += ", yet it is " + a.why
+			}
+		case "present", "once":
+			if found && a.count <= 1 {
+				continue
+			}
+			msg, want, got = "is not listed", "listed", "absent"
+			if found {
+				msg, want, got = fmt.Sprintf("is listed %d times", a.count), "listed once", strconv.Itoa(a.count)
+			}
+		case "equals":
+			if found && sameValue(val, a.want) {
+				continue
+			}
+			msg, want, got = "is "+check.Show(val)+", want "+check.Show(a.want), check.Show(a.want), check.Show(val)
+			if !found {
+				msg, got = "is absent, want "+check.Show(a.want), "absent"
+			}
+		case "contains":
+			arr, _ := val.([]any)
+			if slices.ContainsFunc(arr, func(v any) bool { return sameValue(v, a.want) }) {
+				continue
+			}
+			msg, want, got = "does not hold "+check.Show(a.want), "holding "+check.Show(a.want), check.Show(val)
+		}
+		f := check.Finding{Check: check.Model, Pointer: a.pointer(false), Message: a.pointer(false) + " " + msg, Expected: want, Actual: got, Contract: contract}
+		if a.reading != "" {
+			f.Source, f.Reading = check.Reading, a.reading
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// resolve finds the value a addresses in doc.
+func resolve(doc any, a assertion) (any, bool) {
+	cur := doc
+	for _, t := range strings.Split(strings.TrimPrefix(a.ptr, "/"), "/") {
+		if t == "" {
+			continue
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[t]; !ok {
+			return nil, false
+		}
+	}
+	if a.sel != "" {
+		arr, _ := cur.([]any)
+		cur = nil
+		found := false
+		for _, e := range arr {
+			if v, ok := e.(map[string]any)[a.sel]; ok && textOf(v) == a.selVal {
+				cur, found = e, true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	if a.field != "" {
+		m, _ := cur.(map[string]any)
+		v, ok := m[a.field]
+		return v, ok
+	}
+	return cur, true
+}
+
+// sameValue compares JSON values, numbers by exact value.
+func sameValue(a, b any) bool {
+	na, ok1 := a.(json.Number)
+	nb, ok2 := b.(json.Number)
+	if ok1 && ok2 {
+		return check.SameNumber(na.String(), nb.String())
+	}
+	if ok1 != ok2 {
+		return false
+	}
+	return a == b
+}
+
+// textOf renders a decoded value as a selector compares it: strings bare, numbers
+// as their text, null as nothing.
+func textOf(v any) string {
+	if v == nil {
+		return ""
+	}
+	return check.TextOf(v)
+}
