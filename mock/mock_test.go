@@ -63,7 +63,7 @@ func TestDocumentedStatuses(t *testing.T) {
 	}
 }
 
-// TestBehaviourTable walks design.md's "Behaviour where the docs are silent", row
+// TestBehaviourTable walks docs/design.md's "Behaviour where the docs are silent", row
 // by row, as the mock must answer it.
 func TestBehaviourTable(t *testing.T) {
 	m := newMock(t, Config{Auth: map[string][]string{"test-token": {"app", "app2"}, "other": {"elsewhere"}}})

@@ -100,7 +100,7 @@ func withTestStore(tb testing.TB, cfg Config) Config {
 func onceOnly(t *testing.T) {
 	t.Helper()
 	if os.Getenv(testStoreEnv) != "" {
-		t.Skip("ran in the parent run")
+		t.Skip("this run is TestMockSuiteOnRedis's child, every mock on Redis; the parent ran this test, on both stores")
 	}
 }
 
