@@ -23,11 +23,12 @@ build_contactkit
 go build -o "$BENCH_TMP/baseline" ./bench/baseline
 
 ROUNDS=${ROUNDS:-3}
-REDIS_PORT=${REDIS_PORT:-47113}
-MOCK_REDIS=127.0.0.1:47114
-MOCK_MEM=127.0.0.1:47115
-BASE=127.0.0.1:47116
-MOCK_BIG=127.0.0.1:47117
+# Ports below Linux's ephemeral range, which wrk's connections would take.
+REDIS_PORT=${REDIS_PORT:-27123}
+MOCK_REDIS=127.0.0.1:27124
+MOCK_MEM=127.0.0.1:27125
+BASE=127.0.0.1:27126
+MOCK_BIG=127.0.0.1:27127
 AUTH="Authorization: Bearer bench-token"
 LIST="/contacts/bench-app?page=1&limit=10"
 MILLION=1000000
