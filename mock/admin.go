@@ -153,7 +153,7 @@ func (s *Server) reset(ctx context.Context) error {
 	if err := s.faults.set(s.cfg.Faults); err != nil {
 		return err
 	}
-	return s.applyData(ctx)
+	return s.applyData(ctx, s.store.Replace)
 }
 
 func (s *Server) health(r *http.Request) answer {
@@ -265,7 +265,8 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 	return s.fail("", errNoRoute)
 }
 
-// withErrors adds a 422's errors to an envelope, in row order as fail does.
+// withErrors adds a 422's errors to an envelope, in row order ("2.phone" before
+// "10.name"): fail's answers and the admin API's.
 func withErrors(a answer, fields map[string]string) answer {
 	errs, err := json.Marshal(rowOrdered(fields))
 	if err != nil {

@@ -165,17 +165,19 @@ func (s *Server) fixture(cfg *Config) error {
 	if s.data, err = readDataFile(cfg.DataFile, cfg, s.spec); err != nil {
 		return err
 	}
-	return s.applyDataAtStart(context.Background())
+	return s.applyData(context.Background(), s.store.ReplaceIfNew)
 }
 
-// applyData gives each of the data file's apps exactly its contacts. Other apps
-// are untouched (a shared store's included).
-func (s *Server) applyData(ctx context.Context) error {
+// applyData gives each of the data file's apps exactly its contacts, through
+// replace: Store.Replace on a reset, Store.ReplaceIfNew at start (a Redis that
+// outlived the process keeps what it holds, so a restart or a deploy loses
+// nothing). Other apps are untouched (a shared store's included).
+func (s *Server) applyData(ctx context.Context, replace func(context.Context, string, []Contact) error) error {
 	if s.data == nil {
 		return nil
 	}
 	for _, app := range s.data.order {
-		if err := s.store.Replace(ctx, app, s.data.apps[app]); err != nil {
+		if err := replace(ctx, app, s.data.apps[app]); err != nil {
 			return fmt.Errorf("data file: app %s: %w", app, err)
 		}
 	}

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -274,14 +273,7 @@ func (s *Server) fail(opID string, err error) answer {
 	}
 	a := s.envelope(opID, status)
 	if fields != nil {
-		errs, err := json.Marshal(rowOrdered(fields))
-		if err != nil {
-			return s.fail("", err) // strings always marshal: never reached
-		}
-		b := a.body[:len(a.body)-1]
-		b = append(b, `,"errors":`...)
-		b = append(b, errs...)
-		a.body = append(b, '}')
+		a = withErrors(a, fields)
 	}
 	a.problem = problem
 	return a

@@ -3,7 +3,6 @@ package mock
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/contactkit/contactkit/store"
@@ -75,20 +74,4 @@ func newStore(cfg Config, b *budget) (Store, error) {
 			Timeout: cfg.StoreTimeout, Logger: cfg.Logger})
 	}
 	return nil, errors.New(`store: want "memory" or a redis:// URL`)
-}
-
-// applyDataAtStart gives the data file's apps their contacts as the server
-// starts, each unless it exists already: on Redis the state outlives the process
-// and other replicas write to it, so a restart or a deploy loses nothing, and a
-// reset (on any replica) still brings the file back (applyData).
-func (s *Server) applyDataAtStart(ctx context.Context) error {
-	if s.data == nil {
-		return nil
-	}
-	for _, app := range s.data.order {
-		if err := s.store.ReplaceIfNew(ctx, app, s.data.apps[app]); err != nil {
-			return fmt.Errorf("data file: app %s: %w", app, err)
-		}
-	}
-	return nil
 }

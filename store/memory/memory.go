@@ -297,16 +297,26 @@ func (a *app) page(page int64, limit int) ([]store.Contact, int, error) {
 	return out, a.live, nil
 }
 
+// find returns the row of the live contact with id, seeding the app first. The
+// caller holds a.mu.
+func (a *app) find(id [16]byte) (int32, error) {
+	if err := a.ensureSeeded(); err != nil {
+		return 0, err
+	}
+	i, ok := a.index[id]
+	if !ok {
+		return 0, store.ErrNoContact
+	}
+	return i, nil
+}
+
 // get returns a copy of the contact with id.
 func (a *app) get(id [16]byte) (store.Contact, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.ensureSeeded(); err != nil {
+	i, err := a.find(id)
+	if err != nil {
 		return store.Contact{}, err
-	}
-	i, ok := a.index[id]
-	if !ok {
-		return store.Contact{}, store.ErrNoContact
 	}
 	return a.rows[i], nil
 }
@@ -362,12 +372,9 @@ func (a *app) replace(rows []store.Contact) error {
 func (a *app) toggle(id [16]byte) (store.Contact, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.ensureSeeded(); err != nil {
+	i, err := a.find(id)
+	if err != nil {
 		return store.Contact{}, err
-	}
-	i, ok := a.index[id]
-	if !ok {
-		return store.Contact{}, store.ErrNoContact
 	}
 	a.rows[i].Blocked = !a.rows[i].Blocked
 	return a.rows[i], nil
@@ -378,12 +385,9 @@ func (a *app) toggle(id [16]byte) (store.Contact, error) {
 func (a *app) remove(id [16]byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.ensureSeeded(); err != nil {
+	i, err := a.find(id)
+	if err != nil {
 		return err
-	}
-	i, ok := a.index[id]
-	if !ok {
-		return store.ErrNoContact
 	}
 	a.flags[i] |= deleted
 	if a.flags[i]&owned != 0 {
