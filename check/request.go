@@ -100,6 +100,11 @@ func (c *Checker) requestFindings(op string, err error) []Finding {
 				if id := ruleReading(se.Schema, se.SchemaField); id != "" {
 					f.Source, f.Reading = Reading, id
 				}
+			} else if re.Parameter.Schema != nil {
+				// A value that does not parse as the parameter's type at all.
+				if id := ruleReading(re.Parameter.Schema.Value, "type"); id != "" {
+					f.Source, f.Reading = Reading, id
+				}
 			}
 			out = append(out, f)
 		case errors.As(e, &re) && re.RequestBody != nil:

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/report"
 )
@@ -73,7 +74,6 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 		{flawPhoneString, "openapi.yaml#/components/schemas/Contact/properties/phone"},
 		{flawTextPlain, "content type is \"text/plain; charset=utf-8\", want application/json"},
 		{flawLimitHonoured, "limit=51 was honoured above the documented max of 50"},
-		{flawPageZero, "a page below the first answers 400: expect: status 200, want 400"},
 		{flawDeleteKeeps, "get after delete answers 404: expect: status 200, want 404"},
 		{flawPutNeverUnblocks, "the second PUT flips it back: expect: /data/is_blocked"},
 		{flawPutNoop, "the first PUT flips is_blocked: expect: /data/is_blocked want anything but"},
@@ -95,10 +95,8 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 		{flawPreviousOnFirst, "meta.previous_page must be null on the first page"},
 		{flawDefaultLimit20, "list with no parameters: expect: /meta/limit want 10"},
 		{flawLastPageFloor, "meta.last_page is"},
-		{flawIDNotUUID, "openapi.yaml#/components/schemas/Contact/properties/id"},
 		{flawDetailTag, "openapi.yaml#/components/schemas/ContactDetail/required"},
 		{flawCreatedAtBad, "openapi.yaml#/components/schemas/Contact/properties/created_at"},
-		{flawObjectBodyStored, "a single object instead of an array answers 400 or 422: expect: status 201"},
 		{flawUnknownRouteText, "a path outside the API answers 404: body: body is not JSON"},
 		{flawMalformed500, "malformed JSON answers 400 or 422: status: status 500 is not one"},
 	}
@@ -119,6 +117,29 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 			}
 			assert.True(t, found, "double with %q: no finding holds %q; findings:\n%s", tc.flaw, tc.want, strings.Join(got, "\n"))
 		})
+	}
+}
+
+// TestReadingDoublesWarn: a double that departs only from a reading of the
+// docs' silences passes with warnings naming that reading; strict about
+// readings, the same run fails.
+func TestReadingDoublesWarn(t *testing.T) {
+	for _, tc := range []struct {
+		flaw    flaw
+		reading string
+	}{
+		{flawPageZero, contactkit.ReadingPagingInvalid},
+		{flawIDNotUUID, contactkit.ReadingContactID},
+		{flawObjectBodyStored, contactkit.ReadingCreateNotBatch},
+	} {
+		srv := httptest.NewServer(newDouble(tc.flaw))
+		rep := runAgainst(t, srv, nil)
+		assert.True(t, rep.OK(), "double with %q: the run must pass with warnings; failures:\n%s", tc.flaw, strings.Join(failures(rep), "\n"))
+		assert.Positive(t, rep.Summary.Steps.Warned, "double with %q: warned steps", tc.flaw)
+		assert.Contains(t, rep.Readings(), tc.reading, "double with %q: readings warned of", tc.flaw)
+		strict := runAgainst(t, srv, func(c *conformance.Config) { c.StrictReadings = true })
+		assert.False(t, strict.OK(), "double with %q: strict about readings, the run must fail", tc.flaw)
+		srv.Close()
 	}
 }
 

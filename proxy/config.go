@@ -57,6 +57,11 @@ type Config struct {
 	MaxRecordSteps int
 	// AdminToken, when set, is the bearer token /__admin/ requires (but health).
 	AdminToken string
+	// Grants are the target's tokens and the apps each is granted, as the mock's
+	// --auth says them. With them the proxy knows a request with another token,
+	// or on another app, must be refused; without them only a request with no
+	// bearer token at all must.
+	Grants map[string][]string
 	// Logger gets one line per violation and per exchange; nil discards them.
 	Logger *slog.Logger
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/journal"
 
 	"github.com/contactkit/contactkit/redact"
@@ -37,11 +38,14 @@ type Server struct {
 	target  *url.URL
 	spec    *contactkit.Spec
 	checker *check.Checker
-	rp      *httputil.ReverseProxy
-	journal *journal.Journal
-	model   *model
-	rec     *recorder
-	started time.Time
+	// predictor is a model that knows no contact: it predicts answers from the
+	// request alone (the session model judges what it knows of contacts).
+	predictor *cmodel.Model
+	rp        *httputil.ReverseProxy
+	journal   *journal.Journal
+	model     *model
+	rec       *recorder
+	started   time.Time
 
 	reqVerdicts  *cache[requestVerdict]
 	respVerdicts *cache[[]check.Finding]
@@ -71,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 		target:       target,
 		spec:         spec,
 		checker:      check.New(spec),
+		predictor:    cmodel.New(spec, cmodel.Config{MaxContacts: 1}),
 		journal:      journal.New(cfg.Journal),
 		model:        newModel(spec),
 		started:      time.Now(),
@@ -150,6 +155,8 @@ type flight struct {
 	reqSize     int64
 	reqTooLarge bool
 	reqFindings []check.Finding
+	// prediction is what the docs make of the request: the answer must agree.
+	prediction cmodel.Prediction
 
 	status       int
 	respHeader   http.Header
@@ -211,6 +218,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.preflight = r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 	if !f.preflight {
 		s.checkRequest(r.Context(), f)
+		s.predict(f)
 		f.write = s.model.begin(f)
 	} else {
 		f.app = appOf(f.path)

@@ -154,6 +154,13 @@ func expectNode(e Expect) *yaml.Node {
 		}
 		add(n, "status", s)
 	}
+	if len(e.Readings) > 0 {
+		r := mapping()
+		for _, code := range slices.Sorted(maps.Keys(e.Readings)) {
+			r.Content = append(r.Content, integer(int64(code)), str(e.Readings[code]))
+		}
+		add(n, "readings", r)
+	}
 	if len(e.Body) > 0 {
 		add(n, "body", assertionsNode(e.Body))
 	}

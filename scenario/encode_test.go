@@ -92,7 +92,7 @@ func TestEncodeKeepsValues(t *testing.T) {
 			Body:   []any{map[string]any{"name": "123", "phone": json.Number("92233720368547758070"), "x": nil, "nested": map[string]any{"a": []any{true, 1.5}}}},
 			Expect: scenario.Expect{Status: []int{201, 422}}},
 		{Name: "raw", Op: contactkit.OpCreateContacts, RawBody: &raw, Auth: scenario.AuthNone, Reading: contactkit.ReadingCreateNotBatch,
-			Expect: scenario.Expect{Status: []int{403}}},
+			Expect: scenario.Expect{Status: []int{403}, Readings: map[int]string{404: contactkit.ReadingAuthRefusal}}},
 	}}
 	var buf bytes.Buffer
 	require.NoError(t, scenario.Encode(&buf, nil, sc))
@@ -103,4 +103,5 @@ func TestEncodeKeepsValues(t *testing.T) {
 	assert.Equal(t, raw, *back[0].Steps[1].RawBody, "raw body read back")
 	assert.Equal(t, scenario.AuthNone, back[0].Steps[1].Auth)
 	assert.Equal(t, contactkit.ReadingCreateNotBatch, back[0].Steps[1].Reading)
+	assert.Equal(t, map[int]string{404: contactkit.ReadingAuthRefusal}, back[0].Steps[1].Expect.Readings)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
 	"regexp"
@@ -55,9 +56,10 @@ type stepDoc struct {
 }
 
 type expectDoc struct {
-	Status yaml.Node `yaml:"status"`
-	Body   yaml.Node `yaml:"body"`
-	On     yaml.Node `yaml:"on"`
+	Status   yaml.Node `yaml:"status"`
+	Readings yaml.Node `yaml:"readings"`
+	Body     yaml.Node `yaml:"body"`
+	On       yaml.Node `yaml:"on"`
 }
 
 type captureDoc struct {
@@ -501,13 +503,39 @@ func (p *parser) expect(n *yaml.Node, step string) Expect {
 	} else {
 		e.Status = p.statuses(&d.Status)
 	}
+	if given(&d.Readings) {
+		e.Readings = p.statusReadings(&d.Readings, e.Status)
+	}
 	if given(&d.Body) {
 		e.Body = p.assertions(&d.Body)
 	}
 	if given(&d.On) {
-		e.On = p.on(&d.On, e.Status)
+		e.On = p.on(&d.On, append(slices.Clone(e.Status), slices.Collect(maps.Keys(e.Readings))...))
 	}
 	return e
+}
+
+// statusReadings reads `status: reading`: statuses that depart only from a
+// reading of the docs' silences, answered with a warning.
+func (p *parser) statusReadings(n *yaml.Node, expected []int) map[int]string {
+	out := map[int]string{}
+	p.entries(n, "expect.readings must map a status to a reading", func(k, v *yaml.Node) {
+		code, ok := httpStatus(k)
+		switch {
+		case !ok:
+			p.fail(k, "expect.readings: %q is not an HTTP status", k.Value)
+		case slices.Contains(expected, code):
+			p.fail(k, "expect.readings: status %d is already an expected status", code)
+		default:
+			id := p.text(v, "reading")
+			if _, known := contactkit.LookupReading(id); !known {
+				p.fail(v, "reading %q is not one of the contract's readings (%s)", id, strings.Join(readingIDs(), ", "))
+				return
+			}
+			out[code] = id
+		}
+	})
+	return out
 }
 
 func (p *parser) on(n *yaml.Node, expected []int) map[int][]Assertion {

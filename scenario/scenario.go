@@ -141,7 +141,10 @@ type Pair struct {
 // Expect is what a step's answer must be.
 type Expect struct {
 	Status []int
-	Body   []Assertion
+	// Readings are statuses outside Status that depart only from a reading of the
+	// docs' silences (contactkit.Readings): answering one warns.
+	Readings map[int]string
+	Body     []Assertion
 	// On holds assertions that apply only when the answer has that status, for
 	// cases where the docs allow several answers.
 	On map[int][]Assertion
@@ -172,7 +175,7 @@ func (st *Step) placeholderNames() []string {
 			vals = append(vals, p.Value)
 		}
 	}
-	for _, a := range st.allAssertions() {
+	for _, a := range st.AllAssertions() {
 		vals = append(vals, a.Pointer)
 		for _, m := range a.Matchers {
 			vals = append(vals, m.Arg)
@@ -188,7 +191,8 @@ func (st *Step) placeholderNames() []string {
 	return out
 }
 
-func (st *Step) allAssertions() []Assertion {
+// AllAssertions lists the step's body assertions, those under on: included.
+func (st *Step) AllAssertions() []Assertion {
 	out := slices.Clone(st.Expect.Body)
 	codes := make([]int, 0, len(st.Expect.On))
 	for c := range st.Expect.On {

@@ -259,3 +259,34 @@ func TestExplorationNeverLeaksTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestConformSuiteErrorIsAJUnitError: a suite that does not load exits 2 and
+// still writes a JUnit file CI reads as an error, never as zero tests passed.
+func TestConformSuiteErrorIsAJUnitError(t *testing.T) {
+	good := httptest.NewServer(echoing(false))
+	defer good.Close()
+	broken := writeSuite(t, map[string]string{"b.yaml": "name: b\nsteps:\n  - name: s\n    op: listContact\n    expect: {status: 200}\n"})
+	junitFile := filepath.Join(t.TempDir(), "r.xml")
+	code, _, stderr := execute(t, "conform", "--target", good.URL, "--token", secret, "--app", "app1", "--suite", broken, "--junit", junitFile)
+	require.Equal(t, exitUsage, code, "stderr:\n%s", stderr)
+	data, err := os.ReadFile(junitFile)
+	require.NoError(t, err, "JUnit report written")
+	var suites struct {
+		Tests  int `xml:"tests,attr"`
+		Errors int `xml:"errors,attr"`
+		Suites []struct {
+			Cases []struct {
+				Error *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(data, &suites), "JUnit report is XML:\n%s", data)
+	assert.Equal(t, 1, suites.Tests, "JUnit tests")
+	assert.Equal(t, 1, suites.Errors, "JUnit errors")
+	require.Len(t, suites.Suites, 1)
+	require.Len(t, suites.Suites[0].Cases, 1)
+	require.NotNil(t, suites.Suites[0].Cases[0].Error, "the case is an error")
+	assert.Contains(t, suites.Suites[0].Cases[0].Error.Message, `b.yaml:4: op "listContact"`, "the error says file:line")
+}

@@ -61,7 +61,7 @@ func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags,
 	switch {
 	case errors.Is(err, explore.ErrInterrupted):
 		rep.Error = err.Error()
-		return fmt.Errorf("%w: %w", conformance.ErrInterrupted, err)
+		return fmt.Errorf("%w: %w", conformance.ErrInterrupted, context.Cause(ctx))
 	case err != nil:
 		return fmt.Errorf("explore: %w", err)
 	}

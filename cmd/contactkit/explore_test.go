@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -222,4 +224,103 @@ func BenchmarkExploreMock(b *testing.B) {
 		reqs += res.Requests
 	}
 	b.ReportMetric(float64(reqs)/b.Elapsed().Seconds(), "req/s")
+}
+
+// TestConformDeadlineReachesExploration: --deadline bounds the whole run, so
+// against a slow target the exploration stops when it passes, cleans up, and
+// the reports say the run was cut short (exit 1), however many operations were
+// asked for.
+func TestConformDeadlineReachesExploration(t *testing.T) {
+	srv, err := mock.New(mock.Config{Auth: map[string][]string{"cli-token-one": {"app1"}}, Latency: 20 * time.Millisecond})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	jsonFile := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := execute(t, "conform", "--target", ts.URL, "--token", "cli-token-one", "--app", "app1",
+		"--run", "^list - defaults", "--explore", "100000", "--seed", "9", "--deadline", "3s", "--json", jsonFile)
+	require.Equal(t, exitMismatch, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "the deadline of 3s passed")
+	data, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Contains(t, rep.Error, "exploration interrupted", "the report says the deadline stopped the exploration")
+	assert.Less(t, rep.Explored, 100000, "operations explored before the deadline")
+	assert.Empty(t, failedSteps(rep), "an interrupted run blames the target for nothing")
+}
+
+func failedSteps(rep report.Report) []string {
+	var out []string
+	for _, sc := range rep.Scenarios {
+		for _, st := range sc.Steps {
+			if st.Status == report.Failed {
+				out = append(out, sc.Name+" > "+st.Name)
+			}
+		}
+	}
+	return out
+}
+
+// TestJUnitNamesAreStable: two runs with other seeds name the same tests, so
+// CI history follows each from run to run; and the same seed against a fresh
+// mock writes the same JSON report, durations aside.
+func TestJUnitNamesAreStable(t *testing.T) {
+	run := func(seed string) (names []string, rep map[string]any) {
+		srv, err := mock.New(mock.Config{Auth: map[string][]string{"cli-token-one": {"app1"}, "cli-token-two": {"app2"}}})
+		require.NoError(t, err)
+		ts := httptest.NewServer(srv)
+		defer ts.Close()
+		dir := t.TempDir()
+		junitFile, jsonFile := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+		code, stdout, stderr := execute(t, "conform", "--target", ts.URL, "--token", "cli-token-one", "--app", "app1", "--foreign-app", "app2",
+			"--foreign-token", "cli-token-two", "--explore", "80", "--seed", seed, "--junit", junitFile, "--json", jsonFile)
+		require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		data, err := os.ReadFile(junitFile)
+		require.NoError(t, err)
+		var suites struct {
+			Suites []struct {
+				Name  string `xml:"name,attr"`
+				Cases []struct {
+					Name string `xml:"name,attr"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		require.NoError(t, xml.Unmarshal(data, &suites))
+		for _, s := range suites.Suites {
+			for _, c := range s.Cases {
+				names = append(names, s.Name+" > "+c.Name)
+			}
+		}
+		data, err = os.ReadFile(jsonFile)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(data, &rep))
+		delete(rep, "target") // each mock has a port of its own
+		return names, withoutTimes(rep).(map[string]any)
+	}
+	one, repOne := run("1")
+	two, _ := run("2")
+	_, repAgain := run("1")
+	assert.Equal(t, one, two, "JUnit test names of seeds 1 and 2")
+	assert.Equal(t, repOne, repAgain, "JSON reports of seed 1 twice, durations aside")
+}
+
+// withoutTimes drops what a report says of time: when it started, how long.
+func withoutTimes(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if k != "duration_ns" && k != "started" {
+				out[k] = withoutTimes(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = withoutTimes(e)
+		}
+		return out
+	}
+	return v
 }

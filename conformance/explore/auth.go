@@ -60,27 +60,10 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		// foreign app unless the file says which.
 		r.setParam("appId", appWord(path))
 	}
-	ex := refusalExpect(a.cred)
-	what := "is refused (403)"
-	switch {
-	case a.cred == authLower:
-		// Schemes are case-insensitive (RFC 7235): taking it is as right as refusing.
-		ex = expect{statuses: []int{http.StatusForbidden, http.StatusOK}}
-		if c == nil || !c.alive {
-			ex.statuses = []int{http.StatusForbidden, http.StatusNotFound}
-		}
-		if a.op == contactkit.OpListContacts {
-			ex.statuses = []int{http.StatusForbidden, http.StatusOK}
-		}
-		what = "is taken or refused"
-	case a.cred == authToken || a.cred == authForeignOwn:
-		// The right token on its own app, naming the other app's contact: there is
-		// no such contact in this app.
-		ex = expect{statuses: []int{http.StatusForbidden, http.StatusNotFound}}
-		what = "answers 403 or 404: the contact is another app's"
-		if a.op == contactkit.OpListContacts {
-			return
-		}
+	ex := e.predict(r)
+	what := "answers " + statusList(ex.statuses)
+	if (a.cred == authToken || a.cred == authForeignOwn) && a.op == contactkit.OpListContacts {
+		return // the right token on its own app's list: nothing to refuse
 	}
 	r.step.Name = fmt.Sprintf("%s on %s with %s %s", a.op, appWord(path), credWord(a.cred), what)
 	ans, failed := e.check(ctx, i, r, ex)
@@ -173,17 +156,4 @@ func credWord(cred auth) string {
 		authPrefix: "the token with a prefix", authWrong: "a token nobody issued", authLower: `"bearer" in lower case`,
 		authForeignApp: "the token not granted this app", authForeignToken: "the foreign token, not granted this app", authForeignOwn: "the foreign token",
 	}[cred]
-}
-
-// refusalExpect is what a request sent with cred, which must be refused,
-// answers: 403, the docs' refusal. A token that is right but not granted the app
-// answered 404 departs only from a reading (a server may hide which apps
-// exist); for credentials that are wrong in themselves, 403 is all the docs
-// give.
-func refusalExpect(cred auth) expect {
-	ex := expect{statuses: []int{http.StatusForbidden}}
-	if cred == authForeignApp || cred == authForeignToken {
-		ex.readings = map[int]string{http.StatusNotFound: contactkit.ReadingAuthRefusal}
-	}
-	return ex
 }

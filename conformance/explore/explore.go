@@ -15,6 +15,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/redact"
 	"github.com/contactkit/contactkit/report"
 )
@@ -125,12 +126,15 @@ const ScenarioName = "explore"
 
 // explorer holds what every execution of a run shares.
 type explorer struct {
-	cfg      Config
-	spec     *contactkit.Spec
-	checker  *check.Checker
-	client   *http.Client
-	base     *url.URL
-	scrub    func(string) string
+	cfg     Config
+	spec    *contactkit.Spec
+	checker *check.Checker
+	client  *http.Client
+	base    *url.URL
+	scrub   func(string) string
+	// grants are the identities' apps, when the run says the target checks
+	// tokens (a foreign app given); nil otherwise.
+	grants   model.Grants
 	requests atomic.Int64
 	// gate keeps walks and membership changes apart: a create or delete holds it
 	// alone, walks share it.
@@ -170,6 +174,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	x := &explorer{cfg: cfg, spec: spec, checker: check.New(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
+	if cfg.ForeignApp != "" {
+		x.grants = model.Grants{cfg.Token: {cfg.App}}
+		if cfg.ForeignToken != "" {
+			x.grants[cfg.ForeignToken] = []string{cfg.ForeignApp}
+		}
+	}
 
 	start := time.Now()
 	res := &Result{Seed: cfg.Seed}
@@ -195,7 +205,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		warnings = append(warnings, e.warnings...)
 		if e.fail == nil {
-			res.Operations += len(seqs[j])
+			res.Operations += e.done
 			continue
 		}
 		res.Operations += e.fail.at + 1
@@ -271,11 +281,14 @@ func (x *explorer) report(ctx context.Context, res *Result, seqs [][]action, j i
 // passed is the scenario of an exploration that found nothing failing: one step,
 // warned with the first departure from each reading, if any.
 func (x *explorer) passed(ctx, bctx context.Context, res *Result, warnings []warning) report.ScenarioResult {
-	note := fmt.Sprintf("%d operations, %d requests, every answer as the docs, HTTP and the model say", res.Operations, res.Requests)
+	// The requests a run sends depend on what the sequences beside each other did
+	// first (a walk reads the pages others' contacts fill): Result counts them,
+	// the report does not, so the same seed writes the same report.
+	note := fmt.Sprintf("%d operations, every answer as the docs, HTTP and the model say", res.Operations)
 	if ctx.Err() == nil && bctx.Err() != nil {
 		note += fmt.Sprintf(" (stopped by the time budget of %s)", x.cfg.TimeBudget)
 	}
-	st := report.StepResult{Name: "generated operations", File: ScenarioName, Duration: res.Duration, Requests: int(res.Requests)}
+	st := report.StepResult{Name: "generated operations", File: ScenarioName, Duration: res.Duration}
 	seen := map[string]bool{}
 	for _, w := range warnings {
 		if seen[w.finding.Reading] {

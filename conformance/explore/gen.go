@@ -1,40 +1,17 @@
 package explore
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/conformance/model"
 )
-
-// class says what the docs make of a generated value, and so what a server must
-// answer to it. A batch is judged by its worst row.
-type class int
-
-const (
-	// valid values must be accepted (201) and come back exactly.
-	valid class = iota
-	// lenient values are ones the docs are silent on (a phone of 0, a name of
-	// spaces or of control characters, a very long name, a phone no float64
-	// holds): a server may take them, and then they must come back exactly, or
-	// refuse them (400 or 422), and then store nothing.
-	lenient
-	// invalid values break the contract's reading of a row (a missing field, a
-	// name that is not text, a phone that is not a whole number in int64): a
-	// server should refuse them (400 or 422) and store nothing of the batch;
-	// taking them departs from contactkit.ReadingCreateRow.
-	invalid
-	// notNumber is a phone that is not a JSON number, the docs' own 422: the
-	// batch must be refused with 422 and store nothing.
-	notNumber
-)
-
-func (c class) String() string { return [...]string{"valid", "lenient", "invalid", "not a number"}[c] }
 
 // kind is what an action does.
 type kind int
@@ -68,22 +45,26 @@ type row struct {
 	// shape changes the row: "" a plain object, or shapeMissing, shapeExtra,
 	// shapeBare.
 	shape string
-	// class is the class of value; classOf adds the shape's.
-	class class
 }
 
-// classOf is the row's class, its shape's included: a row of another shape than
-// an object with both fields breaks the contract's reading of a row, and a field
-// the docs do not name is theirs to ignore or refuse.
-func (rw row) classOf() class {
-	switch rw.shape {
-	case shapeMissing, shapeBare:
-		return max(rw.class, invalid)
-	case shapeExtra:
-		return max(rw.class, lenient)
+// classOf is what the model makes of the row (its key aside, which is always
+// valid): the generator and the shrinker ask it, the expectations are the
+// model's prediction of the whole request.
+func (rw row) classOf() model.Class {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(rowText(rw, jsonString(sampleName), samplePhone)))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return model.Invalid
 	}
-	return rw.class
+	return model.RowClass(v)
 }
+
+// A key as rowText writes it, for classOf.
+const (
+	sampleName  = "Explore 00000 0"
+	samplePhone = "6281000000000"
+)
 
 // raw is a create body that is not a batch of plain rows, with %[1]s where a
 // phone key goes: if a server takes it anyway, the explorer finds what it
@@ -120,8 +101,8 @@ type action struct {
 	foreign bool
 	rows    []row
 	raw     raw // kCreateRaw
-	// page and limit are the query values; "" leaves one out. Their class is the
-	// contract's to say when the action runs (queryClass).
+	// page and limit are the query values; "" leaves one out. What they must get
+	// is the model's to say when the action runs.
 	page, limit string
 	// ref picks a contact made earlier (modulo how many); -1 a contact id nobody
 	// made.
@@ -197,22 +178,6 @@ var pieces = []string{
 // edges are the names most likely to be altered on the way in or out.
 var edges = []string{" leading", "trailing ", "e\u0301", "😀", "👩‍💻", "𝒜𝓁𝒾𝒸ℯ", "محمد علي", "\u200fعربي English", "a\u0308\u0304", "quote \" back\\slash", "x"}
 
-// longName is where a name stops being one every server must take: the docs set
-// no length, and servers set their own (100, 255, ...).
-const longName = 64
-
-// nameClass says what the docs make of a name: blank, very long or holding
-// control characters, a server may refuse it.
-func nameClass(name string) class {
-	switch {
-	case strings.TrimSpace(name) == "",
-		len([]rune(name)) > longName,
-		strings.ContainsFunc(name, unicode.IsControl):
-		return lenient
-	}
-	return valid
-}
-
 // name returns a name: a short or long text in many scripts, sometimes blank,
 // very long or with control characters.
 func (g *gen) name() string {
@@ -246,30 +211,12 @@ var (
 	int64Max = new(big.Int).Sub(two63, big.NewInt(1))
 )
 
-// phoneClass says what the docs make of a phone's JSON text: a realistic
-// Indonesian mobile number must be taken; another whole number in int64 may be
-// refused (the docs set no range); a number that is not a whole number in int64
-// should be refused; anything else is not a number, the docs' own 422.
-func phoneClass(text string) class {
-	n, ok := new(big.Int).SetString(text, 10)
-	switch {
-	case !ok:
-		if _, err := strconv.ParseFloat(text, 64); err == nil || strings.ContainsAny(text[:1], "-0123456789") {
-			return invalid // a number, but not a whole one
-		}
-		return notNumber
-	case !n.IsInt64():
-		return invalid
-	case realisticPhone(n.Int64()):
-		return valid
+// phoneClass is what the model makes of a phone's JSON text.
+func phoneClass(text string) model.Class {
+	if strings.HasPrefix(text, "-") || text[0] >= '0' && text[0] <= '9' {
+		return model.PhoneClass(text)
 	}
-	return lenient
-}
-
-// realisticPhone: 62, then 9 to 12 digits, as the docs' example.
-func realisticPhone(n int64) bool {
-	s := strconv.FormatInt(n, 10)
-	return strings.HasPrefix(s, "62") && len(s) >= 11 && len(s) <= 14
+	return model.NotNumber
 }
 
 // phone returns the JSON text of a phone: near the int32, int53 (JavaScript) and
@@ -329,7 +276,7 @@ func (g *gen) newRow(wantRefused bool) row {
 	if wantRefused {
 		switch g.pick(6) {
 		case 0:
-			return row{focusName: true, value: g.badName(), class: invalid}
+			return row{focusName: true, value: g.badName()}
 		case 1:
 			return row{focusName: true, value: `"x"`, shape: shapeMissing}
 		case 2:
@@ -338,20 +285,20 @@ func (g *gen) newRow(wantRefused bool) row {
 			return row{focusName: true, value: []string{"null", `"x"`, "1", "[]"}[g.pick(4)], shape: shapeBare}
 		}
 		for {
-			if v := g.phone(); phoneClass(v) >= invalid {
-				return row{value: v, class: phoneClass(v)}
+			if v := g.phone(); phoneClass(v) >= model.Invalid {
+				return row{value: v}
 			}
 		}
 	}
 	if g.chance(0.5) {
 		n := g.name()
-		return row{focusName: true, value: jsonString(n), class: nameClass(n)}
+		return row{focusName: true, value: jsonString(n)}
 	}
 	v := g.phone()
-	for phoneClass(v) >= invalid {
+	for phoneClass(v) >= model.Invalid {
 		v = g.phone()
 	}
-	r := row{value: v, class: phoneClass(v)}
+	r := row{value: v}
 	if g.chance(0.05) {
 		r.shape = shapeExtra
 	}
@@ -437,7 +384,7 @@ func (g *gen) newAction() action {
 		}
 		if a.op == contactkit.OpCreateContacts {
 			a.rows = []row{g.newRow(false)}
-			for a.rows[0].classOf() != valid {
+			for a.rows[0].classOf() != model.Valid {
 				a.rows[0] = g.newRow(false)
 			}
 		}
@@ -493,37 +440,6 @@ func (g *gen) query() (page, limit string) {
 		limit = strconv.FormatInt(g.limit(), 10)
 	}
 	return page, limit
-}
-
-// queryClass says what the docs make of a list's page and limit ("" leaves one
-// out): in range and whole, valid; below the least or not a number, invalid (400,
-// or a default read instead: contactkit.ReadingPagingInvalid); above the largest
-// limit, or a whole number in an odd form (1e3, " 1", past int64), lenient.
-func queryClass(page, limit string, paging contactkit.Paging) class {
-	judge := func(v string, b contactkit.Bounds) class {
-		if v == "" {
-			return valid
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case err == nil && n < b.Min:
-			return invalid
-		case err == nil && b.Max > 0 && n > b.Max:
-			return lenient // 400 or clamped
-		case err == nil:
-			return valid
-		case bigDigits(v):
-			return lenient // a whole number past int64: past the end, or a 400
-		}
-		if f, ferr := strconv.ParseFloat(strings.TrimSpace(v), 64); ferr == nil && f == math.Trunc(f) && f >= float64(b.Min) {
-			return lenient // 1e3, " 1": a whole number some servers read
-		}
-		if strings.ContainsFunc(v, func(r rune) bool { return r > unicode.MaxASCII }) || strings.HasPrefix(v, "0x") {
-			return lenient // a digit of another script, hexadecimal
-		}
-		return invalid
-	}
-	return max(judge(page, paging.Page), judge(limit, paging.Limit))
 }
 
 func bigDigits(s string) bool {

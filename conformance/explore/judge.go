@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,17 +21,24 @@ type expect struct {
 	// readings are statuses the docs allow but the contract's readings do not:
 	// answering one warns, naming the reading.
 	readings map[int]string
-	asserts  []assertion
+	// errorKeys are what a 422's errors must name (the docs' <row>.phone).
+	errorKeys []string
+	// rows classes a create's rows (model.Prediction.Rows).
+	rows    []model.Class
+	asserts []assertion
 	// onPage adds assertions about the contacts an answer's page shows.
 	onPage *identity
 }
 
-// accepts lists every status the expectation takes, warnings included, as a
-// scenario file says them.
-func (ex expect) accepts() []int {
-	out := append(slices.Clone(ex.statuses), slices.Collect(maps.Keys(ex.readings))...)
-	slices.Sort(out)
-	return slices.Compact(out)
+// predict asks the model what r's answer must be.
+func (e *execution) predict(r *request) expect {
+	h := http.Header{}
+	if r.authz != "" {
+		h.Set("Authorization", r.authz)
+	}
+	h.Set("Content-Type", r.mediaType())
+	p := e.m.Predict(model.Request{Op: r.op, App: r.app, ContactID: r.contact, Query: r.query, Header: h, Body: r.body}, e.x.grants)
+	return expect{statuses: p.Statuses, readings: p.Readings, errorKeys: p.ErrorKeys, rows: p.Rows}
 }
 
 // statusFinding judges status against ex; nil when it is one of ex.statuses.
@@ -56,6 +62,11 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		if f := ex.statusFinding(a.status, model.OpLocation(e.x.spec, r.op)); f != nil {
 			findings = append(findings, *f)
 		} else {
+			if a.status == http.StatusUnprocessableEntity {
+				for _, k := range ex.errorKeys {
+					ex.asserts = append(ex.asserts, assertion{ptr: "/errors/" + check.EscapeToken(k), kind: "present"})
+				}
+			}
 			if ex.onPage != nil && a.status == http.StatusOK {
 				items, _ := check.Field(a.body, "data").([]any)
 				ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
@@ -65,7 +76,7 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		}
 	}
 	e.record(r, ex)
-	return a, e.failed(at, a, findings)
+	return a, e.failed(ctx, at, a, findings)
 }
 
 // warning is a departure from a reading, seen on the answer to curl.
@@ -90,8 +101,12 @@ func (e *execution) sortOut(a *answer, findings []check.Finding) []check.Finding
 }
 
 // failed records the first failing finding of the execution, at action at and
-// answer a, and reports whether the execution has failed.
-func (e *execution) failed(at int, a *answer, findings []check.Finding) bool {
+// answer a, and reports whether the execution has failed. Once ctx is done the
+// answers are cut short by the run, not by the target: nothing is judged.
+func (e *execution) failed(ctx context.Context, at int, a *answer, findings []check.Finding) bool {
+	if ctx.Err() != nil {
+		return e.fail != nil
+	}
 	findings = e.sortOut(a, findings)
 	if len(findings) == 0 || e.fail != nil {
 		return e.fail != nil

@@ -21,7 +21,7 @@ import (
 // record keeps r as a step of the execution's scenario, expecting what ex does.
 func (e *execution) record(r *request, ex expect) {
 	st := r.step
-	st.Expect.Status = ex.accepts()
+	st.Expect.Status, st.Expect.Readings = ex.statuses, ex.readings
 	st.Expect.Body = nil
 	at := map[string]int{} // pointer -> its assertion: two on one pointer merge
 	for _, a := range ex.asserts {

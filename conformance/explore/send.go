@@ -2,6 +2,7 @@ package explore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -26,12 +27,17 @@ type request struct {
 	authShow string   // the header as reports show it, the token masked
 	body     []byte
 	hasBody  bool
+	// contentType is the Content-Type sent; "" sends application/json.
+	contentType string
 
 	// step is the request as a scenario file says it; vars are the row keys its
 	// body uses, declared in the scenario's vars.
 	step *scenario.Step
 	vars []key
 }
+
+// mediaType is the Content-Type r sends.
+func (r *request) mediaType() string { return cmp.Or(r.contentType, "application/json") }
 
 // answer is what came back.
 type answer struct {
@@ -69,7 +75,7 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 	}
 	u.RawQuery = strings.Join(q, "&")
 	method := e.x.spec.Op(r.op).Method
-	a := &answer{curl: curl(method, u.String(), r.authShow, r.body, r.hasBody)}
+	a := &answer{curl: curl(method, u.String(), r.authShow, r.mediaType(), r.body, r.hasBody)}
 
 	rctx, cancel := context.WithTimeout(ctx, e.x.cfg.Timeout)
 	defer cancel()
@@ -81,7 +87,7 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 	if err != nil {
 		return a, []check.Finding{{Check: check.Transport, Message: "cannot build the request: " + e.x.scrub(err.Error())}}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", r.mediaType())
 	req.Header.Set("Accept", "application/json")
 	if r.authz != "" {
 		req.Header.Set("Authorization", r.authz)
@@ -94,11 +100,17 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 		e.x.gate.Unlock()
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return a, nil // the run was interrupted, not the target at fault: no answer, no finding
+		}
 		return a, []check.Finding{{Check: check.Transport, Message: "no answer: " + e.x.scrub(err.Error()), Curl: a.curl}}
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, check.MaxBody+1))
 	resp.Body.Close()
 	if err != nil {
+		if ctx.Err() != nil {
+			return a, nil
+		}
 		return a, []check.Finding{{Check: check.Transport, Message: "answer cut off: " + e.x.scrub(err.Error()), Curl: a.curl}}
 	}
 	truncated := len(raw) > check.MaxBody
@@ -142,7 +154,7 @@ type pendingCheck struct {
 // settle waits for the every-answer checks of action at and fails it with the
 // earliest answer that broke the docs or HTTP, unless an earlier answer already
 // failed it; departures from readings become warnings.
-func (e *execution) settle(at int) {
+func (e *execution) settle(ctx context.Context, at int) {
 	pending := e.pending
 	e.pending = nil
 	for _, p := range pending {
@@ -166,16 +178,16 @@ func (e *execution) settle(at int) {
 			}
 			e.steps = append(e.steps, recorded{step: &st, vars: p.r.vars})
 		}
-		e.failed(at, p.a, failing)
+		e.failed(ctx, at, p.a, failing)
 		e.fail.step = p.step
 		e.steps = e.steps[:p.step+1]
 		return
 	}
 }
 
-func curl(method, u, authShow string, body []byte, hasBody bool) string {
+func curl(method, u, authShow, mediaType string, body []byte, hasBody bool) string {
 	var b strings.Builder
-	b.WriteString("curl -sS -X " + method + " " + shellQuote(u) + " -H 'Content-Type: application/json'")
+	b.WriteString("curl -sS -X " + method + " " + shellQuote(u) + " -H " + shellQuote("Content-Type: "+mediaType))
 	if authShow != "" {
 		b.WriteString(" -H " + shellQuote("Authorization: "+authShow))
 	}

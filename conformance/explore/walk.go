@@ -57,7 +57,7 @@ func (e *execution) walk(ctx context.Context, i int, id identity, limit int64) {
 	r.step.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others and with what was made", appWord(id), w.limit)
 	findings := evalAll(map[string]any{"data": items}, asserts, check.OpLocation(e.x.spec, contactkit.OpListContacts))
 	e.record(r, expect{statuses: []int{http.StatusOK}, asserts: asserts})
-	e.failed(i, wr, findings)
+	e.failed(ctx, i, wr, findings)
 }
 
 // pageAsserts are what one page must say of the contacts made: none deleted or of
@@ -187,7 +187,7 @@ func (e *execution) walkRead(ctx context.Context, i int, id identity, limit int6
 	r.step.Walk, r.step.AcrossPages = true, true
 	r.step.Name = fmt.Sprintf("every page of %s with limit %d agrees with the others", appWord(id), w.limit)
 	e.record(r, expect{statuses: []int{http.StatusOK}})
-	e.failed(i, w.last, findings)
+	e.failed(ctx, i, w.last, findings)
 	return w, false
 }
 
@@ -228,7 +228,7 @@ func (e *execution) walkOnce(ctx context.Context, i int, id identity, limit int6
 				ex.asserts = append(e.pageAsserts(id, data), e.leaks(ctx, id, data)...)
 			}
 			e.record(r, ex)
-			e.failed(i, a, fs)
+			e.failed(ctx, i, a, fs)
 			return walked{last: a, limit: limit}, nil, false
 		}
 		pages++
