@@ -201,8 +201,9 @@ func (j *Journal) Keep(x Exchange) {
 	j.keep(j.record(x), false)
 }
 
-// Add is Keep, and returns the entry as a reader will see it (building it costs
-// what reading it does).
+// Add is Keep (x's header maps are kept as they are, too), and returns the entry
+// as a reader will see it: building it costs what reading it does, so a server
+// on a hot path calls Keep.
 func (j *Journal) Add(x Exchange) Entry {
 	e, _ := j.keep(j.record(x), true)
 	return e
