@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/serve"
 )
 
 // The admin API, under /__admin/, is JSON in the API's envelope (but for an app's
@@ -52,7 +52,7 @@ func (s *Server) admin(r *http.Request) answer {
 	if path == "/__admin" {
 		return answer{status: http.StatusFound, header: http.Header{"Location": {"/__admin/"}}}
 	}
-	if s.loopback && !loopbackHost(r.Host) {
+	if s.loopback && !serve.LoopbackHost(r.Host) {
 		// A page that rebinds its own name to 127.0.0.1 would be same-origin
 		// with the mock; its requests still name its own host.
 		return s.adminError(http.StatusForbidden, "a mock on loopback answers admin calls made to localhost, 127.0.0.1 or [::1] only")
@@ -88,25 +88,6 @@ func (s *Server) admin(r *http.Request) answer {
 		return s.adminApp(r, strings.TrimPrefix(path, "/__admin/apps/"))
 	}
 	return s.fail("", errNoRoute)
-}
-
-// loopbackHost reports whether a Host header names this machine's loopback.
-func loopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// listensOnLoopback reports whether addr (HOST:PORT) is a loopback address only.
-func listensOnLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && host != "" && loopbackHost(host)
 }
 
 // nonSimple reports whether a browser would have preflighted r: a JSON body, or

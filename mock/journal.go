@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit/journal"
+	"github.com/contactkit/contactkit/serve"
 )
 
 // The journal is the shared package journal (the proxy keeps its own with it):
@@ -136,7 +137,7 @@ var (
 // fixture sets up what makes the mock a test fixture: the journal, the CORS
 // policy, the fault rules and the data file's apps.
 func (s *Server) fixture(cfg *Config) error {
-	s.loopback = listensOnLoopback(cfg.Addr)
+	s.loopback = serve.ListensOnLoopback(cfg.Addr)
 	s.keepJournal = cfg.JournalSize > 0
 	s.journal = journal.New(journal.Config{MaxEntries: max(cfg.JournalSize, 1)})
 	s.journalBody = journal.DefaultMaxBody

@@ -8,17 +8,26 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/serve"
 )
 
 // admin answers /__admin/: the journal (GET, DELETE /__admin/requests and the
 // live feed /__admin/requests/stream) and health. Admin requests are never
 // forwarded, never journaled, and get no CORS headers: a page on another origin
-// cannot read the journal or clear it.
+// cannot read the journal or clear it; on a loopback address they answer
+// loopback names only, so a page that rebinds its name to 127.0.0.1 cannot
+// either.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if path == "/__admin/health" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		// Liveness probes carry no token.
 		s.health(w)
+		return
+	}
+	if s.loopback && !serve.LoopbackHost(r.Host) {
+		// A page that rebinds its own name to 127.0.0.1 would be same-origin
+		// with the proxy; its requests still name its own host.
+		writeEnvelope(w, http.StatusForbidden, "contactkit proxy: a proxy on loopback answers admin calls made to localhost, 127.0.0.1 or [::1] only")
 		return
 	}
 	if !s.adminAllowed(r) {

@@ -46,6 +46,9 @@ type Server struct {
 	model     *model
 	rec       *recorder
 	started   time.Time
+	// loopback says Config.Addr is loopback only: admin then answers loopback
+	// names only (package serve's check, the mock's too).
+	loopback bool
 
 	reqVerdicts  *cache[requestVerdict]
 	respVerdicts *cache[[]check.Finding]
@@ -79,6 +82,7 @@ func New(cfg Config) (*Server, error) {
 		journal:      journal.New(cfg.Journal),
 		model:        newModel(spec),
 		started:      time.Now(),
+		loopback:     serve.ListensOnLoopback(cfg.Addr),
 		reqVerdicts:  newCache[requestVerdict](verdictCacheSize),
 		respVerdicts: newCache[[]check.Finding](verdictCacheSize),
 	}

@@ -508,6 +508,52 @@ func TestAdmin(t *testing.T) {
 	assert.Equal(t, hits, d.hits, "admin is never forwarded")
 }
 
+// A page whose own name rebinds to 127.0.0.1 is same-origin with the proxy, but
+// its requests still name its host: a loopback proxy's admin refuses them, as
+// the mock's does (the same check, package serve), while the API passes through.
+func TestAdminRefusesRebindingHost(t *testing.T) {
+	d := newDouble(spec(t), flawNone)
+	r := newRig(t, d, Config{}) // Addr defaults to loopback
+	r.do("GET", "/contacts/app1", "")
+	for _, tc := range []struct {
+		method, host string
+		want         int
+	}{
+		{"GET", "127.0.0.1:4020", 200}, {"GET", "localhost:4020", 200}, {"GET", "[::1]:4020", 200},
+		{"GET", "attacker.example", 403}, {"GET", "attacker.example:4020", 403}, {"GET", "127.0.0.1.attacker.example", 403},
+		{"DELETE", "attacker.example", 403},
+		{"GET", "localhost", 200},
+	} {
+		req, err := http.NewRequest(tc.method, r.http.URL+"/__admin/requests", nil)
+		require.NoError(t, err)
+		req.Host = tc.host
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, tc.want, resp.StatusCode, "%s /__admin/requests with Host %q", tc.method, tc.host)
+		if tc.want == 403 {
+			assert.NotContains(t, string(body), "/contacts/app1", "Host %q reads no journal", tc.host)
+		}
+	}
+	assert.Len(t, r.proxy.Journal().Entries(journal.Filter{}), 1, "a foreign Host cleared nothing")
+	req, _ := http.NewRequest("GET", r.http.URL+"/contacts/app1", nil)
+	req.Host = "attacker.example"
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode, "the API itself passes any Host")
+
+	shared := newRig(t, d, Config{Addr: "0.0.0.0:4020"})
+	req, _ = http.NewRequest("GET", shared.http.URL+"/__admin/requests", nil)
+	req.Host = "proxy.team.test:4020"
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode, "a shared proxy answers its own names (protect it with --admin-token)")
+}
+
 // TestTokenNeverLeaves sends the token through a target that echoes it, breaks
 // the contract (so there are findings, logs and a strict 502 to look in), and
 // records; then searches every output for the token and its first 8 characters.
