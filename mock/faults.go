@@ -61,7 +61,9 @@ type FaultRule struct {
 	LatencyMs []int64 `json:"latency_ms,omitempty"`
 	// Times fires the rule on its next Times matches only; 0 means every time.
 	Times int `json:"times,omitempty"`
-	// Rate fires the rule with this probability per match; 0 means always.
+	// Rate fires the rule with this probability per match; 0 (left out) means
+	// always. A rate given must be above 0: decoding and ParseFault refuse 0 and
+	// a number too small for a float64, which would read as always.
 	Rate float64 `json:"rate,omitempty"`
 	// Hits counts the times the rule fired (read only).
 	Hits int `json:"hits"`
@@ -366,8 +368,33 @@ func decodeFaults(body []byte) ([]FaultRule, error) {
 	if len(rules) == 0 {
 		return nil, &FaultError{"", "an empty list of rules"}
 	}
+	// A rate given is a probability above 0: one too small for a float64 (1e-400)
+	// decodes to 0, which Rate reads as "always", the opposite of what was asked.
+	var given []struct {
+		Rate *float64 `json:"rate"`
+	}
+	if body[0] == '[' {
+		_ = json.Unmarshal(body, &given)
+	} else {
+		given = make([]struct {
+			Rate *float64 `json:"rate"`
+		}, 1)
+		_ = json.Unmarshal(body, &given[0])
+	}
+	for i, g := range given {
+		if g.Rate != nil && !(*g.Rate > 0) {
+			var err error = &FaultError{"rate", msgRateZero}
+			if len(rules) > 1 {
+				err = fmt.Errorf("rule %d: %w", i, err)
+			}
+			return nil, err
+		}
+	}
 	return rules, nil
 }
+
+// msgRateZero refuses a rate of 0, or one that a float64 reads as 0.
+const msgRateZero = "want a probability above 0 and at most 1 (as a float64: 1e-400 is 0); leave rate out to fire every time"
 
 // jsonProblem words a decoding error without Go's type names.
 func jsonProblem(err error) string {
@@ -413,6 +440,9 @@ func ParseFault(s string) (FaultRule, error) {
 			r.Times, err = strconv.Atoi(value)
 		case "rate":
 			r.Rate, err = strconv.ParseFloat(value, 64)
+			if err == nil && !(r.Rate > 0) {
+				return r, fmt.Errorf("rate=%s: %s", clip(value, 20), msgRateZero)
+			}
 		case "latency":
 			lo, hi, isRange := strings.Cut(value, "-")
 			var a, b time.Duration

@@ -170,6 +170,11 @@ func TestFaultRulesRefused(t *testing.T) {
 		{`{"latency_ms": [1, 2, 3]}`, "latency_ms"},
 		{`{"status": 503, "times": -1}`, "times"},
 		{`{"status": 503, "rate": 1.5}`, "rate"},
+		// A probability too small for a float64 reads as 0, which would mean
+		// "always": the opposite of what was asked.
+		{`{"status": 503, "rate": 1e-400}`, "rate"},
+		{`[{"status": 503, "rate": 0.5}, {"status": 503, "rate": 1e-400}]`, "rule 1: rate"},
+		{`{"status": 503, "rate": 0}`, "rate"},
 		{`{"status": 500, "retry_after": 5}`, "retry_after: goes with status 429 or 503"},
 		{`{"status": 503, "id": 9}`, "id"},
 		{`{"status": "503"}`, "status: want a int"},
@@ -203,7 +208,7 @@ func TestParseFault(t *testing.T) {
 		require.NoError(t, err, "ParseFault(%q.String())", tc.in)
 		assert.Equal(t, got, again, "String round-trips %q", tc.in)
 	}
-	for _, in := range []string{"op", "status=x", "colour=red", "latency=fast"} {
+	for _, in := range []string{"op", "status=x", "colour=red", "latency=fast", "status=503,rate=1e-400", "status=503,rate=0"} {
 		_, err := ParseFault(in)
 		assert.Error(t, err, "ParseFault(%q)", in)
 	}
