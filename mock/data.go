@@ -147,6 +147,15 @@ type dataLoader struct {
 	contact *openapi3.Schema
 	opts    []openapi3.SchemaValidationOption
 	errs    DataErrors
+	// owners is the app and line each id was given in: a contact belongs to one
+	// app, so an id given in two is refused.
+	owners map[[16]byte]idOwner
+}
+
+// idOwner is where a data file gave an id.
+type idOwner struct {
+	app  string
+	line int
 }
 
 func newDataLoader(file string, cfg *Config, spec *contactkit.Spec) (*dataLoader, error) {
@@ -650,10 +659,18 @@ func (l *dataLoader) rows(a rawApp) []Contact {
 		if hasID[j] {
 			if first, dup := seen[c.ID]; dup {
 				l.fail(lines[j], app, i, "id", "id given twice (first on line %d)", first)
+			} else if o, other := l.owners[c.ID]; other {
+				l.fail(lines[j], app, i, "id", "id given to app %q too (line %d): a contact belongs to one app", clip(o.app, 64), o.line)
 			} else {
 				seen[c.ID] = lines[j]
 			}
 		}
+	}
+	if l.owners == nil {
+		l.owners = make(map[[16]byte]idOwner, len(seen))
+	}
+	for id, line := range seen {
+		l.owners[id] = idOwner{app: app, line: line}
 	}
 	l.contract(app, toCheck)
 	if len(l.errs) > before {

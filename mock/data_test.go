@@ -87,6 +87,8 @@ func TestDataFileRefused(t *testing.T) {
 		{"bad id", "apps:\n  a:\n    - {id: nope, name: X, phone: 1}\n", ":3: apps.a[0].id: want a uuid"},
 		{"id twice", "apps:\n  a:\n    - {id: 0b5e0b4c-6a4e-4f57-9b1e-3f3f7c1b2a10, name: X, phone: 1}\n    - {id: 0b5e0b4c-6a4e-4f57-9b1e-3f3f7c1b2a10, name: Y, phone: 2}\n",
 			":4: apps.a[1].id: id given twice (first on line 3)"},
+		{"id in two apps", "apps:\n  a:\n    - {id: 0b5e0b4c-6a4e-4f57-9b1e-3f3f7c1b2a10, name: X, phone: 1}\n  b:\n    - {id: 0B5E0B4C-6A4E-4F57-9B1E-3F3F7C1B2A10, name: Y, phone: 2}\n",
+			":5: apps.b[0].id: id given to app \"a\" too (line 3): a contact belongs to one app"},
 		{"date format", "apps:\n  a:\n    - {name: X, phone: 1, created_at: 2024-05-14}\n", ":3: apps.a[0].created_at: want the docs' format"},
 		{"date order", "apps:\n  a:\n    - {name: X, phone: 1, created_at: \"2024-05-14T11:51:48.000+07:00\"}\n    - {name: Y, phone: 2, created_at: \"2024-05-15T11:51:48.000+07:00\"}\n",
 			":3: apps.a[0].created_at: older than the contact below it (line 4)"},
