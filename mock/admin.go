@@ -211,6 +211,16 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 		} else if err != nil {
 			return s.adminError(http.StatusUnprocessableEntity, "the body could not be read whole")
 		}
+		// Reading rows costs memory by the values the body holds, far more than
+		// its bytes for some (bare integers): the cost is taken from the memory
+		// budget before anything is parsed, as a create's body is.
+		held := int64(len(src)) + parseCost(src)
+		if !s.budget.Take(held) {
+			return s.adminError(http.StatusUnprocessableEntity, fmt.Sprintf(
+				"reading this body would take about %d MiB, more than the memory budget (--max-memory %d MiB) has room for; send JSON, or fewer rows",
+				held>>20, s.cfg.MaxMemory>>20))
+		}
+		defer s.budget.Give(held)
 		l, err := newDataLoader("", &s.cfg, s.spec)
 		if err != nil {
 			return s.fail("", err)

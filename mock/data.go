@@ -150,6 +150,9 @@ type dataLoader struct {
 	// owners is the app and line each id was given in: a contact belongs to one
 	// app, so an id given in two is refused.
 	owners map[[16]byte]idOwner
+	// doomed counts the rows read that are no contact at all, each an error
+	// that rows will report.
+	doomed int
 }
 
 // idOwner is where a data file gave an id.
@@ -177,12 +180,89 @@ func readDataFile(path string, cfg *Config, spec *contactkit.Spec) (*Data, error
 	if err != nil {
 		return nil, fmt.Errorf("data file: %w", err)
 	}
+	if cost := parseCost(src); cost > cfg.MaxMemory {
+		return nil, DataErrors{{File: path, Row: -1, Msg: fmt.Sprintf(
+			"reading it would take about %d MiB, more than --max-memory %d MiB (it holds about %d values; JSON costs less than YAML to read)",
+			cost>>20, cfg.MaxMemory>>20, cost/tokenCost(src))}}
+	}
 	l, err := newDataLoader(path, cfg, spec)
 	if err != nil {
 		return nil, err
 	}
 	return l.parse(src, "")
 }
+
+// What reading a data file costs at its peak, per value its text can hold
+// (parseCost's count), measured on the costliest files there are: bare integers,
+// a value every two bytes (2 million of them: 415 bytes a value as JSON before
+// full() stopped it, 537 as YAML flow, 260 as YAML block), with room to spare.
+// An honest file costs less per value: 100,000 full contacts (1.1 million JSON
+// values, 1.2 million YAML ones) peaked at 198 and 422 MB.
+const (
+	jsonValueCost = 256 // the decoder reads a row at a time, and stops at full()
+	yamlValueCost = 640 // yaml.Node holds the whole file before a row is read
+)
+
+// isJSON says whether src is read as JSON (a subset of YAML, read by a faster
+// path): it starts with { or [.
+func isJSON(src []byte) bool {
+	trimmed := bytes.TrimLeft(src, " \t\r\n")
+	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
+}
+
+// tokenCost is what reading src costs per value parseCost counts.
+func tokenCost(src []byte) int64 {
+	if isJSON(src) {
+		return jsonValueCost
+	}
+	return yamlValueCost
+}
+
+// parseCost estimates, before anything is parsed, the bytes reading src as a
+// data file takes at its peak: the values its text can hold, each at its
+// format's cost. A value needs a separator before it, so the count is an upper
+// bound: in JSON, [ { , and : outside strings; in YAML (whose quotes a plain
+// scalar may hold, so nothing is skipped), [ { , and a line, a "- ", ": " or "? "
+// (a - or : inside a word or a date is no separator).
+func parseCost(src []byte) int64 {
+	var n int64
+	if isJSON(src) {
+		inString, escaped := false, false
+		for _, c := range src {
+			switch {
+			case escaped:
+				escaped = false
+			case inString:
+				escaped = c == '\\'
+				inString = c != '"'
+			case c == '"':
+				inString = true
+			case c == '[' || c == '{' || c == ',' || c == ':':
+				n++
+			}
+		}
+		return (n + 1) * jsonValueCost
+	}
+	for i, c := range src {
+		switch c {
+		case '[', '{', ',', '\n':
+			n++
+		case '-', ':', '?':
+			if i+1 == len(src) || strings.IndexByte(" \t\r\n", src[i+1]) >= 0 {
+				n++
+			}
+		}
+	}
+	return (n + 1) * yamlValueCost
+}
+
+// full says the loader has as many errors as it reports, or rows that will be
+// (not a contact at all): the data is refused, and reading more of it would
+// only cost memory.
+func (l *dataLoader) full() bool { return len(l.errs)+l.doomed >= maxDataErrors }
+
+// errDataFull stops reading a JSON file once the loader is full.
+var errDataFull = errors.New("enough errors")
 
 func (l *dataLoader) fail(line int, app string, row int, field, format string, args ...any) {
 	if len(l.errs) < maxDataErrors {
@@ -195,7 +275,7 @@ func (l *dataLoader) fail(line int, app string, row int, field, format string, a
 // list of that app's rows, and must name no other app.
 func (l *dataLoader) parse(src []byte, onlyApp string) (*Data, error) {
 	var apps []rawApp
-	if trimmed := bytes.TrimLeft(src, " \t\r\n"); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+	if isJSON(src) {
 		apps = l.parseJSON(src, onlyApp)
 	} else {
 		apps = l.parseYAML(src, onlyApp)
@@ -447,7 +527,7 @@ func (l *dataLoader) parseJSON(src []byte, onlyApp string) []rawApp {
 	}
 	if tok == json.Delim('[') && onlyApp != "" {
 		a, err := l.jsonRows(dec, &lines, onlyApp, 1)
-		if err != nil {
+		if err != nil && !errors.Is(err, errDataFull) {
 			return syntax(err)
 		}
 		return []rawApp{a}
@@ -492,7 +572,9 @@ func (l *dataLoader) parseJSON(src []byte, onlyApp string) []rawApp {
 			switch tok {
 			case json.Delim('['):
 				a, err := l.jsonRows(dec, &lines, id, appLine)
-				if err != nil {
+				if errors.Is(err, errDataFull) {
+					return append(out, a)
+				} else if err != nil {
 					return syntax(err)
 				}
 				out = append(out, a)
@@ -523,6 +605,9 @@ func (l *dataLoader) parseJSON(src []byte, onlyApp string) []rawApp {
 func (l *dataLoader) jsonRows(dec *json.Decoder, lines *lineCounter, id string, line int) (rawApp, error) {
 	a := rawApp{id: id, line: line}
 	for dec.More() {
+		if l.full() && len(a.rows) > 0 {
+			return a, errDataFull
+		}
 		i := len(a.rows)
 		a.rows = append(a.rows, rawRow{line: lines.next(dec.InputOffset())})
 		r := &a.rows[i]
@@ -532,6 +617,7 @@ func (l *dataLoader) jsonRows(dec *json.Decoder, lines *lineCounter, id string, 
 			switch {
 			case errors.As(err, &typeErr) && typeErr.Field == "":
 				r.notMap = &rawField{line: r.line, text: "a JSON " + typeErr.Value}
+				l.doomed++
 				continue
 			case strings.HasPrefix(err.Error(), "json: unknown field "):
 				// The decoder read the rest of the row: its other fields are

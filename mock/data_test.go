@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -152,4 +153,65 @@ func TestAdminAppsExportReplaceEmpty(t *testing.T) {
 
 	apps := m.do("GET", "/__admin/apps", "")
 	assert.Contains(t, apps.object()["apps"], "e2e", "the apps served are listed")
+}
+
+// allocated returns the bytes f allocates, the whole process's (the test must
+// not run in parallel with others).
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// ints is n bare integers separated by commas: a value of the data file's
+// syntax for every two bytes, the costliest a parser can be given.
+func ints(n int) string { return strings.TrimSuffix(strings.Repeat("1,", n), ",") }
+
+// A data file's parse costs memory by its values, not its bytes: a file of bare
+// integers costs hundreds of times its size. The cost is estimated before
+// parsing and refused past --max-memory, and a JSON file whose rows are wrong
+// stops reading at the errors it reports.
+func TestDataFileBoundedBeforeParsing(t *testing.T) {
+	small := allocated(func() {
+		_, err := New(Config{DataFile: writeFile(t, "small.yaml", "apps:\n  a: [1]\n"), Contacts: -1})
+		require.Error(t, err)
+	})
+	for _, tc := range []struct {
+		name, file string
+		maxMemory  int64
+		want       string
+	}{
+		{"yaml ints past the budget", "apps:\n  a: [" + ints(100_000) + "]\n", 16 << 20, "more than --max-memory 16 MiB"},
+		{"yaml block ints past the budget", "apps:\n  a:\n" + strings.Repeat("  - 1\n", 50_000), 16 << 20, "more than --max-memory 16 MiB"},
+		{"json ints", `{"apps":{"a":[` + ints(100_000) + `]}}`, 0, "apps.a[0]: want a contact {name, phone}, found a JSON number"},
+	} {
+		path := writeFile(t, "data.txt", tc.file)
+		var err error
+		took := allocated(func() { _, err = New(Config{DataFile: path, Contacts: -1, MaxMemory: tc.maxMemory}) })
+		require.Error(t, err, "New with %s", tc.name)
+		assert.Contains(t, err.Error(), tc.want, "%s: says why", tc.name)
+		assert.Less(t, took, small+uint64(4*len(tc.file)), "%s: refused before parsing costs more than a few times the file (%d bytes)", tc.name, len(tc.file))
+	}
+	// A file that fits is read as ever.
+	_, err := New(Config{DataFile: writeFile(t, "ok.yaml", issueData), MaxMemory: 16 << 20})
+	assert.NoError(t, err, "a small file under a small budget")
+}
+
+// An admin PUT's body is costed before it is parsed, against the memory budget
+// (as a create's body is), and the budget is given back afterwards.
+func TestAdminPutBoundedBeforeParsing(t *testing.T) {
+	m := newMock(t, Config{MaxMemory: 32 << 20})
+	body := strings.Repeat("- 1\n", 100_000) // 400 KB, under --max-body
+	var r reply
+	took := allocated(func() { r = m.do("PUT", "/__admin/apps/a", body, "Content-Type: application/yaml") })
+	assert.Equal(t, 422, r.status, "PUT of %d bytes of integers", len(body))
+	assert.Contains(t, r.json["message"], "memory", "says why: %s", r.raw)
+	assert.Less(t, took, uint64(8*len(body)), "refused before parsing")
+	for range 3 {
+		ok := m.do("PUT", "/__admin/apps/a", `[{"name": "Ana", "phone": 6281111111111}]`)
+		require.Equal(t, 200, ok.status, "the budget was given back: %s", ok.raw)
+	}
 }

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -174,6 +175,35 @@ func FuzzPhoneText(f *testing.F) {
 			if msg != msgPhoneRange {
 				t.Fatalf("phone %s: got (%d, %q), want %q", s, got, msg, msgPhoneRange)
 			}
+		}
+	})
+}
+
+// FuzzDataParse reads anything as an admin PUT's body (a data file, or one app's
+// rows): never a panic, and a body parseCost prices under the budget either loads
+// or says what is wrong.
+func FuzzDataParse(f *testing.F) {
+	for _, seed := range []string{issueData, `[{"name":"Ana","phone":6281111111111}]`, "[1,2,3]", "- 1\n- 2\n",
+		`{"apps":{"a":[{"name":"x","phone":1,"id":"0b5e0b4c-6a4e-4f57-9b1e-3f3f7c1b2a10"}],"b":null}}`, `{"apps":{"a":["\u0053",1e400]}}`} {
+		f.Add([]byte(seed))
+	}
+	spec, err := contactkit.LoadSpec()
+	if err != nil {
+		f.Fatal(err)
+	}
+	cfg := Config{}.withDefaults()
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if parseCost(src) <= 0 {
+			t.Fatalf("parseCost(%q) = %d, want a positive cost", src, parseCost(src))
+		}
+		l, err := newDataLoader("", &cfg, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.maxApps = 1
+		var bad DataErrors
+		if _, err := l.parse(src, "a"); err != nil && !errors.As(err, &bad) {
+			t.Fatalf("parse(%q): %v, want DataErrors", src, err)
 		}
 	})
 }
