@@ -43,7 +43,7 @@ run() {
 # Each attack as issue 14 found it (1 MB parts: net/http now refuses them, 431),
 # then with parts just under the header cap, which reach the mock's own bounds.
 attacks=("$@")
-[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle)
+[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml)
 echo "mock: $("$bin" version 2>/dev/null | head -n 1)"
 for a in "${attacks[@]}"; do
   case $a in
@@ -56,6 +56,8 @@ for a in "${attacks[@]}"; do
     body)   run body -- --n 500 --size 1000000 ;;
     body-256m) run body --max-memory 256MiB -- --n 500 --size 1000000 ;;
     idle)   run idle -- --n 4086 ;;
+    journal) run journal -- --n 600 --size 65536 --workers 8 --timeout 120s ;;
+    admin-yaml) run admin-yaml -- --n 8 --size 1000000 --workers 8 --timeout 60s ;;
     *) echo "unknown attack $a" >&2; exit 2 ;;
   esac
 done

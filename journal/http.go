@@ -120,12 +120,42 @@ func (j *Journal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		j.stream(w, r, f)
 		return
 	}
-	data, err := json.Marshal(j.Entries(f))
-	if err != nil {
-		writeEnvelope(w, http.StatusInternalServerError, "the journal could not be encoded", nil)
-		return
+	j.writeEntries(w, f)
+}
+
+// flushAt is how many bytes of the answer writeEntries gathers before it writes.
+const flushAt = 32 << 10
+
+// writeEntries answers the entries f selects in the API's envelope, building,
+// encoding and writing them one at a time: an answer of the whole journal
+// (Config.MaxBytes, as JSON) costs the server one entry at a time, however many
+// read it at once.
+func (j *Journal) writeEntries(w http.ResponseWriter, f Filter) {
+	picked := j.pick(f)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	b := contactkit.AppendEnvelope(make([]byte, 0, flushAt+4096), http.StatusOK, contactkit.Word(http.StatusOK), docsMessage(http.StatusOK))
+	b = append(b, `,"data":[`...)
+	first := true
+	for i := range picked {
+		data, err := json.Marshal(j.built(&picked[i]))
+		picked[i] = record{} // let its strings go, should the ring drop them
+		if err != nil {
+			continue // an entry holds strings, numbers and bools: never reached
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, data...)
+		if len(b) >= flushAt {
+			if _, err := w.Write(b); err != nil {
+				return // the reader went away
+			}
+			b = b[:0]
+		}
 	}
-	writeEnvelope(w, http.StatusOK, "", data)
+	_, _ = w.Write(append(b, "]}"...))
 }
 
 // stream sends entries as server-sent events: "id: <seq>", "event: request",
@@ -168,7 +198,10 @@ func (j *Journal) stream(w http.ResponseWriter, r *http.Request, f Filter) {
 	if id, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && id >= 0 {
 		replay := f
 		replay.AfterSeq = max(f.AfterSeq, id)
-		for _, e := range j.Entries(replay) {
+		picked := j.pick(replay)
+		for i := range picked {
+			e := j.built(&picked[i])
+			picked[i] = record{}
 			if !send(e) {
 				return
 			}

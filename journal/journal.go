@@ -255,7 +255,20 @@ func (j *Journal) dropOldest() {
 // Entries returns the kept entries f selects, oldest first; never nil. Each is
 // built from its record now: credentials out, texts clipped.
 func (j *Journal) Entries(f Filter) []Entry {
+	picked := j.pick(f)
+	out := make([]Entry, len(picked))
+	for i := range picked {
+		out[i] = j.built(&picked[i])
+	}
+	return out
+}
+
+// pick returns the records f selects, oldest first: copies of the ring's
+// records, which share their strings, so a reader that builds their entries one
+// at a time holds one entry at a time.
+func (j *Journal) pick(f Filter) []record {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	picked := make([]record, 0, j.n)
 	for i := range j.n {
 		r := &j.ring[(j.head+i)%len(j.ring)]
@@ -263,13 +276,14 @@ func (j *Journal) Entries(f Filter) []Entry {
 			picked = append(picked, *r)
 		}
 	}
-	j.mu.Unlock()
-	out := make([]Entry, len(picked))
-	for i := range picked {
-		out[i] = j.entry(&picked[i])
-		out[i].Seq = picked[i].seq
-	}
-	return out
+	return picked
+}
+
+// built is r's entry with its sequence number.
+func (j *Journal) built(r *record) Entry {
+	e := j.entry(r)
+	e.Seq = r.seq
+	return e
 }
 
 // Len returns how many entries the journal holds, and their bytes.

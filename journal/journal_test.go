@@ -473,3 +473,79 @@ func TestByteCapExact(t *testing.T) {
 		require.Equal(t, sum, b, "bytes counted after %d records, want the records' own", i+1)
 	}
 }
+
+// TestByteCapCountsTheEscapedSize: the cap bounds what the journal's answer
+// costs, so a record counts its texts and bodies as they are written in JSON:
+// a control byte is six (\u0001), an HTML character six, a quote two, a body
+// that is not UTF-8 its base64.
+func TestByteCapCountsTheEscapedSize(t *testing.T) {
+	const maxBytes = 4 << 20
+	for _, tc := range []struct {
+		name string
+		body []byte
+	}{
+		{"control bytes", []byte(strings.Repeat("\x01", 64<<10))},
+		{"html", []byte(strings.Repeat("<&>", 20<<10))},
+		{"quotes", []byte(strings.Repeat(`"\`, 30<<10))},
+		{"not utf-8", []byte(strings.Repeat("\xff", 64<<10))},
+	} {
+		j := New(Config{MaxBytes: maxBytes})
+		for i := range 100 {
+			x := exchange(i)
+			x.RequestBody, x.ResponseBody = tc.body, tc.body
+			x.URI = "/contacts/" + strings.Repeat("\x02", 400)
+			x.RequestHeader = http.Header{"X-Pad": {strings.Repeat("<", 1000)}}
+			j.Keep(x)
+		}
+		rec := httptest.NewRecorder()
+		j.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/__admin/requests", nil))
+		n, _ := j.Len()
+		assert.LessOrEqual(t, rec.Body.Len(), maxBytes+4096, "%s: the answer of %d entries is %d bytes, want at most the cap (%d) and the envelope", tc.name, n, rec.Body.Len(), maxBytes)
+		assert.GreaterOrEqual(t, n, 2, "%s: entries kept", tc.name)
+	}
+}
+
+// writeSizes is a ResponseWriter that keeps the largest single write.
+type writeSizes struct {
+	*httptest.ResponseRecorder
+	largest int
+}
+
+func (w *writeSizes) Write(b []byte) (int, error) {
+	w.largest = max(w.largest, len(b))
+	return w.ResponseRecorder.Write(b)
+}
+
+// TestRequestsAnswerIsStreamed: GET /__admin/requests writes its entries one at
+// a time, so a reader costs the server one entry, not the whole answer (and
+// readers at once, each their own copy).
+func TestRequestsAnswerIsStreamed(t *testing.T) {
+	j := New(Config{MaxBytes: 16 << 20})
+	body := []byte(strings.Repeat("y", 60<<10))
+	for i := range 200 {
+		x := exchange(i)
+		x.RequestBody, x.ResponseBody = body, body
+		j.Keep(x)
+	}
+	w := &writeSizes{ResponseRecorder: httptest.NewRecorder()}
+	j.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/__admin/requests?app=app1", nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.Less(t, w.largest, 256<<10, "largest write of a %d-byte answer", w.Body.Len())
+	var env struct {
+		StatusCode int     `json:"statusCode"`
+		Code       string  `json:"code"`
+		Message    string  `json:"message"`
+		Data       []Entry `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env), "the streamed answer is one JSON envelope")
+	assert.Equal(t, 200, env.StatusCode)
+	assert.Equal(t, "OK", env.Code)
+	assert.NotEmpty(t, env.Message)
+	want := j.Entries(Filter{App: "app1"})
+	require.Len(t, env.Data, len(want), "entries")
+	for i := range want {
+		assert.Equal(t, want[i].Seq, env.Data[i].Seq, "entry %d", i)
+		assert.Equal(t, want[i].Response.Body, env.Data[i].Response.Body, "entry %d's body", i)
+	}
+}

@@ -144,7 +144,7 @@ func (j *Journal) keepHeader(h http.Header) (http.Header, int) {
 		lines += len(values)
 		for _, v := range values {
 			fits = fits && len(v) <= bound && len(name) <= bound
-			size += len(name) + len(v) + headerLineCost
+			size += jsonLen(name) + jsonLen(v) + headerLineCost
 		}
 	}
 	if fits && lines <= j.cfg.MaxHeaders {
@@ -169,12 +169,12 @@ func (j *Journal) keepHeader(h http.Header) (http.Header, int) {
 // headerLineCost is what a header line costs besides its name and value.
 const headerLineCost = 16
 
-// headerBytes is what h holds, as Config.MaxBytes counts it.
+// headerBytes is what h costs, as Config.MaxBytes counts it: written in JSON.
 func headerBytes(h http.Header) int {
 	n := 0
 	for name, values := range h {
 		for _, v := range values {
-			n += len(name) + len(v) + headerLineCost
+			n += jsonLen(name) + jsonLen(v) + headerLineCost
 		}
 	}
 	return n
@@ -183,13 +183,63 @@ func headerBytes(h http.Header) int {
 // truncatedHeader notes, in an entry's headers, that some were not kept.
 const truncatedHeader = "X-Journal-Truncated"
 
-// sizeOf is what r holds, counted as Config.MaxBytes counts it: every byte of
-// its texts, bodies, headers (headers bytes, from headerBytes) and violations,
-// and a fixed overhead.
+// sizeOf is what r costs, counted as Config.MaxBytes counts it: every byte of
+// its texts, bodies, headers (headers bytes, from headerBytes) and violations
+// as its entry writes them in JSON (never fewer than it holds), and a fixed
+// overhead. So the cap bounds what the journal's answer costs, too: a control
+// byte held is six bytes written (\u0001), an HTML character six, a body that
+// is not UTF-8 its base64.
 func (r *record) sizeOf(headers int) int {
-	n := recordOverhead + len(r.raw) + headers
+	n := recordOverhead + headers
+	for i := range numParts {
+		p := r.part(i)
+		if (i == partReqBody || i == partRespBody) && !utf8.ValidString(p) {
+			n += base64.StdEncoding.EncodedLen(len(p))
+			continue
+		}
+		n += jsonLen(p)
+	}
 	for _, v := range r.violations {
-		n += 64 + len(v.Check) + len(v.Message) + len(v.Pointer) + len(v.Expected) + len(v.Actual) + len(v.Contract)
+		n += 64 + jsonLen(v.Check) + jsonLen(v.Message) + jsonLen(v.Pointer) + jsonLen(v.Expected) + jsonLen(v.Actual) + jsonLen(v.Contract)
+	}
+	return n
+}
+
+// jsonExtra is how many bytes encoding/json adds to an ASCII byte in a string:
+// 1 for a quote, a backslash, \n, \r and \t; 5 for another control byte and
+// for < > & (escaped for HTML: \u003c).
+var jsonExtra = func() (t [utf8.RuneSelf]uint8) {
+	for c := range 0x20 {
+		t[c] = 5
+	}
+	for _, c := range "\"\\\n\r\t" {
+		t[c] = 1
+	}
+	for _, c := range "<>&" {
+		t[c] = 5
+	}
+	return t
+}()
+
+// jsonLen is the length of s as encoding/json writes it inside a string's
+// quotes: an invalid byte becomes \ufffd (6), U+2028 and U+2029 are escaped (6).
+func jsonLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			n += int(jsonExtra[c])
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += 5
+		case r == '\u2028' || r == '\u2029':
+			n += 3
+		}
+		i += size
 	}
 	return n
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,7 +21,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:47120", "the mock's address (loopback)")
-	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay, delay-token or body")
+	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay, delay-token, body, journal or admin-yaml")
 	n := flag.Int("n", 0, "how many requests or connections (0: the attack's own figure)")
 	size := flag.Int("size", 1_000_000, "bytes of the oversized part")
 	workers := flag.Int("workers", 8, "requests in parallel")
@@ -56,6 +57,10 @@ func main() {
 		err = a.slowBodies(ctx, or(*n, 500))
 	case "idle":
 		err = a.idle(ctx, or(*n, 4086))
+	case "journal": // creates of size bytes of control bytes, then the journal read at once by a.workers
+		err = a.journal(ctx, or(*n, 600))
+	case "admin-yaml": // admin PUTs of a YAML list of size bytes of integers, a.workers at once
+		err = a.adminYAML(ctx, or(*n, 8))
 	case "delay", "delay-token": // headers of size bytes and a 30 s delay, without a token or with one
 		auth := ""
 		if *attack == "delay-token" {
@@ -66,7 +71,7 @@ func main() {
 			return "GET /contacts/app HTTP/1.1\r\nHost: x\r\n" + auth + "Prefer: delay=30000\r\nX-Pad: " + fill("h", i, a.size) + "\r\n\r\n"
 		})
 	default:
-		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay, delay-token or body")
+		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay, delay-token, body, journal or admin-yaml")
 		os.Exit(2)
 	}
 	fmt.Printf("answers: %s\n", a.summary())
@@ -230,4 +235,51 @@ func (a *attacker) idle(ctx context.Context, n int) error {
 		fmt.Println("a new client, with", len(conns), "connections open: served", resp.StatusCode)
 	}
 	return nil
+}
+
+// journal sends n creates whose bodies are a.size bytes of control bytes (each
+// six bytes once written in JSON), then has a.workers clients read the whole
+// journal at once, and says how large each answer was.
+func (a *attacker) journal(ctx context.Context, n int) error {
+	body := strings.Repeat("\x01", a.size)
+	req := fmt.Sprintf("POST /contacts/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	if err := a.each(ctx, n, func(int) string { return req }); err != nil {
+		return err
+	}
+	sizes := make([]int64, a.workers)
+	var wg sync.WaitGroup
+	for i := range a.workers {
+		wg.Go(func() {
+			sizes[i] = a.read(ctx, "http://"+a.addr+"/__admin/requests")
+		})
+	}
+	wg.Wait()
+	fmt.Println("journal answers (bytes):", sizes)
+	return ctx.Err()
+}
+
+// read GETs url (loopback, Host 127.0.0.1) and returns the answer's size, -1 when
+// it failed.
+func (a *attacker) read(ctx context.Context, url string) int64 {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return -1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.count("read error")
+		return -1
+	}
+	defer resp.Body.Close()
+	n, _ := io.Copy(io.Discard, resp.Body)
+	a.count("read " + strconv.Itoa(resp.StatusCode))
+	return n
+}
+
+// adminYAML sends n admin PUTs of a YAML list of integers of a.size bytes
+// ("- 1" lines), a.workers at once.
+func (a *attacker) adminYAML(ctx context.Context, n int) error {
+	body := strings.Repeat("- 1\n", a.size/4)
+	req := fmt.Sprintf("PUT /__admin/apps/app HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/yaml\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	return a.each(ctx, n, func(int) string { return req })
 }
