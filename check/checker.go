@@ -1,12 +1,10 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -120,27 +118,32 @@ func (c *Checker) Check(ctx context.Context, x Exchange) (op string, body any, f
 			Expected: fmt.Sprintf("at most %d bytes", MaxBody), Actual: "more"})
 		return j.op, nil, out
 	}
-	dec := json.NewDecoder(bytes.NewReader(x.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil || dec.Decode(new(any)) != io.EOF {
-		msg := "body is not JSON"
-		if err != nil {
-			msg += ": " + err.Error()
-		} else {
-			msg += ": data after the JSON value"
-		}
-		add(Finding{Check: Body, Source: bodySource, Reading: bodyReading, Message: msg, Expected: "a JSON envelope", Actual: OneLine(string(x.Body), 120), Contract: Loc("#/info/description")})
+	body, skipped, err := decodeAnswer(x.Body)
+	if err != nil {
+		add(Finding{Check: Body, Source: bodySource, Reading: bodyReading, Message: "body is not JSON: " + err.Error(), Expected: "a JSON envelope", Actual: OneLine(string(x.Body), 120), Contract: Loc("#/info/description")})
 		return j.op, nil, out
+	}
+	// What a hostile target packed past the decoding bounds is reported, not
+	// judged; the list's data keeps its true length for the page check.
+	dataLen := -1
+	for _, sk := range skipped {
+		f := sk.finding()
+		f.Source, f.Reading = bodySource, bodyReading
+		add(f)
+		if sk.pointer == "/data" && !sk.object {
+			dataLen = sk.total
+		}
 	}
 
 	if j.schema {
-		out = append(out, c.validate(ctx, x, j, c.schemaBody(x.Body, body))...)
+		out = append(out, c.validate(ctx, x, j, c.schemaBody(x.Body, body, len(skipped) > 0))...)
 	} else {
-		out = append(out, mark(c.validateEnvelope(body, x.Status))...)
+		shown, _ := forSchema(body, c.schemaItems())
+		out = append(out, mark(c.validateEnvelope(shown, x.Status))...)
 	}
 	out = append(out, mark(c.envelope(x, j, body))...)
 	if j.op == contactkit.OpListContacts && x.Status == http.StatusOK {
-		out = append(out, Page(c.spec.Paging, x.Query, body)...)
+		out = append(out, page(c.spec.Paging, x.Query, body, dataLen)...)
 	}
 	return j.op, body, Collapse(out)
 }
@@ -201,24 +204,31 @@ func isJSONMediaType(ct string) bool {
 	return err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// schemaBody is the body the schema check reads. A list answer holding more items
-// than the contract's largest limit is already wrong, and the page checks say so;
-// the schema check then reads only the first few more than that limit, so a
-// hostile list of a million items costs no more than an honest page.
-func (c *Checker) schemaBody(raw []byte, body any) []byte {
-	top := int(c.spec.Paging.Limit.Max)
-	obj, _ := body.(map[string]any)
-	data, _ := obj["data"].([]any)
-	if top <= 0 || len(data) <= top+MorePlaces {
+// schemaBody is the body the schema check reads: raw, unless the decoded body
+// was cut (decoded) or holds more than the schema check reads (forSchema). A list
+// answer holding more items than the contract's largest limit is already wrong,
+// and the page checks say so; the schema check then reads only the first few
+// more than that limit, so a hostile list of a million items costs no more than
+// an honest page.
+func (c *Checker) schemaBody(raw []byte, body any, decoded bool) []byte {
+	shown, trimmed := forSchema(body, c.schemaItems())
+	if !trimmed && !decoded {
 		return raw
 	}
-	trimmed := maps.Clone(obj)
-	trimmed["data"] = data[:top+MorePlaces]
-	b, err := json.Marshal(trimmed)
+	b, err := json.Marshal(shown)
 	if err != nil {
 		return raw
 	}
 	return b
+}
+
+// schemaItems is how many items of an array the schema check reads: a few more
+// than the contract's largest page.
+func (c *Checker) schemaItems() int {
+	if top := int(c.spec.Paging.Limit.Max); top > 0 {
+		return top + MorePlaces
+	}
+	return MaxJudgedItems
 }
 
 func statusWords(op *openapi3.Operation) []string {

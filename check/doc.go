@@ -10,7 +10,13 @@
 // (Source): the docs, HTTP, or a reading of a silence of the docs
 // (contactkit.Readings). Only the first two may fail a run.
 //
-// What one check may cost is bounded: a body is read up to MaxBody, and the
-// schema check of a list reads only as many items as a page may hold and a few
-// more (see Checker.Check).
+// What one check may cost is bounded: a body is read up to MaxBody; it is
+// decoded (Decode) within MaxJudgedItems items of an array, MaxJudgedMembers
+// members of an object and MaxJudgedValues values in all, what lies past them
+// skipped unread and reported as an Unjudged finding (an honest answer of this
+// API never reaches them); and the schema check reads only as many items of an
+// array as a page may hold and a few more, and the first thousand members of an
+// object, since kin-openapi builds an error of kilobytes for each violation
+// (see Checker.Check). A megabyte of half a million items costs a check a few
+// megabytes (it cost 55 to 160).
 package check
