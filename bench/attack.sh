@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Replays the memory attacks of issue 14 against a freshly built mock on loopback,
-# one fresh mock per attack, and prints each attack's answers and the mock's peak
-# resident memory (VmHWM). Every attack is bounded in count and time.
+# Replays the memory attacks of issues 14 and 20 against a freshly built mock (or a
+# proxy in front of one) on loopback, one fresh server per attack, and prints each
+# attack's answers and the server's peak resident memory (VmHWM). Every attack is
+# bounded in count and time.
 #
 #   bench/attack.sh                  # every attack
 #   bench/attack.sh method delay     # some of them
@@ -40,10 +41,44 @@ run() {
   wait "$pid" 2>/dev/null || true
 }
 
+# run_proxy NAME MOCK_FLAGS... -- PROXY_FLAGS... -- ATTACK_FLAGS...: the attack
+# against a proxy in front of a fresh mock (or, for hostile, of the attack's own
+# hostile target); the peak RSS is the proxy's.
+run_proxy() {
+  local name=$1; shift
+  local mock_args=() proxy_args=() attack_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do mock_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do proxy_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  attack_args=("$@")
+  local target="http://$ADDR" mpid=""
+  if [ "$name" = hostile ]; then
+    target="http://$UPSTREAM"
+    attack_args+=(--upstream "$UPSTREAM")
+  else
+    start "$bin" mock --addr "$ADDR" --log-format none "${mock_args[@]}"
+    mpid=$LAST_PID
+    wait_ready "http://$ADDR/__admin/health"
+  fi
+  start "$bin" proxy --addr "$PROXY" --target "$target" --log-format none "${proxy_args[@]}"
+  local pid=$LAST_PID
+  wait_ready "http://$PROXY/__admin/health"
+  local out
+  out=$("$BENCH_TMP/attack" --addr "$PROXY" --attack "$name" "${attack_args[@]}" 2>&1 | tr '\n' ' ')
+  local hwm alive="alive"
+  hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status" 2>/dev/null || echo "?")
+  kill -0 "$pid" 2>/dev/null || alive="DEAD"
+  printf '%-7s %-34s peak RSS %6s MB  (proxy %s)  %s\n' "$name" "${proxy_args[*]:-} ${attack_args[*]:-}" "$hwm" "$alive" "$out"
+  for p in $pid $mpid; do kill -- "-$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+}
+PROXY=127.0.0.1:47121
+UPSTREAM=127.0.0.1:47122
+
 # Each attack as issue 14 found it (1 MB parts: net/http now refuses them, 431),
 # then with parts just under the header cap, which reach the mock's own bounds.
 attacks=("$@")
-[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml)
+[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml proxy-lists proxy-hostile)
 echo "mock: $("$bin" version 2>/dev/null | head -n 1)"
 for a in "${attacks[@]}"; do
   case $a in
@@ -58,6 +93,8 @@ for a in "${attacks[@]}"; do
     idle)   run idle -- --n 4086 ;;
     journal) run journal -- --n 600 --size 65536 --workers 8 --timeout 120s ;;
     admin-yaml) run admin-yaml -- --n 8 --size 1000000 --workers 8 --timeout 60s ;;
+    proxy-lists) run_proxy lists --contacts 10000 -- -- --n 200 --pages 200 --workers 8 --timeout 600s ;;
+    proxy-hostile) run_proxy hostile -- -- --n 640 --size 1000000 --workers 64 --timeout 300s ;;
     *) echo "unknown attack $a" >&2; exit 2 ;;
   esac
 done

@@ -37,6 +37,9 @@ const (
 	DefaultMaxRecordSteps = 10_000
 	// DefaultLogFormat is one human-readable line per event.
 	DefaultLogFormat = "text"
+	// DefaultMaxMemory is the proxy's memory budget: a quarter for the session
+	// model, and Go's memory limit for the process (see Config.MaxMemory).
+	DefaultMaxMemory = 128 << 20
 )
 
 // Config configures a Server. Only Target is required.
@@ -67,6 +70,11 @@ type Config struct {
 
 	// MaxBody caps the bodies buffered to check; 0 means DefaultMaxBody.
 	MaxBody int64
+	// MaxMemory is the memory budget, in bytes; 0 means DefaultMaxMemory. The
+	// session model holds at most a quarter of it, and forgets its oldest apps
+	// and contacts first past that (the journal says so, once); cmd also sets
+	// Go's memory limit to it.
+	MaxMemory int64
 	// Timeout bounds one exchange with the target; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, MaxHeaderBytes
@@ -98,6 +106,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = DefaultMaxBody
+	}
+	if c.MaxMemory <= 0 {
+		c.MaxMemory = DefaultMaxMemory
 	}
 	c.Timeout = or(c.Timeout, DefaultTimeout)
 	c.WriteTimeout = or(c.WriteTimeout, DefaultWriteTimeout)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/contactkit/contactkit"
@@ -42,24 +44,58 @@ const (
 // and judged only when no other write to the app overlapped it (after one that
 // overlapped, the block state it touched is forgotten, not guessed). The model
 // assumes every write to an app goes through this proxy.
+//
+// What it holds is bounded in bytes (newModel's maxBytes): half for the shared
+// model's contacts, half for the apps' own facts. Past it the oldest is
+// forgotten first: the shared model's oldest contacts, and the app used least
+// recently (but never one with a write in flight, whose answer is still to be
+// learnt from). What is forgotten is no longer judged; Forgot says when that
+// first happened, so the journal can say so once.
 type model struct {
-	spec   *contactkit.Spec
-	shared *cmodel.Model
+	spec     *contactkit.Spec
+	shared   *cmodel.Model
+	maxBytes int64 // for the apps' own facts
 
-	// mu guards apps, version and every appModel.
+	// mu guards apps, version, bytes, tick, evicted and every appModel.
 	mu   sync.Mutex
 	apps map[string]*appModel
 	// version counts what the shared model and the pending rows learnt, so an
 	// identical page judged against an unchanged model (a page polled, a load
 	// test) is not decoded and judged again.
 	version uint64
+	bytes   int64  // what the apps hold, the sum of their appModel.bytes
+	tick    uint64 // counts uses, for appModel.used
+	evicted int    // apps forgotten to stay within maxBytes
+
+	// noted says Forgot has reported the first forgetting.
+	noted atomic.Bool
 }
+
+// What the session model's parts cost besides their texts, for its byte bound:
+// an app's struct and maps, a block fact's map entry and time, a remembered
+// page's entry and each id's string header, a pending row, a kept finding.
+const (
+	appCost     = 1024
+	factCost    = 96
+	orderCost   = 128
+	orderIDCost = 16
+	rowCost     = 64
+	findingCost = 256
+)
 
 type appModel struct {
 	writes  int    // writes in flight
 	epoch   uint64 // bumped at each write's start and end
 	pending []row  // created through the proxy, not yet seen in a list
 	blocked map[string]fact
+
+	// bytes is what the app holds, as the model's byte bound counts it: appCost
+	// and its id, factBytes, and the bytes of pending, orders and listFindings.
+	bytes     int64
+	factBytes int64
+	used      uint64 // the model's tick at its last use, to forget the least recent first
+	gone      bool   // forgotten: its marks still end, but it counts for nothing
+	key       string // its id in model.apps
 
 	listKey      [32]byte
 	listVersion  uint64
@@ -98,8 +134,99 @@ type writeMark struct {
 	quiet bool // no write (other than itself) in flight when it started
 }
 
-func newModel(spec *contactkit.Spec) *model {
-	return &model{spec: spec, shared: cmodel.New(spec, cmodel.Config{}), apps: map[string]*appModel{}}
+// newModel returns an empty session model holding at most about maxBytes.
+func newModel(spec *contactkit.Spec, maxBytes int64) *model {
+	return &model{spec: spec, shared: cmodel.New(spec, cmodel.Config{MaxBytes: max(maxBytes/2, 1)}),
+		maxBytes: max(maxBytes/2, 1), apps: map[string]*appModel{}}
+}
+
+// Forgot reports, once, that the model has forgotten apps or contacts to stay
+// within its bounds (its byte bound, or the shared model's count of contacts),
+// with how much it holds: what it forgot is no longer judged.
+func (m *model) Forgot() (string, bool) {
+	if m.noted.Load() {
+		return "", false
+	}
+	m.mu.Lock()
+	evicted, bytes := m.evicted, m.bytes
+	m.mu.Unlock()
+	forgotten := m.shared.Forgotten()
+	if evicted == 0 && forgotten == 0 || !m.noted.CompareAndSwap(false, true) {
+		return "", false
+	}
+	return fmt.Sprintf("the session model reached its bound (%d MiB, a quarter of --max-memory; %d contacts at most): it forgets the oldest apps and contacts first, "+
+		"and no longer judges what it forgot (so far %d apps and %d contacts; it holds %d KiB of apps and %d KiB of contacts)",
+		2*m.maxBytes>>20, cmodel.DefaultMaxContacts, evicted, forgotten, bytes>>10, m.shared.Bytes()>>10), true
+}
+
+// account brings am's bytes up to date (its parts changed) and forgets the
+// least recently used apps past the bound. The caller holds m.mu.
+func (m *model) account(am *appModel) {
+	if am.gone {
+		return
+	}
+	now := int64(appCost+len(am.key)) + am.factBytes + pendingBytes(am.pending) + ordersBytes(am.orders) + findingsBytes(am.listFindings)
+	m.bytes += now - am.bytes
+	am.bytes = now
+	for m.bytes > m.maxBytes {
+		var oldest *appModel
+		for _, a := range m.apps {
+			if a.writes == 0 && (oldest == nil || a.used < oldest.used) {
+				oldest = a
+			}
+		}
+		if oldest == nil {
+			return // every app has a write in flight: forget nothing it may still learn from
+		}
+		delete(m.apps, oldest.key)
+		oldest.gone = true
+		m.bytes -= oldest.bytes
+		m.evicted++
+	}
+}
+
+func pendingBytes(rows []row) int64 {
+	n := int64(0)
+	for _, r := range rows {
+		n += int64(rowCost + len(r.name) + len(r.phone))
+	}
+	return n
+}
+
+func ordersBytes(orders map[string]order) int64 {
+	n := int64(0)
+	for q, o := range orders {
+		n += int64(orderCost + len(q) + orderIDCost*len(o.ids))
+		for _, id := range o.ids {
+			n += int64(len(id))
+		}
+	}
+	return n
+}
+
+func findingsBytes(fs []check.Finding) int64 {
+	n := int64(0)
+	for _, f := range fs {
+		n += int64(findingCost + len(f.Message) + len(f.Pointer) + len(f.Expected) + len(f.Actual) + len(f.Contract))
+	}
+	return n
+}
+
+// setFact keeps is_blocked of contact id, counting it.
+func (am *appModel) setFact(id string, f fact) {
+	if _, had := am.blocked[id]; !had {
+		id = strings.Clone(id)
+		am.factBytes += int64(factCost + len(id))
+	}
+	am.blocked[id] = f
+}
+
+// dropFact forgets is_blocked of contact id.
+func (am *appModel) dropFact(id string) {
+	if _, had := am.blocked[id]; had {
+		am.factBytes -= int64(factCost + len(id))
+		delete(am.blocked, id)
+	}
 }
 
 func isWrite(op string) bool {
@@ -118,9 +245,12 @@ func (m *model) begin(f *flight) *writeMark {
 		if len(m.apps) >= maxModelApps {
 			return nil
 		}
-		am = &appModel{blocked: map[string]fact{}}
-		m.apps[f.app] = am
+		am = &appModel{blocked: map[string]fact{}, key: strings.Clone(f.app)}
+		m.apps[am.key] = am
+		m.account(am)
 	}
+	m.tick++
+	am.used = m.tick
 	mk := &writeMark{app: am, write: isWrite(f.op)}
 	if mk.write {
 		am.writes++
@@ -145,6 +275,7 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []check.Finding {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	am := mk.app
+	defer m.account(am)
 	// Quiet: nothing else wrote to the app while this exchange ran.
 	quiet := mk.quiet && am.epoch == mk.epoch
 	if mk.write {
@@ -171,10 +302,8 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []check.Finding {
 	if list && key != ([32]byte{}) && key == am.listKey && m.version == am.listVersion {
 		return append([]check.Finding(nil), am.listFindings...)
 	}
-	dec := json.NewDecoder(bytes.NewReader(f.plain))
-	dec.UseNumber()
-	var body any
-	if dec.Decode(&body) != nil {
+	body, _, err := check.Decode(f.plain)
+	if err != nil {
 		return nil // the checks every answer gets say what is wrong
 	}
 	out := m.shared.Observe(cmodel.Exchange{Op: f.op, App: f.app, ContactID: f.contactID, RequestBody: f.reqBody, Status: f.status, Body: body})
@@ -198,7 +327,7 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []check.Finding {
 func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []check.Finding {
 	if f.status != http.StatusOK {
 		if f.op == contactkit.OpDeleteContact || f.status == http.StatusNotFound {
-			delete(am.blocked, f.contactID)
+			am.dropFact(f.contactID)
 		}
 		return nil
 	}
@@ -214,12 +343,12 @@ func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []chec
 	case contactkit.OpGetContact, contactkit.OpToggleContactBlock:
 		contacts, ptrs = []any{obj["data"]}, []string{"/data"}
 	case contactkit.OpDeleteContact:
-		delete(am.blocked, f.contactID)
+		am.dropFact(f.contactID)
 		return nil
 	}
 	toggled := f.op == contactkit.OpToggleContactBlock
 	if toggled && !quiet {
-		delete(am.blocked, f.contactID) // another write overlapped: the order is unknown
+		am.dropFact(f.contactID) // another write overlapped: the order is unknown
 		return nil
 	}
 	var out []check.Finding
@@ -244,7 +373,7 @@ func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []chec
 				Expected: fmt.Sprint(old.blocked), Actual: fmt.Sprint(now), Contract: where})
 		}
 		if prev, had := am.blocked[id]; (!had && len(am.blocked) < maxBlockFacts) || (had && (prev.blocked != now || toggled)) {
-			am.blocked[id] = fact{blocked: now, at: time.Now()}
+			am.setFact(id, fact{blocked: now, at: time.Now()})
 		}
 	}
 	return out

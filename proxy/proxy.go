@@ -80,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 		checker:      check.New(spec),
 		predictor:    cmodel.New(spec, cmodel.Config{MaxContacts: 1}),
 		journal:      journal.New(cfg.Journal),
-		model:        newModel(spec),
+		model:        newModel(spec, cfg.MaxMemory/4),
 		started:      time.Now(),
 		loopback:     serve.ListensOnLoopback(cfg.Addr),
 		reqVerdicts:  newCache[requestVerdict](verdictCacheSize),
@@ -432,6 +432,11 @@ func (s *Server) finish(f *flight) {
 	}
 	if f.reqTooLarge {
 		problem = strings.TrimPrefix(problem+"; request not checked: larger than "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes", "; ")
+	}
+	if note, ok := s.model.Forgot(); ok {
+		// Once: from here on, what the model forgot is not judged.
+		problem = strings.TrimPrefix(problem+"; "+note, "; ")
+		s.cfg.Logger.Warn("session model at its bound", "note", note)
 	}
 	e := s.journal.Add(journal.Exchange{
 		Time: f.start, Duration: took, Method: f.method, URI: f.uri, OperationID: f.op, App: f.app, Status: f.status,

@@ -21,15 +21,19 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:47120", "the mock's address (loopback)")
-	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay, delay-token, body, journal or admin-yaml")
+	attack := flag.String("attack", "", "method, query, appid, apps, idle, delay, delay-token, body, journal, admin-yaml, lists or hostile")
 	n := flag.Int("n", 0, "how many requests or connections (0: the attack's own figure)")
 	size := flag.Int("size", 1_000_000, "bytes of the oversized part")
 	workers := flag.Int("workers", 8, "requests in parallel")
 	limit := flag.Duration("timeout", 60*time.Second, "the whole attack's time bound")
+	pages := flag.Int("pages", 200, "lists: pages read of each app")
+	upstream := flag.String("upstream", "", "hostile: serve a hostile target on this loopback HOST:PORT (for a proxy in front of it)")
 	flag.Parse()
-	if host, _, err := net.SplitHostPort(*addr); err != nil || (host != "127.0.0.1" && host != "localhost") {
-		fmt.Fprintln(os.Stderr, "attack: --addr must be a loopback HOST:PORT")
-		os.Exit(2)
+	for _, a := range []string{*addr, *upstream} {
+		if host, _, err := net.SplitHostPort(a); a != "" && (err != nil || (host != "127.0.0.1" && host != "localhost")) {
+			fmt.Fprintln(os.Stderr, "attack: --addr and --upstream must be loopback HOST:PORT")
+			os.Exit(2)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *limit)
 	defer cancel()
@@ -61,6 +65,14 @@ func main() {
 		err = a.journal(ctx, or(*n, 600))
 	case "admin-yaml": // admin PUTs of a YAML list of size bytes of integers, a.workers at once
 		err = a.adminYAML(ctx, or(*n, 8))
+	case "lists": // n apps, each read page by page (limit 50), a.workers at once: a proxy's session model
+		err = a.lists(ctx, or(*n, 200), *pages)
+	case "hostile": // a hostile target's answers of size bytes of tiny items, n reads, a.workers at once through a proxy
+		if *upstream == "" {
+			fmt.Fprintln(os.Stderr, "attack: hostile needs --upstream")
+			os.Exit(2)
+		}
+		err = a.hostile(ctx, *upstream, or(*n, 640))
 	case "delay", "delay-token": // headers of size bytes and a 30 s delay, without a token or with one
 		auth := ""
 		if *attack == "delay-token" {
@@ -71,7 +83,7 @@ func main() {
 			return "GET /contacts/app HTTP/1.1\r\nHost: x\r\n" + auth + "Prefer: delay=30000\r\nX-Pad: " + fill("h", i, a.size) + "\r\n\r\n"
 		})
 	default:
-		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay, delay-token, body, journal or admin-yaml")
+		fmt.Fprintln(os.Stderr, "attack: --attack must be method, query, appid, apps, idle, delay, delay-token, body, journal, admin-yaml, lists or hostile")
 		os.Exit(2)
 	}
 	fmt.Printf("answers: %s\n", a.summary())
@@ -282,4 +294,77 @@ func (a *attacker) adminYAML(ctx context.Context, n int) error {
 	body := strings.Repeat("- 1\n", a.size/4)
 	req := fmt.Sprintf("PUT /__admin/apps/app HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/yaml\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 	return a.each(ctx, n, func(int) string { return req })
+}
+
+// lists reads pages 1 to pages (limit 50) of apps app0 to app<n-1>, a.workers
+// at once over keep-alive connections: list traffic through a proxy, whose
+// session model learns every contact it is shown.
+func (a *attacker) lists(ctx context.Context, n, pages int) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: a.workers}}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range a.workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n*pages || ctx.Err() != nil {
+					return
+				}
+				url := fmt.Sprintf("http://%s/contacts/app%d?page=%d&limit=50", a.addr, i/pages, i%pages+1)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				req.Header.Set("Authorization", "Bearer t")
+				resp, err := client.Do(req)
+				if err != nil {
+					a.count("error")
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				a.count(strconv.Itoa(resp.StatusCode))
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// hostile serves, on upstream, list answers of a.size bytes whose data is tiny
+// items (a valid envelope: 1 MB holds half a million), and reads n of them
+// through the proxy at a.addr, a.workers at once.
+func (a *attacker) hostile(ctx context.Context, upstream string, n int) error {
+	head := `{"statusCode":200,"code":"OK","message":"The request has been successfully processed.","data":[`
+	tail := `],"meta":{"total":1,"limit":50,"current_page":1,"first_page":1,"previous_page":null,"next_page":null,"last_page":1}}`
+	items := strings.TrimSuffix(strings.Repeat("1,", max(a.size-len(head)-len(tail), 2)/2), ",")
+	body := []byte(head + items + tail)
+	ln, err := net.Listen("tcp", upstream)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: a.workers}}
+	for range a.workers {
+		wg.Go(func() {
+			for int(next.Add(1)) <= n && ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/contacts/app%d?limit=50", a.addr, next.Load()), nil)
+				req.Header.Set("Authorization", "Bearer t")
+				resp, err := client.Do(req)
+				if err != nil {
+					a.count("error")
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				a.count(strconv.Itoa(resp.StatusCode))
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
 }

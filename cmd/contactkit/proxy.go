@@ -37,6 +37,8 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 	fs.DurationVar(&cfg.Timeout, "timeout", proxy.DefaultTimeout, "limit of one exchange with the target")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", proxy.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
 	fs.IntVar(&cfg.MaxConns, "max-conns", proxy.DefaultMaxConns, "most client connections at once; more are answered 503")
+	maxMemory := sizeFlag(proxy.DefaultMaxMemory)
+	fs.Var(&maxMemory, "max-memory", "memory budget, as 128MiB or 1GiB: the session model holds a quarter of it (its oldest apps and contacts forgotten first past that), and Go's memory limit is set to it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +59,7 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 	if cfg.RecordInterval <= 0 {
 		cfg.RecordInterval = -1 // only on exit
 	}
+	cfg.MaxMemory = int64(maxMemory)
 	if err := checkAddr("proxy", cfg.Addr, proxy.DefaultAddr); err != nil {
 		return err
 	}
@@ -65,6 +68,12 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 	// environment wins.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+	}
+	// With GOGC at 400 the heap could otherwise grow to five times what the
+	// proxy holds; the budget is the whole process's. GOMEMLIMIT from the
+	// environment wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.MaxMemory)
 	}
 	srv, err := proxy.New(cfg)
 	if errors.Is(err, proxy.ErrConfig) {

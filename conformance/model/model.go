@@ -17,11 +17,22 @@ import (
 // DefaultMaxContacts is how many contacts a Model remembers when Config says 0.
 const DefaultMaxContacts = 10_000
 
+// DefaultMaxBytes is how many bytes of contacts a Model holds when Config says 0.
+const DefaultMaxBytes = 64 << 20
+
+// contactCost is what remembering a contact costs besides its texts: the
+// struct, its entry in the map and its place in the order queue.
+const contactCost = 256
+
 // Config tunes a Model; the zero value is useful.
 type Config struct {
 	// MaxContacts caps the contacts remembered, deleted ones included; past it the
 	// oldest is forgotten (and no longer checked). 0 means DefaultMaxContacts.
 	MaxContacts int
+	// MaxBytes caps the bytes the contacts remembered hold (their texts, and
+	// about 256 bytes each besides); past it the oldest are forgotten, as past
+	// MaxContacts. 0 means DefaultMaxBytes.
+	MaxBytes int64
 }
 
 // Exchange is one answered request, as the model needs it.
@@ -63,18 +74,22 @@ type Contact struct {
 // Model is the model of the contacts observed so far. It is safe for concurrent
 // use; its memory is bounded by Config.MaxContacts.
 type Model struct {
-	spec *contactkit.Spec
-	max  int
+	spec     *contactkit.Spec
+	max      int
+	maxBytes int64
 
-	// mu guards contacts and order.
-	mu       sync.Mutex
-	contacts map[string]*Contact // by id
-	order    []string            // ids, oldest first, for forgetting
+	// mu guards contacts, order, bytes and forgotten.
+	mu        sync.Mutex
+	contacts  map[string]*Contact // by id
+	order     []string            // ids, oldest first, for forgetting
+	bytes     int64               // what contacts hold, as contactBytes counts it
+	forgotten int                 // contacts forgotten to stay within the bounds
 }
 
 // New returns an empty Model judging against the contract spec indexes.
 func New(spec *contactkit.Spec, cfg Config) *Model {
-	return &Model{spec: spec, max: cmp.Or(max(cfg.MaxContacts, 0), DefaultMaxContacts), contacts: map[string]*Contact{}}
+	return &Model{spec: spec, max: cmp.Or(max(cfg.MaxContacts, 0), DefaultMaxContacts),
+		maxBytes: cmp.Or(max(cfg.MaxBytes, 0), DefaultMaxBytes), contacts: map[string]*Contact{}}
 }
 
 // Len reports how many contacts the model remembers.
@@ -82,6 +97,36 @@ func (m *Model) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.contacts)
+}
+
+// Bytes reports the bytes the contacts remembered hold, as Config.MaxBytes
+// counts them.
+func (m *Model) Bytes() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bytes
+}
+
+// Forgotten reports how many contacts the model has forgotten to stay within
+// Config's bounds: they are no longer checked.
+func (m *Model) Forgotten() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.forgotten
+}
+
+// contactBytes is what c holds, as Config.MaxBytes counts it.
+func contactBytes(c *Contact) int64 {
+	return int64(contactCost + len(c.ID) + len(c.App) + len(c.Name) + len(c.Phone) + len(c.CreatedAt))
+}
+
+// resized accounts for c's texts having changed from before bytes, and forgets
+// the oldest contacts past the bounds. The caller holds m.mu.
+func (m *Model) resized(c *Contact, before int64) {
+	if m.contacts[c.ID] == c {
+		m.bytes += contactBytes(c) - before
+	}
+	m.trim()
 }
 
 // Lookup returns a copy of what the model knows of contact id.
@@ -107,7 +152,8 @@ func (m *Model) Claim(app, id, name, phone, createdAt string, blocked bool) []ch
 			"an id of its own", id, "#/components/schemas/ContactId")}
 	}
 	c := m.remember(app, id)
-	c.Name, c.Phone, c.CreatedAt, c.Blocked, c.Claimed = name, phone, createdAt, blocked, true
+	defer m.resized(c, contactBytes(c))
+	c.Name, c.Phone, c.CreatedAt, c.Blocked, c.Claimed = strings.Clone(name), strings.Clone(phone), strings.Clone(createdAt), blocked, true
 	return nil
 }
 
@@ -207,7 +253,9 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 	c := m.contacts[id]
 	if c != nil && c.MadeUp {
 		// A contact has the id after all: learn it as any other.
-		*c = Contact{ID: id, App: x.App}
+		before := contactBytes(c)
+		*c = Contact{ID: c.ID, App: strings.Clone(x.App)}
+		m.resized(c, before)
 	}
 	if c != nil && c.App != x.App {
 		return []check.Finding{m.finding(x.Op, at+"/id", fmt.Sprintf("contact %s of app %q shows up in an answer for app %q", id, c.App, x.App),
@@ -221,6 +269,9 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 	if fresh {
 		c = m.remember(x.App, id)
 	}
+	// The texts learnt below are the decoded answer's own strings (check.Decode
+	// copies them out of the body), counted against Config.MaxBytes.
+	defer m.resized(c, contactBytes(c))
 	phone, hasPhone := check.Field(obj, "phone").(json.Number)
 	created, hasCreated := check.Field(obj, "created_at").(string)
 	tag, hasTag := check.Field(obj, "tag").(string)
@@ -276,21 +327,36 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 	return out
 }
 
-// remember adds contact id of app, forgetting the oldest contact past the cap.
-// The caller holds m.mu.
+// remember adds contact id of app, forgetting the oldest contacts past the
+// bounds. Its texts are copies, so a contact never keeps a request's path or an
+// answer's body alive. The caller holds m.mu.
 func (m *Model) remember(app, id string) *Contact {
-	c := &Contact{ID: id, App: app}
-	m.contacts[id] = c
-	m.order = append(m.order, id)
-	for len(m.contacts) > m.max && len(m.order) > 0 {
-		delete(m.contacts, m.order[0])
+	c := &Contact{ID: strings.Clone(id), App: strings.Clone(app)}
+	if old, ok := m.contacts[c.ID]; ok {
+		m.bytes -= contactBytes(old)
+	}
+	m.contacts[c.ID] = c
+	m.bytes += contactBytes(c)
+	m.order = append(m.order, c.ID)
+	m.trim()
+	return c
+}
+
+// trim forgets the oldest contacts while the model is past Config's bounds.
+// The caller holds m.mu.
+func (m *Model) trim() {
+	for (len(m.contacts) > m.max || m.bytes > m.maxBytes) && len(m.order) > 0 {
+		if c, ok := m.contacts[m.order[0]]; ok {
+			m.bytes -= contactBytes(c)
+			delete(m.contacts, m.order[0])
+			m.forgotten++
+		}
 		m.order = m.order[1:]
 	}
-	if len(m.order) > 2*m.max {
-		// Compact: the queue holds ids of contacts forgotten twice over.
+	if len(m.order) > 2*max(len(m.contacts), 1) && len(m.order) > 64 {
+		// Compact: the queue holds ids of contacts forgotten, or remembered again.
 		m.order = slices.DeleteFunc(m.order, func(id string) bool { _, ok := m.contacts[id]; return !ok })
 	}
-	return c
 }
 
 func (m *Model) finding(op, ptr, msg, want, got, fragment string) check.Finding {

@@ -170,3 +170,28 @@ func TestModelIsBounded(t *testing.T) {
 		t.Errorf("Len() = %d after 2000 contacts, want at most 10", got)
 	}
 }
+
+// TestForgetsPastMaxBytes: what the model holds is bounded in bytes too, however
+// heavy the names it is shown; the oldest contacts go first, and the model says
+// how many it forgot.
+func TestForgetsPastMaxBytes(t *testing.T) {
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	const maxBytes = 64 << 10
+	m := model.New(spec, model.Config{MaxBytes: maxBytes})
+	heavy := strings.Repeat("n", 2000)
+	for page := range 20 {
+		var items []string
+		for i := range 10 {
+			items = append(items, contact(fmt.Sprintf("00000000-0000-4000-8000-%012d", page*10+i), "6281200000000", heavy, false))
+		}
+		require.Empty(t, m.Observe(model.Exchange{Op: contactkit.OpListContacts, App: "app1", Status: 200, Body: decode(t, list(items...))}))
+		assert.LessOrEqual(t, m.Bytes(), int64(maxBytes), "bytes after page %d", page)
+	}
+	assert.Positive(t, m.Forgotten(), "contacts forgotten")
+	_, oldest := m.Lookup("00000000-0000-4000-8000-000000000000")
+	_, newest := m.Lookup("00000000-0000-4000-8000-000000000199")
+	assert.False(t, oldest, "the oldest contact is forgotten")
+	assert.True(t, newest, "the newest is remembered")
+	assert.Equal(t, m.Len()*(2000+256+36+4+13+29), int(m.Bytes()), "bytes counted, every contact's texts and its fixed cost")
+}
