@@ -668,3 +668,58 @@ func TestRedisDataFileOnceAtStart(t *testing.T) {
 	require.Equal(t, 200, b.do("POST", "/__admin/reset", "", "Content-Type: application/json").status)
 	assert.Equal(t, 2, a.total("x"), "after a reset, the data file's contacts")
 }
+
+// TestRedisPausedCreateTellsTheTruth pauses Redis while a big create is on its
+// way (the script sent, or about to be, and not yet run): the create's call times
+// out, and Redis runs the script when it wakes. The answer must say what
+// happened: 201 when the batch was stored, 503 only when it was not, so a client
+// that retries as told never stores a batch twice.
+func TestRedisPausedCreateTellsTheTruth(t *testing.T) {
+	onceOnly(t)
+	srv := redistest.Start(t)
+	m := newMock(t, Config{Store: srv.URL(0), Contacts: -1, StoreTimeout: 250 * time.Millisecond})
+	const rows = 2000
+	statuses := map[int]int{}
+	for i := range 6 {
+		before := m.total("app")
+		var b strings.Builder
+		b.WriteString("[")
+		for r := range rows {
+			if r > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"name":"Paused %d","phone":%d}`, r, 6281300000000+int64(i*rows+r))
+		}
+		b.WriteString("]")
+		done := make(chan int, 1)
+		go func() {
+			req, _ := http.NewRequest("POST", m.http.URL+"/contacts/app", strings.NewReader(b.String()))
+			req.Header.Set("Authorization", token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := m.http.Client().Do(req)
+			if err != nil {
+				done <- 0
+				return
+			}
+			resp.Body.Close()
+			done <- resp.StatusCode
+		}()
+		time.Sleep(time.Duration(i*4) * time.Millisecond) // the create on its way, somewhere
+		require.NoError(t, srv.Pause())
+		time.Sleep(600 * time.Millisecond)
+		require.NoError(t, srv.Continue())
+		status := <-done
+		time.Sleep(300 * time.Millisecond) // whatever Redis had waiting has run
+		after := m.total("app")
+		statuses[status]++
+		switch status {
+		case 201:
+			assert.Equal(t, before+rows, after, "create %d answered 201: the batch is stored, once", i)
+		case 503:
+			assert.Equal(t, before, after, "create %d answered 503 (try again): nothing is stored", i)
+		default:
+			t.Errorf("create %d: status %d, want 201 or 503", i, status)
+		}
+	}
+	t.Logf("answers: %v", statuses)
+}

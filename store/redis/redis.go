@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -55,6 +56,8 @@ type Config struct {
 //	P G:l:APP          seeding lock, SET NX with a TTL
 //	P G:tc:TOKEN:APP   a seed or replace being written (hash), renamed into place
 //	P G:tz:TOKEN:APP   its sorted set
+//	P b:BATCH:APP      a create's batch: its row count once stored, or
+//	                   "cancelled" (create.lua, settle.lua); expires after batchTTL
 //
 // The app id comes last in every key and each kind of key has its own fixed
 // shape before it, so no two apps can share a key whatever their ids hold.
@@ -71,8 +74,9 @@ type Store struct {
 	logger   *slog.Logger
 	scrub    *redact.Scrubber // takes the URL's password and user out of what is logged
 
-	gen  atomic.Int64 // the generation last seen; a script refuses a stale one
-	down atomic.Bool  // whether the last call found Redis unavailable, to log changes only
+	gen      atomic.Int64 // the generation last seen; a script refuses a stale one
+	down     atomic.Bool  // whether the last call found Redis unavailable, to log changes only
+	settling atomic.Int32 // goroutines cancelling batches (settle), at most maxSettling
 }
 
 // Redis tuning. The store's own numbers, not the API's.
@@ -108,10 +112,28 @@ const (
 	replyFull      = "FULL"      // the create would pass the app's cap
 	replyNoApp     = "NOAPP"     // no room for another app
 	replyClash     = "CLASH"     // a new id is taken: draw others
+	replyCancelled = "CANCELLED" // the batch was given up by its caller (settle.lua)
 )
+
+// batchTTL is how long a create's batch key lives (create.lua, settle.lua): the
+// time a create that timed out has to learn whether its batch was stored.
+const batchTTL = 600 * time.Second
+
+// settleFor bounds how long a create that timed out keeps asking Redis whether
+// its batch was stored, in store timeouts; past it the create answers 503 and a
+// goroutine goes on cancelling the batch, so it cannot land afterwards.
+const settleFor = 8
 
 // errIDClash says a new contact's random id is taken; Create draws others.
 var errIDClash = errors.New("new contact id taken")
+
+// errNotSent marks a failure before the command reached Redis (no connection
+// could be had), so Create knows its batch cannot have been stored.
+var errNotSent = errors.New("not sent")
+
+// maxSettling bounds the goroutines cancelling batches Redis would not settle
+// (see settle): past it a create answers 503 with the log saying so.
+const maxSettling = 64
 
 // New connects to the Redis cfg.URL names. It does not wait for Redis: a replica
 // may start before it, failing with store.ErrUnavailable until it is there.
@@ -190,18 +212,19 @@ func (s *Store) Close() error {
 var luaFiles embed.FS
 
 func script(name string, seeded bool) *redis.Script {
-	read := func(n string) string {
-		b, err := luaFiles.ReadFile("lua/" + n + ".lua")
-		if err != nil {
-			panic(err) // embedded: never missing
-		}
-		return string(b)
-	}
-	src := read("prelude")
+	src := luaSource("prelude")
 	if seeded {
-		src += read("seeded")
+		src += luaSource("seeded")
 	}
-	return redis.NewScript(src + read(name))
+	return redis.NewScript(src + luaSource(name))
+}
+
+func luaSource(name string) string {
+	b, err := luaFiles.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(err) // embedded: never missing
+	}
+	return string(b)
 }
 
 var (
@@ -214,6 +237,7 @@ var (
 	scriptClaim   = script("claim", false)
 	scriptInstall = script("install", false)
 	scriptApps    = script("apps", false)
+	scriptSettle  = redis.NewScript(luaSource("settle"))
 )
 
 // keys are the Redis keys of one app in one generation.
@@ -238,9 +262,18 @@ func (s *Store) appsKey(gen int64) string {
 // first when the script finds it unseeded, and again with the current generation
 // when a Reset (on any replica) moved it on.
 func (s *Store) run(ctx context.Context, appID string, script *redis.Script, args ...any) (any, error) {
+	return s.runWith(ctx, appID, script, "", args...)
+}
+
+// runWith is run with one more key after the app's, when extra is not "".
+func (s *Store) runWith(ctx context.Context, appID string, script *redis.Script, extra string, args ...any) (any, error) {
 	for range maxAttempts {
 		k := s.keys(s.gen.Load(), appID)
-		v, err := s.eval(ctx, script, k.app(), append([]any{k.gen}, args...))
+		keys := k.app()
+		if extra != "" {
+			keys = append(keys, extra)
+		}
+		v, err := s.eval(ctx, script, keys, append([]any{k.gen}, args...))
 		switch scriptReply(err) {
 		case replyStale:
 			if err := s.refreshGen(ctx); err != nil {
@@ -311,6 +344,8 @@ func (s *Store) failure(err error) error {
 		return store.ErrNoApp
 	case replyClash:
 		return errIDClash
+	case replyCancelled:
+		return fmt.Errorf("%w: the create was given up after a timeout", store.ErrUnavailable)
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%w: request cancelled", store.ErrUnavailable) // the client left: nothing to log
@@ -321,6 +356,10 @@ func (s *Store) failure(err error) error {
 	}
 	if s.down.CompareAndSwap(false, true) {
 		s.logger.Error("redis store: unavailable; answering 503 until it returns", "error", s.redact(err))
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrClosed) {
+		return fmt.Errorf("%w: %w: %s", store.ErrUnavailable, errNotSent, s.redact(err))
 	}
 	return fmt.Errorf("%w: %s", store.ErrUnavailable, s.redact(err))
 }
@@ -410,10 +449,22 @@ func (s *Store) Delete(ctx context.Context, appID string, id [16]byte) error {
 // Create stores rows in one script, so every replica sees all of the batch or
 // none of it. Ids are random (crypto/rand): replicas share no faker to draw them
 // from, and the script refuses, before writing, an id that is taken.
+//
+// A create tells the truth about its batch. The batch has a key of its own,
+// written in the same script as the rows (create.lua), so a retry of a batch
+// that was stored stores nothing more. When the call fails without a reply (a
+// timeout: Redis slow or paused, the script perhaps still waiting in its socket,
+// to run when it wakes), Create asks Redis until it answers (settle.lua):
+// stored, and it returns nil (201); or not, and the batch is cancelled in the
+// same script, so it can never land afterwards, and it returns the failure (503).
 func (s *Store) Create(ctx context.Context, appID string, rows []store.NewContact, nowMs int64) error {
 	if len(rows) > s.maxRows {
 		return store.ErrFull
 	}
+	batch := randomID()
+	// The batch's key is outside the generations: a Reset meanwhile does not
+	// hide whether it was stored. It expires after batchTTL.
+	key := s.prefix + "b:" + hex.EncodeToString(batch[:]) + ":" + appID
 	args := make([]any, 0, 2+2*len(rows))
 	args = append(args, nowMs, s.maxRows)
 	for _, r := range rows {
@@ -424,13 +475,69 @@ func (s *Store) Create(ctx context.Context, appID string, rows []store.NewContac
 			id := randomID()
 			args[2+2*i] = id[:]
 		}
-		_, err := s.run(ctx, appID, scriptCreate, args...)
-		if errors.Is(err, errIDClash) {
+		_, err := s.runWith(ctx, appID, scriptCreate, key, args...)
+		switch {
+		case errors.Is(err, errIDClash):
 			continue
+		case errors.Is(err, store.ErrUnavailable) && !errors.Is(err, errNotSent):
+			return s.settle(ctx, appID, key, err)
 		}
 		return err
 	}
 	return errors.New("redis store: new ids kept clashing")
+}
+
+// settle finds out, after a create failed with no reply (failed), whether its
+// batch was stored: nil when it was, failed when it was not (and now never
+// will be). It asks within settleFor store timeouts; past them it returns
+// failed, and a goroutine goes on cancelling the batch, so that it cannot land
+// after a 503 (unless it already had: the log says the answer may be wrong).
+func (s *Store) settle(ctx context.Context, appID, key string, failed error) error {
+	ask := func(ctx context.Context) (bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		v, err := scriptSettle.Run(ctx, s.rdb, []string{key}).Int()
+		return v == 1, err
+	}
+	ctx = context.WithoutCancel(ctx) // the client may have gone: the truth is still owed to the store
+	for range settleFor {
+		start := time.Now()
+		stored, err := ask(ctx)
+		if err == nil {
+			if stored {
+				_ = s.failure(nil) // Redis answered: it is back
+				return nil
+			}
+			return failed
+		}
+		if !unavailable(err) {
+			break
+		}
+		time.Sleep(s.timeout/4 - time.Since(start)) // not a spin when Redis refuses at once
+	}
+	if s.settling.Add(1) > maxSettling {
+		s.settling.Add(-1)
+		s.logger.Error("redis store: a create timed out and Redis did not say whether it stored the batch; answering 503, which may be wrong (too many such creates to follow)",
+			"app", redact.Cut(appID, 64))
+		return failed
+	}
+	s.logger.Error("redis store: a create timed out and Redis did not say whether it stored the batch; answering 503, and cancelling the batch until Redis answers",
+		"app", redact.Cut(appID, 64))
+	go func() {
+		defer s.settling.Add(-1)
+		deadline := time.Now().Add(batchTTL)
+		for time.Now().Before(deadline) {
+			stored, err := ask(ctx)
+			if err == nil {
+				if stored {
+					s.logger.Error("redis store: a create answered 503 was stored after all", "app", redact.Cut(appID, 64))
+				}
+				return
+			}
+			time.Sleep(s.timeout)
+		}
+	}()
+	return failed
 }
 
 // Export reads the app oldest first, a chunk per round trip, resuming after the
