@@ -723,3 +723,41 @@ func TestRedisPausedCreateTellsTheTruth(t *testing.T) {
 	}
 	t.Logf("answers: %v", statuses)
 }
+
+// TestRedisReplicasWithOtherSeedsRefused: replicas on one prefix seed apps from
+// --seed and --contacts, whichever replica an app's first request reaches; one
+// started with others would make an app's data depend on that. It is refused at
+// start, saying which flags differ; the same flags start.
+func TestRedisReplicasWithOtherSeedsRefused(t *testing.T) {
+	onceOnly(t)
+	cfg := redisConfig(t, Config{Seed: 7, Contacts: 30})
+	first := newMock(t, cfg)
+	require.Equal(t, 30, first.total("app"))
+	same, err := New(cfg)
+	require.NoError(t, err, "a replica with the same --seed and --contacts")
+	_ = same.Shutdown(context.Background())
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+		want string
+	}{
+		{"another seed", func(c *Config) { c.Seed = 8 }, "--seed 7 --contacts 30"},
+		{"other contacts", func(c *Config) { c.Contacts = 31 }, "--seed 7 --contacts 30"},
+	} {
+		other := cfg
+		tc.mod(&other)
+		s, err := New(other)
+		if s != nil {
+			_ = s.Shutdown(context.Background())
+		}
+		require.Error(t, err, "%s: a replica on the prefix", tc.name)
+		assert.Contains(t, err.Error(), tc.want, "%s: the error says what the prefix's replicas use", tc.name)
+		assert.Contains(t, err.Error(), cfg.StorePrefix, "%s: and the prefix", tc.name)
+	}
+	mine := cfg
+	mine.StorePrefix = freshPrefix()
+	mine.Seed = 8
+	s, err := New(mine)
+	require.NoError(t, err, "another seed on a prefix of its own")
+	_ = s.Shutdown(context.Background())
+}

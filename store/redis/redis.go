@@ -49,6 +49,7 @@ type Config struct {
 // Keys, all under the prefix P and the generation G (a counter Reset moves on):
 //
 //	P gen              G, the current generation
+//	P seed             the replicas' --seed and --contacts (claimSeed)
 //	P G:apps           set of the app ids that exist
 //	P G:m:APP          hash: seq (last creation number), last (newest created_at), seeded
 //	P G:c:APP          hash: contact id (16 bytes) -> packed contact (see packContact)
@@ -177,10 +178,38 @@ func New(cfg Config) (*Store, error) {
 	}
 	quietClient.Do(func() { redis.SetLogger(clientLog{s}) })
 	if err := s.refreshGen(context.Background()); err != nil {
-		s.logger.Warn("redis store: not reachable yet; answering 503 until it is", "error", s.redact(err))
+		s.logger.Warn("redis store: not reachable yet; answering 503 until it is (its replicas' --seed and --contacts are not checked)", "error", s.redact(err))
 		s.down.Store(true)
+		return s, nil
+	}
+	if err := s.claimSeed(context.Background()); err != nil {
+		_ = s.rdb.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// claimSeed checks that the replicas on the prefix seed apps alike: the first
+// writes its --seed and --contacts under the prefix (P seed), the others must
+// have the same. An app is seeded by whichever replica its first request
+// reaches, so one with other flags would make an app's data depend on that.
+func (s *Store) claimSeed(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	key := s.prefix + "seed"
+	mine := fmt.Sprintf("--seed %d --contacts %d", s.seed, max(s.contacts, 0))
+	theirs, err := s.rdb.SetArgs(ctx, key, mine, redis.SetArgs{Mode: "NX", Get: true}).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil // the first: the flags are now the prefix's
+	case err != nil:
+		s.logger.Warn("redis store: the replicas' --seed and --contacts could not be checked", "error", s.redact(err))
+		return nil
+	case theirs != mine:
+		return fmt.Errorf("store: the replicas on prefix %q seed apps with %s, and this one has %s: give every replica the same --seed and --contacts, or another --store-prefix (to change them for all, stop the replicas, delete the key %q, start them again and POST /__admin/reset)",
+			s.prefix, redact.Cut(theirs, 100), mine, key)
+	}
+	return nil
 }
 
 // quietClient routes go-redis's own log (every failed dial, written to stderr by
