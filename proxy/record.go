@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -82,7 +83,11 @@ type recStep struct {
 }
 
 func newRecorder(dir string, max int, start time.Time, logger *slog.Logger) *recorder {
-	name := "session-" + start.UTC().Format("20060102T150405Z") + ".yaml"
+	// The second, the process and a random part: proxies started in the same
+	// second with one directory (on one machine or several) never share a file.
+	var rnd [3]byte
+	_, _ = rand.Read(rnd[:])
+	name := fmt.Sprintf("session-%s-%d-%x.yaml", start.UTC().Format("20060102T150405Z"), os.Getpid(), rnd)
 	return &recorder{dir: dir, file: filepath.Join(dir, name), max: max, logger: logger, start: start, apps: map[string]bool{}}
 }
 
