@@ -14,6 +14,10 @@ import (
 	"github.com/contactkit/contactkit/check"
 )
 
+// maxTags is the most tags of one contact the model remembers: no name gives
+// more, and a hostile answer's thousands are not kept.
+const maxTags = 16
+
 // DefaultMaxContacts is how many contacts a Model remembers when Config says 0.
 const DefaultMaxContacts = 10_000
 
@@ -47,7 +51,9 @@ type Contact struct {
 	// Name is the name (the list's tag); "" until a list or block answer shows it.
 	Name string
 	// Phone is the phone as the JSON number's text.
-	Phone     string
+	Phone string
+	// Tags are the detail's tags as first seen (nil until a detail shows them).
+	Tags      []string
 	CreatedAt string
 	// Blocked is the last is_blocked an answer showed.
 	Blocked bool
@@ -254,6 +260,22 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 			c.Name = tag
 		}
 	}
+	if hasTags {
+		var now []string
+		for _, t := range tags {
+			s, _ := t.(string)
+			now = append(now, s)
+		}
+		switch {
+		case c.Tags == nil && len(now) <= maxTags:
+			c.Tags = now
+		case c.Tags != nil && !sameTags(c.Tags, now):
+			// Tags come from the name, which no operation changes (their
+			// order the docs leave open).
+			out = append(out, m.finding(x.Op, at+"/tags", fmt.Sprintf("contact %s's tags changed from %s to %s", id, check.Show(c.Tags), check.Show(now)),
+				check.Show(c.Tags), check.Show(now), "#/components/schemas/ContactDetail/properties/tags"))
+		}
+	}
 	if hasTags && c.Name != "" && !slices.ContainsFunc(tags, func(t any) bool { s, _ := t.(string); return s == c.Name }) {
 		out = append(out, m.finding(x.Op, at+"/tags", fmt.Sprintf("contact %s's tags do not hold its name %q", id, c.Name),
 			"tags holding "+strconv.Quote(c.Name), check.Show(tags), "#/components/schemas/ContactDetail/properties/tags"))
@@ -274,6 +296,14 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 		c.Blocked = blocked
 	}
 	return out
+}
+
+// sameTags compares two lists of tags as sets with counts: the docs fix no order.
+func sameTags(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // remember adds contact id of app, forgetting the oldest contact past the cap.
