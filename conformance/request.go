@@ -80,6 +80,8 @@ func (r *runner) build(st *scenario.Step, scope *scope) (*request, error) {
 		req.header.Set("Authorization", "Bearer "+r.cfg.Token+"x")
 	case scenario.AuthTokenPrefix:
 		req.header.Set("Authorization", "Bearer x"+r.cfg.Token)
+	case scenario.AuthTokenCase:
+		req.header.Set("Authorization", "Bearer "+scenario.SwapCase(r.cfg.Token))
 	case scenario.AuthBasic:
 		req.header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("conform:not-a-bearer-token")))
 	case scenario.AuthBearerOnly:
@@ -189,6 +191,8 @@ func (r *runner) showAuthorization(v string) string {
 			return "Bearer " + redact.Mask + "x"
 		case v == "Bearer x"+t:
 			return "Bearer x" + redact.Mask
+		case strings.EqualFold(v, "Bearer "+t):
+			return "Bearer " + redact.Mask + " (its letters' case swapped)"
 		}
 	}
 	return v

@@ -341,7 +341,8 @@ func prepare(cfg Config) (*runner, []*scenario.Scenario, error) {
 		seed:     cfg.Seed,
 		parallel: cmp.Or(cfg.Parallel, DefaultParallel),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
-		scrub:    redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub,
+		// The token with its case swapped is the token to a reader: scrubbed too.
+		scrub: redact.NewScrubber(redact.WithSwappedCase(cfg.Token, cfg.ForeignToken)...).Scrub,
 
 		walkItems: cmp.Or(cfg.WalkItems, DefaultWalkItems),
 		walkTime:  cmp.Or(cfg.WalkTime, DefaultWalkTime),
@@ -538,7 +539,7 @@ func (r *runner) single(ctx context.Context, st *scenario.Step, req *request, re
 
 func (r *runner) countToken(st *scenario.Step, status int) {
 	ok := status >= 200 && status < 300
-	if (st.Auth == scenario.AuthWrongToken || st.Auth == scenario.AuthForeignApp || st.Auth == scenario.AuthTokenSuffix || st.Auth == scenario.AuthTokenPrefix) && ok {
+	if (st.Auth == scenario.AuthWrongToken || st.Auth == scenario.AuthForeignApp || st.Auth == scenario.AuthTokenSuffix || st.Auth == scenario.AuthTokenPrefix || st.Auth == scenario.AuthTokenCase) && ok {
 		r.anyToken.Store(true)
 	}
 	if st.Auth != scenario.AuthToken {

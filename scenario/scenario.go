@@ -7,6 +7,8 @@ package scenario
 import (
 	"slices"
 	"sort"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Scenario is one scripted conversation with the API: steps run in order, then the
@@ -89,9 +91,15 @@ const (
 	// prefixes takes.
 	AuthTokenSuffix = "token-suffix" // Authorization: Bearer <token>x
 	AuthTokenPrefix = "token-prefix" // Authorization: Bearer x<token>
+	// AuthTokenCase sends the run's token with its letters' case swapped: a
+	// token nobody issued that a server comparing without case takes.
+	AuthTokenCase = "token-case"
 )
 
-var authModes = []string{AuthToken, AuthNone, AuthBasic, AuthBearerOnly, AuthWrongToken, AuthForeignApp, AuthForeignToken, AuthTokenSuffix, AuthTokenPrefix}
+// SwapCase is token with its letters' case swapped, as AuthTokenCase sends it.
+func SwapCase(token string) string { return redact.SwapCase(token) }
+
+var authModes = []string{AuthToken, AuthNone, AuthBasic, AuthBearerOnly, AuthWrongToken, AuthForeignApp, AuthForeignToken, AuthTokenSuffix, AuthTokenPrefix, AuthTokenCase}
 
 // Step is one request and what its answer must be.
 type Step struct {

@@ -56,7 +56,7 @@ func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags,
 	})
 	if res != nil {
 		res.AddTo(rep)
-		rep.Scrub(redact.NewScrubber(cfg.Token, ef.foreignToken).Scrub)
+		rep.Scrub(redact.NewScrubber(redact.WithSwappedCase(cfg.Token, ef.foreignToken)...).Scrub)
 	}
 	switch {
 	case errors.Is(err, explore.ErrInterrupted):

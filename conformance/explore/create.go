@@ -127,8 +127,8 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 		keys = append(keys, k)
 		body = append(body, e.rowJSON(rw, k, false))
 		tpl = append(tpl, e.rowJSON(rw, k, true))
-		if !rw.focusName || rw.shape != shapeMissing {
-			r.vars = append(r.vars, k)
+		if rw.shape != shapeBare {
+			r.vars = append(r.vars, k) // a bare row sends its value alone, not its key
 		}
 	}
 	r.body, r.hasBody = []byte("["+strings.Join(body, ",")+"]"), true
@@ -336,7 +336,14 @@ func (e *execution) unhonoured(rows []row, keys []key, found map[int]*mine) []as
 		if c == nil {
 			continue
 		}
-		at := assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: fmt.Sprintf("{{c%d}}", c.ord)}
+		// Found by its key: the id is this step's capture, which its own
+		// expectations cannot use.
+		k := keys[j]
+		sel := "phone"
+		if k.byName {
+			sel = "tag"
+		}
+		at := assertion{ptr: "/data", sel: sel, selVal: k.value, selTpl: k.tpl}
 		switch rw.shape {
 		case shapeID:
 			sent := e.injected[keys[j].ord]

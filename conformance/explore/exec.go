@@ -71,9 +71,6 @@ type execution struct {
 	requests int
 	// done counts the actions run to the end.
 	done int
-	// lastRead is the owner's last read that answered 200: the probes of a
-	// refused credential may go to its URL.
-	lastRead *request
 	// injected are the ids rows sent (shapeID) and how a file says them, by the
 	// row's key ordinal.
 	injected map[int][2]string
@@ -169,7 +166,9 @@ func (e *execution) do(ctx context.Context, i int, a action) {
 		ex := e.predict(r)
 		ex.onPage = &id
 		r.step.Name = fmt.Sprintf("list with %s answers %s", queryText(r), statusList(ex.statuses))
-		e.check(ctx, i, r, ex)
+		if ans, failed := e.check(ctx, i, r, ex); !failed && ans.status == http.StatusOK && a.recheck != authToken {
+			e.recheck(ctx, i, r, a.recheck)
+		}
 	case kGet, kToggle, kDelete:
 		id := e.who(a.foreign)
 		c := e.pickMine(a.ref, id.app)
@@ -245,6 +244,9 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 		}
 	}
 	a, failed := e.check(ctx, i, r, ex)
+	if !failed && a.status == http.StatusOK && op == contactkit.OpGetContact && opt.recheck != authToken && id.app == e.x.cfg.App {
+		e.recheck(ctx, i, r, opt.recheck)
+	}
 	if failed || c == nil || !c.alive || a.status != http.StatusOK {
 		return
 	}

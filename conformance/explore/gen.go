@@ -131,9 +131,10 @@ type action struct {
 	op       string
 	cred     auth
 	crossRef bool
-	// replay sends kAuth's probe to the URL the owner read last, so an answer
-	// kept by URL before the check of the token shows.
-	replay bool
+	// recheck, when set, sends a read that answered 200 once more at once with
+	// these credentials, which must be refused: an answer kept by URL before the
+	// token is checked shows.
+	recheck auth
 
 	// variant is kAppVariant's app id, from the app's own.
 	variant string
@@ -155,10 +156,12 @@ type gen struct {
 	paging     contactkit.Paging
 	twoIds     bool
 	foreignApp bool
-	// creds and raws deal credentials and raw bodies like cards: every one comes
-	// up once before any comes up again, so a run of a few hundred operations
-	// tries each of them, whatever the seed.
-	creds      deck[auth]
+	// The decks deal credentials, raw bodies, names, media types and app ids
+	// like cards: every one comes up once before any comes up again, so a run of
+	// a few hundred operations tries each of them, whatever the seed.
+	creds deck[auth]
+	// refused are the credentials a server must refuse whatever it is.
+	refused    deck[auth]
 	raws       deck[raw]
 	edges      deck[string]
 	words      deck[string]
@@ -171,24 +174,36 @@ type gen struct {
 // server may refuse.
 var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "text/plain"}
 
-// appVariants turn the app's id into another: %s is the id without its last
-// character, %[2]s the whole id. Wildcards a LIKE lookup lets through, another
-// letter case a lookup that folds case takes, and a space one that trims.
-var appVariants = []string{"%s_", "%s%%", "%%", "_%[3]s", "%[2]s%%", "UPPER", "%[2]s "}
+// appVariants turn the app's id into another: wildcards a LIKE lookup lets
+// through to other apps, another letter case a lookup that folds case takes,
+// and a space one that trims.
+var appVariants = []string{"last_", "last%", "%", "_first", "whole%", "case", "space"}
 
-// variantOf is the app id tpl (one of appVariants) makes of app.
-func variantOf(tpl, app string) string {
-	if tpl == "UPPER" {
+// variantOf is the app id variant (one of appVariants) makes of app.
+func variantOf(variant, app string) string {
+	r := []rune(app)
+	if len(r) == 0 {
+		return ""
+	}
+	allButLast, allButFirst := string(r[:len(r)-1]), string(r[1:])
+	switch variant {
+	case "last_":
+		return allButLast + "_"
+	case "last%":
+		return allButLast + "%"
+	case "_first":
+		return "_" + allButFirst
+	case "whole%":
+		return app + "%"
+	case "case":
 		if up := strings.ToUpper(app); up != app {
 			return up
 		}
 		return strings.ToLower(app)
+	case "space":
+		return app + " "
 	}
-	r := []rune(app)
-	if len(r) == 0 {
-		return tpl
-	}
-	return fmt.Sprintf(tpl, string(r[:len(r)-1]), app, string(r[1:]))
+	return variant
 }
 
 // deck deals its cards in a random order, each once per round.
@@ -217,6 +232,9 @@ func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *g
 	if foreignApp {
 		g.creds.cards = append(g.creds.cards, authCase)
 	}
+	g.refused.cards = slices.DeleteFunc(slices.Clone(g.creds.cards), func(a auth) bool {
+		return a == authLower || a == authToken || a == authForeignOwn || a == authForeignToken
+	})
 	if foreignToken {
 		g.creds.cards = append(g.creds.cards, authForeignToken, authToken, authToken, authForeignOwn, authForeignOwn)
 	}
@@ -416,8 +434,16 @@ func (g *gen) newAction() action {
 				bad[g.pick(n)] = true
 			}
 		}
+		// Half the time the refused rows are all the docs' own case, a phone that
+		// is not a number, so that a 422 must name each of them.
+		notNumbers := len(bad) > 1 && g.chance(0.5)
 		for i := range n {
-			a.rows = append(a.rows, g.newRow(bad[i]))
+			switch {
+			case bad[i] && notNumbers:
+				a.rows = append(a.rows, row{value: []string{`"6280000000000"`, "true", "null", "[6280000000000]", `{"n":1}`}[g.pick(5)]})
+			default:
+				a.rows = append(a.rows, g.newRow(bad[i]))
+			}
 		}
 		if g.chance(0.08) {
 			// A field the server makes, beside a plain row to compare with.
@@ -438,11 +464,17 @@ func (g *gen) newAction() action {
 		a.kind = kList
 		a.page, a.limit = g.query()
 		a.otherApp = g.chance(0.15)
+		if g.chance(0.2) {
+			a.recheck = g.refused.deal(g.r)
+		}
 	case p < 77:
 		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/11)]
 		a.foreign = g.twoIds && g.chance(0.2)
 		a.otherApp = a.kind == kGet && g.chance(0.15)
 		a.putBody = a.kind == kToggle && g.chance(0.25)
+		if a.kind == kGet && g.chance(0.2) {
+			a.recheck = g.refused.deal(g.r)
+		}
 		if g.twoIds && g.chance(0.25) {
 			// Broken object level authorization: the right token on its own app,
 			// naming the other identity's contact.
@@ -457,7 +489,6 @@ func (g *gen) newAction() action {
 		a.variant = g.variants.deal(g.r)
 	default:
 		a.kind = kAuth
-		a.replay = g.chance(0.3)
 		a.op = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}[g.pick(5)]
 		a.cred = g.creds.deal(g.r)
 		if a.cred == authLower && (a.op != contactkit.OpListContacts && a.op != contactkit.OpGetContact) {

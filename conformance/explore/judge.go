@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/scenario"
@@ -77,10 +76,6 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		}
 	}
 	e.record(r, ex)
-	if a.status == http.StatusOK && (r.op == contactkit.OpListContacts || r.op == contactkit.OpGetContact) &&
-		r.app == e.x.cfg.App && r.authz == "Bearer "+e.x.cfg.Token {
-		e.lastRead = r
-	}
 	return a, e.failed(ctx, at, a, findings)
 }
 
