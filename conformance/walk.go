@@ -20,7 +20,7 @@ import (
 // holds and by time (Config.WalkItems, Config.WalkTime), not by a page count, and
 // it stops at the first page the page checks fault, since a wrong next_page or
 // last_page can point anywhere (a hostile one never ends).
-func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult) (int, any, []check.Finding, bool) {
+func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult) (answer, []check.Finding, bool) {
 	paging := r.spec.Paging
 	page, err := check.QueryInt(req.values(), "page", paging.Page.Default)
 	if err != nil || page < paging.Page.Min {
@@ -33,6 +33,8 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 		metas    []map[string]any
 		curls    []string
 		kept     int // bytes of the pages whose items the walk keeps
+		header   http.Header
+		slowest  time.Duration
 	)
 	deadline := time.Now().Add(r.walkTime)
 	for {
@@ -40,10 +42,14 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 		curl := r.curl(preq)
 		res.Curl = curl
 		res.Requests++
-		x, tf := r.send(ctx, st.Op, preq)
+		x, took, tf := r.send(ctx, st.Op, preq)
 		if tf != nil {
 			tf.Curl = curl
-			return 0, nil, append(findings, *tf), false
+			return answer{}, append(findings, *tf), false
+		}
+		slowest = max(slowest, took)
+		if header == nil {
+			header = x.Header // the first page's, as /meta is
 		}
 		res.HTTPStatus = x.Status
 		res.Body = snippet(x.Body, x.Truncated)
@@ -58,7 +64,7 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 		findings = append(findings, fs...)
 		obj, _ := doc.(map[string]any)
 		if x.Status != http.StatusOK || obj == nil {
-			return x.Status, doc, findings, true
+			return answer{status: x.Status, doc: doc, header: x.Header, slowest: slowest}, findings, true
 		}
 		if first == nil {
 			first = obj
@@ -89,7 +95,7 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 	}
 	agg["data"] = all
 	agg["pages"] = len(metas)
-	return http.StatusOK, agg, findings, true
+	return answer{status: http.StatusOK, doc: agg, header: header, slowest: slowest}, findings, true
 }
 
 // maxWalkBytes bounds the answers a walk keeps the items of, for items a target

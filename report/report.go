@@ -116,6 +116,9 @@ type StepResult struct {
 	SkipReason string        `json:"skip_reason,omitempty"`
 	Duration   time.Duration `json:"duration_ns"`
 	Requests   int           `json:"requests"`
+	// Tries is how many times a step with retry was tried, the last try's
+	// answer the one reported.
+	Tries int `json:"tries,omitempty"`
 	// Curl is the (last) request as a curl command, the token redacted.
 	Curl string `json:"curl,omitempty"`
 	// HTTPStatus and Body are the (last) answer, the body cut short.
