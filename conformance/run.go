@@ -493,7 +493,7 @@ func (r *runner) scenario(ctx context.Context, index int, sc *scenario.Scenario)
 // when the target gave no answer, so the scenario stops there.
 func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.Step, scope *scope, cleanup bool) (res report.StepResult, answered bool) {
 	start := time.Now()
-	res = report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: cleanup, Status: report.Passed}
+	res = report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: cleanup, Unchecked: st.Unchecked, Status: report.Passed}
 	defer func() { res.Duration = time.Since(start) }()
 
 	req, err := r.build(st, scope)
