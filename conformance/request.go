@@ -192,7 +192,8 @@ func (r *runner) curl(req *request) string {
 }
 
 // showAuthorization masks the tokens in an Authorization header the runner
-// built, short ones too (the scrubber leaves a short token inside a word).
+// built, short ones too (the scrubber leaves a short token that touches other
+// characters, as in "Bearer tx").
 func (r *runner) showAuthorization(v string) string {
 	for _, t := range []string{r.cfg.Token, r.cfg.ForeignToken} {
 		switch {

@@ -6,6 +6,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -171,4 +173,30 @@ func TestQAFailureInBrowser(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{page}, requests, "the page is the only request")
+}
+
+// TestShortTokenKeepsWordsInTheJournal: the README's token, "t", is masked in
+// the mock's journal where a credential goes, and nowhere else.
+func TestShortTokenKeepsWordsInTheJournal(t *testing.T) {
+	srv, err := mock.New(mock.Config{Auth: map[string][]string{"t": {"app1"}}})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/contacts/app1", strings.NewReader(`[{"name":"t","phone":6281234567890}]`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	resp, err = http.Get(ts.URL + "/__admin/requests")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	journal, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Contains(t, string(journal), `Bearer ***`, "the token is masked in the header")
+	assert.NotContains(t, string(journal), `Bearer t"`, "the token is not shown")
+	assert.Contains(t, string(journal), `\"name\":\"t\"`, "a name that reads like the token stays")
 }
