@@ -148,6 +148,64 @@ func TestProxyRecordingReplaysAgainstMock(t *testing.T) {
 	}
 }
 
+// TestRecordingKeepsInvalidInputInvalid records creates the mock refuses: the
+// recording sends the same invalid values again (an empty name stays empty, a
+// phone as text stays text), expects the same 422 keys, and replays green; a
+// target that takes anything fails the replay.
+func TestRecordingKeepsInvalidInputInvalid(t *testing.T) {
+	dir := t.TempDir()
+	target := newProxyTarget(t)
+	p, err := proxy.New(proxy.Config{Target: target.URL, RecordDir: dir})
+	require.NoError(t, err)
+	ps := httptest.NewServer(p)
+	defer ps.Close()
+	status, _ := call(t, target.URL, "POST", "/__admin/faults", `{"op":"listContacts","status":503,"times":1}`)
+	require.Equal(t, http.StatusOK, status, "a fault rule")
+	status, _ = call(t, ps.URL, "GET", "/contacts/shop", "")
+	require.Equal(t, http.StatusServiceUnavailable, status, "the fault fires")
+	for _, body := range []string{
+		`[{"name":"","phone":6281311110001}]`,
+		`[{"name":"Rina Wijaya","phone":"6281311110002"}]`,
+		`[{"name":"Rina Wijaya","phone":6281311110003},{"name":"   ","phone":6281.5}]`,
+	} {
+		status, _ = call(t, ps.URL, "POST", "/contacts/shop", body)
+		require.Equal(t, http.StatusUnprocessableEntity, status, "the mock refuses %s", body)
+	}
+	file, err := p.WriteRecording()
+	require.NoError(t, err)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	text := string(data)
+	for _, want := range []string{
+		`- name: ""`, `phone: "6281311110002"`, `name: '   '`, `phone: 6281.5`,
+		`/errors/0.name:`, `/errors/0.phone:`, `/errors/1.name:`, `/errors/1.phone:`, `present: true`,
+	} {
+		assert.Contains(t, text, want, "the recording keeps the invalid input and the 422's keys")
+	}
+	assert.Contains(t, text, "# exchanges left out, since no scenario can replay them: 1 (a status the contract does not document", "the fault's 503 is left out, and the file says so")
+	assert.NotContains(t, text, "503")
+
+	accepting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"statusCode":201,"code":"CREATED","message":"Data has been successfully inserted."}`)
+	}))
+	defer accepting.Close()
+	for _, tc := range []struct {
+		name   string
+		target string
+		ok     bool
+	}{{"a fresh mock", newProxyTarget(t).URL, true}, {"a target that takes anything", accepting.URL, false}} {
+		rep, err := conformance.Run(context.Background(), conformance.Config{Target: tc.target, Token: "replay-token", App: "replay-app", Suite: os.DirFS(dir), SuiteName: dir})
+		require.NoError(t, err)
+		if rep.OK() != tc.ok {
+			var out strings.Builder
+			_ = rep.WriteText(&out, true)
+			t.Errorf("replay against %s: OK = %v, want %v\n%s\n%s", tc.name, rep.OK(), tc.ok, out.String(), text)
+		}
+	}
+}
+
 // TestDefaultSuiteThroughStrictProxy replays the whole default suite through the
 // proxy, --strict, to the mock: a faithful server, so no answer may be flagged
 // (strict would turn it into a 502, and the suite would fail). The suite's
