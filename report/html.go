@@ -19,6 +19,12 @@ var htmlSource string
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":   func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"mark": func(s Status) string { return marks[s] },
+	"where": func(file string, line int) string {
+		if line > 0 {
+			return fmt.Sprintf("%s:%d", file, line)
+		}
+		return file
+	},
 	"count": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one

@@ -1030,7 +1030,7 @@ func (p *parser) checkScenario(sc *Scenario) {
 	for _, row := range sc.Examples {
 		for _, v := range row.Values {
 			// A row comes before the vars: it may use what the run defines only.
-			p.unset(row.Line, fmt.Sprintf("example row %q", v.Name), Placeholders(v.Value), defined, "not defined outside the scenario")
+			p.unset(row.Line, fmt.Sprintf("example row %q", v.Name), Placeholders(v.Value), defined, "not a built-in, a --var or --vars")
 		}
 	}
 	if len(sc.Examples) > 0 {
@@ -1039,7 +1039,7 @@ func (p *parser) checkScenario(sc *Scenario) {
 		}
 	}
 	for _, v := range sc.Vars {
-		p.unset(v.Line, fmt.Sprintf("var %q", v.Name), Placeholders(v.Value), defined, "not defined before it")
+		p.unset(v.Line, fmt.Sprintf("var %q", v.Name), Placeholders(v.Value), defined, "not defined before it, nor by an example row, --var or --vars")
 		defined[v.Name] = true
 	}
 	for _, st := range slices.Concat(sc.Steps, sc.Cleanup) {
@@ -1049,7 +1049,7 @@ func (p *parser) checkScenario(sc *Scenario) {
 	}
 	for _, st := range slices.Concat(sc.Steps, sc.Cleanup) {
 		p.unset(st.Line, fmt.Sprintf("step %q", st.Name), st.placeholderNames(), defined,
-			"neither a var, an example's, a --var, a capture nor a built-in ("+strings.Join(BuiltinNames(), ", ")+")")
+			"neither a var, an example row's, a --var, a capture nor a built-in ("+strings.Join(BuiltinNames(), ", ")+")")
 		if st.AcrossPages && !sc.Exclusive {
 			p.errs = append(p.errs, &LoadError{File: p.file, Line: st.Line, Msg: fmt.Sprintf("step %q: across_pages needs the scenario to be exclusive: true (concurrent writers shift pages)", st.Name)})
 		}
@@ -1060,7 +1060,8 @@ func (p *parser) checkScenario(sc *Scenario) {
 // environment variable that is set; what says who uses it, and why says what an
 // undefined name is not.
 func (p *parser) unset(line int, what string, names []string, defined map[string]bool, why string) {
-	for _, name := range names {
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
 		env, isEnv := strings.CutPrefix(name, EnvPrefix)
 		switch {
 		case isEnv:

@@ -73,7 +73,7 @@ func TestParseErrorsSayFileAndLine(t *testing.T) {
 		{"example names a built-in", "name: a\nexamples:\n  - {app: x}\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n", 3, `"app" is a built-in name`},
 		{"unset environment variable", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    headers: {X-Key: \"{{env.CONTACTKIT_TEST_SURELY_UNSET}}\"}\n    expect: {status: 200}\n", 3, "CONTACTKIT_TEST_SURELY_UNSET is not set in the environment"},
 		{"malformed env placeholder", "name: a\nsteps:\n  - name: s\n    op: listContacts\n    headers: {X-Key: \"{{env.}}\"}\n    expect: {status: 200}\n", 5, "malformed placeholder"},
-		{"a row using a var", "name: a\nvars: {v: 1}\nexamples:\n  - {who: \"{{v}}\"}\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n", 4, `example row "who" uses {{v}}, which is not defined outside the scenario`},
+		{"a row using a var", "name: a\nvars: {v: 1}\nexamples:\n  - {who: \"{{v}}\"}\nsteps:\n  - name: s\n    op: listContacts\n    expect: {status: 200}\n", 4, `example row "who" uses {{v}}, which is not a built-in, a --var or --vars`},
 	}
 	for _, tc := range cases {
 		_, err := scenario.Parse(spec(t), "suite/x.yaml", []byte(tc.src))

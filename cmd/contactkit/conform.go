@@ -204,7 +204,12 @@ func (v varFlag) Set(arg string) error {
 	return nil
 }
 
+// writeFile writes a report to name, making its directory when it is missing
+// (CI names a reports/ directory for its artifacts).
 func writeFile(name string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
 	f, err := os.Create(name)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)

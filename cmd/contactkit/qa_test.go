@@ -68,7 +68,8 @@ func TestQASuitePassesAgainstMock(t *testing.T) {
 	t.Setenv("CONTACTKIT_ADMIN_TOKEN", qaAdminToken)
 	target := qaMock(t)
 	dir := t.TempDir()
-	jsonOut, junitOut, htmlOut := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.html")
+	// The reports' directory is made when missing, as CI names one.
+	jsonOut, junitOut, htmlOut := filepath.Join(dir, "r.json"), filepath.Join(dir, "reports", "r.xml"), filepath.Join(dir, "reports", "r.html")
 	code, stdout, stderr := execute(t, "conform", "--target", target, "--token", "t", "--app", "app1", "--suite", qaSuite,
 		"--vars", qaVars, "--var", "page_size=7", "--explore", "0", "--json", jsonOut, "--junit", junitOut, "--html", htmlOut)
 	require.Equal(t, exitOK, code, "the example suite against the mock\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
@@ -111,7 +112,7 @@ func TestQASuiteLoadErrors(t *testing.T) {
 	t.Setenv("CONTACTKIT_ADMIN_TOKEN", qaAdminToken)
 	code, _, stderr = execute(t, "conform", "--target", target, "--token", "t", "--app", "app1", "--suite", qaSuite)
 	assert.Equal(t, exitUsage, code, "a --var the suite needs, missing: exit code")
-	assert.Contains(t, stderr, `contacts.yaml:7: var "name" uses {{contact_prefix}}, which is not defined before it`)
+	assert.Contains(t, stderr, `contacts.yaml:7: var "name" uses {{contact_prefix}}, which is not defined before it, nor by an example row, --var or --vars`)
 
 	code, _, stderr = execute(t, "conform", "--target", target, "--token", "t", "--app", "app1", "--suite", qaSuite, "--vars", qaVars, "--var", "nope")
 	assert.Equal(t, exitUsage, code, "a --var without a value: exit code")
