@@ -1,12 +1,10 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -120,16 +118,9 @@ func (c *Checker) Check(ctx context.Context, x Exchange) (op string, body any, f
 			Expected: fmt.Sprintf("at most %d bytes", MaxBody), Actual: "more"})
 		return j.op, nil, out
 	}
-	dec := json.NewDecoder(bytes.NewReader(x.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil || dec.Decode(new(any)) != io.EOF {
-		msg := "body is not JSON"
-		if err != nil {
-			msg += ": " + err.Error()
-		} else {
-			msg += ": data after the JSON value"
-		}
-		add(Finding{Check: Body, Source: bodySource, Reading: bodyReading, Message: msg, Expected: "a JSON envelope", Actual: OneLine(string(x.Body), 120), Contract: Loc("#/info/description")})
+	body, err := DecodeJSON(x.Body)
+	if err != nil {
+		add(Finding{Check: Body, Source: bodySource, Reading: bodyReading, Message: "body is not JSON: " + err.Error(), Expected: "a JSON envelope", Actual: OneLine(string(x.Body), 120), Contract: Loc("#/info/description")})
 		return j.op, nil, out
 	}
 

@@ -1,11 +1,9 @@
 package conformance
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -585,7 +583,7 @@ func (r *runner) single(ctx context.Context, st *scenario.Step, req *request, re
 	ans := answer{status: x.Status, header: x.Header, slowest: took}
 	if st.Unchecked {
 		// Outside the contract: only the step's own expectations judge it.
-		ans.doc = decodeJSON(x.Body)
+		ans.doc, _ = check.DecodeJSON(x.Body) // nil when it is not JSON
 		return ans, nil, true
 	}
 	r.countToken(st, x.Status)
@@ -595,18 +593,6 @@ func (r *runner) single(ctx context.Context, st *scenario.Step, req *request, re
 	}
 	ans.doc = doc
 	return ans, findings, true
-}
-
-// decodeJSON decodes a body as the checks do (numbers exact), nil when it is not
-// one JSON value.
-func decodeJSON(b []byte) any {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil || dec.Decode(new(any)) != io.EOF {
-		return nil
-	}
-	return v
 }
 
 // sleep waits d, or less when ctx ends first; it reports whether it waited d.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -455,10 +454,8 @@ func (sc *scene) step(n int, st *recStep) {
 // name, a phone as text or a fraction) stays as sent, so the replay is refused
 // as the session was.
 func (sc *scene) body(out *scenario.Step, st *recStep) {
-	dec := json.NewDecoder(bytes.NewReader(st.body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.Decode(new(any)) != io.EOF {
+	v, err := check.DecodeJSON(st.body)
+	if err != nil {
 		out.RawBody = ptr(string(st.body))
 		return
 	}
@@ -483,7 +480,7 @@ func (sc *scene) body(out *scenario.Step, st *recStep) {
 			}
 			obj["name"] = "{{" + sc.names[name] + "}}"
 		}
-		if phone, ok := obj["phone"].(json.Number); ok && bigInteger.MatchString(phone.String()) && !refused(i, "phone") {
+		if phone, ok := obj["phone"].(json.Number); ok && isInt(phone) && !refused(i, "phone") {
 			if _, ok := sc.phones[phone.String()]; !ok {
 				sc.phones[phone.String()] = sc.newVar("phone", "{{unique_phone}}")
 			}
@@ -496,8 +493,11 @@ func (sc *scene) body(out *scenario.Step, st *recStep) {
 	out.Body, out.HasBody = v, true
 }
 
-// bigInteger is a JSON integer: a phone a replay may make anew.
-var bigInteger = regexp.MustCompile(`^-?[0-9]+$`)
+// isInt reports a whole number in int64: a phone a replay may make anew.
+func isInt(n json.Number) bool {
+	_, ok := check.Int(n)
+	return ok
+}
 
 // isRowKey reports whether a 422's errors key names a row's field (0.phone),
 // not the body as a whole.

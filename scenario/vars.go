@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/contactkit/contactkit/check"
 )
 
 // Values from outside the files: a run's own variables (--var NAME=VALUE, --vars
@@ -37,10 +39,8 @@ func CheckVarName(name string) error {
 // variable): a JSON number, true, false, null or a quoted JSON string is that
 // value, so {{phone}} sends an integer; anything else is the text as it is.
 func VarValue(text string) any {
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.Decode(new(any)) != io.EOF {
+	v, err := check.DecodeJSON([]byte(text))
+	if err != nil {
 		return text
 	}
 	switch x := v.(type) {
