@@ -5,7 +5,9 @@ package conformance_test
 // against the faithful double with a little around it.
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,8 +110,7 @@ func stepOf(t *testing.T, rep *report.Report, scenario, step string) report.Step
 // value beats the run's variable, which beats the scenario's var; the
 // environment fills {{env.NAME}}.
 func TestExamplesAndVariables(t *testing.T) {
-	a := &around{double: newDouble(flawNone)}
-	rep := runSuite(t, a, map[string]string{"rows.yaml": `name: rows
+	const suite = `name: rows
 vars:
   who: the file's
   n: 0
@@ -121,7 +122,9 @@ steps:
     op: listContacts
     headers: {X-Who: "{{who}}", X-N: "{{n}}", X-Env: "{{env.QA_STAGE}}"}
     expect: {status: 200}
-`}, func(cfg *conformance.Config) {
+`
+	a := &around{double: newDouble(flawNone)}
+	rep := runSuite(t, a, map[string]string{"rows.yaml": suite}, func(cfg *conformance.Config) {
 		cfg.Vars = map[string]any{"who": "the run's", "n": 9}
 		cfg.Env = func(name string) (string, bool) {
 			return map[string]string{"QA_STAGE": "staging"}[name], name == "QA_STAGE"
@@ -137,6 +140,41 @@ steps:
 		"GET /contacts/app1 who=the run's n=1 env=staging",
 		"GET /contacts/app1 who=the run's n=2 env=staging",
 	}, a.requests()[1:], "requests (after the preflight)")
+
+	// The names come from the file alone: another run, another seed, the same
+	// JUnit names.
+	again := runSuite(t, &around{double: newDouble(flawNone)}, map[string]string{"rows.yaml": suite}, func(cfg *conformance.Config) {
+		cfg.Vars, cfg.Seed = map[string]any{"who": "someone else", "n": 1}, 99
+		cfg.Env = func(string) (string, bool) { return "elsewhere", true }
+	})
+	var first, second bytes.Buffer
+	require.NoError(t, rep.WriteJUnit(&first))
+	require.NoError(t, again.WriteJUnit(&second))
+	assert.Equal(t, junitNames(t, first.Bytes()), junitNames(t, second.Bytes()), "JUnit names of two runs")
+
+	_, err := conformance.Run(context.Background(), conformance.Config{Target: "http://127.0.0.1:1", Token: "t", App: "a", Vars: map[string]any{"app": "x"}})
+	assert.ErrorIs(t, err, conformance.ErrConfig, "a run's variable cannot take a built-in's name")
+}
+
+// junitNames lists a JUnit report's suite and case names, in order.
+func junitNames(t *testing.T, data []byte) []string {
+	t.Helper()
+	var doc struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(data, &doc))
+	var out []string
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			out = append(out, s.Name+" > "+c.Name)
+		}
+	}
+	return out
 }
 
 // TestHeaderAndTimeExpectations: headers are matched by name in any case, with

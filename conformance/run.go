@@ -306,6 +306,11 @@ func prepare(cfg Config) (*runner, []*scenario.Scenario, error) {
 	if cfg.WalkItems < 0 || cfg.WalkTime < 0 || cfg.Deadline < 0 {
 		errs = append(errs, errors.New("walk bounds and deadline must not be negative"))
 	}
+	for name := range cfg.Vars {
+		if err := scenario.CheckVarName(name); err != nil {
+			errs = append(errs, fmt.Errorf("var: %w", err))
+		}
+	}
 	var runRE *regexp.Regexp
 	if cfg.Run != "" {
 		if runRE, err = regexp.Compile(cfg.Run); err != nil {

@@ -59,10 +59,10 @@ func VarValue(text string) any {
 func ParseVar(arg string) (string, any, error) {
 	name, value, ok := strings.Cut(arg, "=")
 	if !ok {
-		return "", nil, fmt.Errorf("--var %q: write NAME=VALUE", arg)
+		return "", nil, fmt.Errorf("%q: write NAME=VALUE", arg)
 	}
 	if err := CheckVarName(name); err != nil {
-		return "", nil, fmt.Errorf("--var: %w", err)
+		return "", nil, err
 	}
 	return name, VarValue(value), nil
 }
