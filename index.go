@@ -28,6 +28,7 @@ type Spec struct {
 
 	ops   map[string]*Op
 	order []*Op
+	codes map[int]string // the envelope's code word by status, from the examples
 }
 
 // Op is one operation of the contract.
@@ -45,6 +46,8 @@ type Op struct {
 	Params openapi3.Parameters
 
 	messages map[int]string
+	// examples are the named examples of each documented answer, as decoded.
+	examples map[int]map[string]any
 }
 
 // Paging holds the bounds of listContacts' `page` and `limit`, read from their
@@ -86,7 +89,7 @@ func NewSpec(doc *openapi3.T) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Spec{Doc: doc, Router: router, ops: map[string]*Op{}}
+	s := &Spec{Doc: doc, Router: router, ops: map[string]*Op{}, codes: map[int]string{}}
 	if doc.Components != nil {
 		if ref := doc.Components.Schemas[EnvelopeSchema]; ref != nil && ref.Value != nil {
 			s.Envelope = &openapi3.SchemaRef{Ref: "#/components/schemas/" + EnvelopeSchema, Value: ref.Value}
@@ -100,7 +103,8 @@ func NewSpec(doc *openapi3.T) (*Spec, error) {
 			if o.OperationID == "" {
 				return nil, fmt.Errorf("index contract: %s %s has no operationId", method, path)
 			}
-			op := &Op{ID: o.OperationID, Method: method, Path: path, Operation: o, messages: map[int]string{}}
+			op := &Op{ID: o.OperationID, Method: method, Path: path, Operation: o,
+				messages: map[int]string{}, examples: map[int]map[string]any{}}
 			for _, params := range []openapi3.Parameters{item.Parameters, o.Parameters} {
 				for _, p := range params {
 					if p.Value == nil {
@@ -121,6 +125,10 @@ func NewSpec(doc *openapi3.T) (*Spec, error) {
 				}
 				op.Statuses = append(op.Statuses, status)
 				op.messages[status] = docsMessage(resp)
+				op.examples[status] = examplesOf(resp)
+				if err := s.readCodes(op.ID, status, op.examples[status]); err != nil {
+					return nil, err
+				}
 			}
 			slices.Sort(op.Statuses)
 			s.ops[op.ID] = op
@@ -141,6 +149,57 @@ func NewSpec(doc *openapi3.T) (*Spec, error) {
 	return s, nil
 }
 
+// readCodes learns the envelope's code word for status from an answer's
+// examples, which must agree with each other and with every other answer's.
+func (s *Spec) readCodes(opID string, status int, examples map[string]any) error {
+	for name, ex := range examples {
+		body, _ := ex.(map[string]any)
+		code, ok := body["code"].(string)
+		if !ok {
+			continue
+		}
+		if sc, ok := asInt(body["statusCode"]); !ok || sc != status {
+			return fmt.Errorf("index contract: %s %d example %s says statusCode %v", opID, status, name, body["statusCode"])
+		}
+		if known, ok := s.codes[status]; ok && known != code {
+			return fmt.Errorf("index contract: %s %d example %s says code %q, another answer %q", opID, status, name, code, known)
+		}
+		for other, word := range s.codes {
+			if word == code && other != status {
+				return fmt.Errorf("index contract: %s %d example %s says code %q, the word of %d", opID, status, name, code, other)
+			}
+		}
+		s.codes[status] = code
+	}
+	return nil
+}
+
+func asInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int(n), float64(int(n)) == n
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	}
+	return 0, false
+}
+
+// Code returns the envelope's `code` word for status as the contract's examples
+// give it, or "" for a status the contract never answers.
+func (s *Spec) Code(status int) string { return s.codes[status] }
+
+// Word returns the `code` word for any status: the contract's (Code), or for a
+// status it never answers (500, 503, a proxy's 502) one made as the contract's are
+// made, from the status's name: INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE.
+func (s *Spec) Word(status int) string {
+	if c := s.codes[status]; c != "" {
+		return c
+	}
+	return statusWord(status)
+}
+
 // Op returns the operation with that id, or nil.
 func (s *Spec) Op(id string) *Op { return s.ops[id] }
 
@@ -156,6 +215,19 @@ func (o *Op) Documents(status int) bool {
 // Message returns the `message` of the docs' example for the operation's status, the
 // sentence a faithful server sends, or "" when the contract has none.
 func (o *Op) Message(status int) string { return o.messages[status] }
+
+// Example returns the named example of the operation's answer with status, as
+// decoded from the contract (objects are map[string]any), or nil.
+func (o *Op) Example(status int, name string) any { return o.examples[status][name] }
+
+// ExampleError returns one entry of the `errors` of a named example (a 422's
+// `0.phone`), the API's own words for that problem, or "".
+func (o *Op) ExampleError(status int, name, key string) string {
+	body, _ := o.Example(status, name).(map[string]any)
+	errs, _ := body["errors"].(map[string]any)
+	msg, _ := errs[key].(string)
+	return msg
+}
 
 // Param returns the path or query parameter of that name, or nil.
 func (o *Op) Param(name string) *openapi3.Parameter {
@@ -194,14 +266,25 @@ func (o *Op) bounds(name string) (Bounds, error) {
 }
 
 func docsMessage(resp *openapi3.ResponseRef) string {
-	if resp == nil || resp.Value == nil {
-		return ""
-	}
-	media := resp.Value.Content.Get("application/json")
-	if media == nil || media.Examples["docs"] == nil || media.Examples["docs"].Value == nil {
-		return ""
-	}
-	body, _ := media.Examples["docs"].Value.Value.(map[string]any)
+	body, _ := examplesOf(resp)["docs"].(map[string]any)
 	msg, _ := body["message"].(string)
 	return msg
+}
+
+// examplesOf returns the named examples of an answer's JSON body.
+func examplesOf(resp *openapi3.ResponseRef) map[string]any {
+	out := map[string]any{}
+	if resp == nil || resp.Value == nil {
+		return out
+	}
+	media := resp.Value.Content.Get("application/json")
+	if media == nil {
+		return out
+	}
+	for name, ex := range media.Examples {
+		if ex != nil && ex.Value != nil {
+			out[name] = ex.Value.Value
+		}
+	}
+	return out
 }

@@ -33,6 +33,7 @@ const (
 	ReadingCreateLenient    = "create-lenient-json"
 	ReadingCreateRow        = "create-invalid-row"
 	ReadingCreateValues     = "create-lenient-values"
+	ReadingCreateMediaType  = "create-media-type"
 	ReadingDuplicatePhones  = "duplicate-phones"
 	ReadingListOrder        = "list-order"
 	ReadingTags             = "tags"
@@ -61,6 +62,8 @@ var readings = []Reading{
 		"422 keyed `<row>.<field>`, nothing stored", "400 or 422, nothing stored; a 201 warns"},
 	{ReadingCreateValues, "a name that is blank, longer than 64 characters or holds control characters; a phone unlike the docs' (62 and 9 to 12 digits), past 2^53, 0 or below; a field the docs do not name",
 		"blank names and names over 255 characters refused (422); the rest stored; unknown fields ignored", "refused (400 or 422, nothing stored) or stored exactly as sent; an unknown field is never honoured"},
+	{ReadingCreateMediaType, "a create whose Content-Type is not JSON (text/plain, a form)",
+		"422 keyed `body`, nothing stored", "400, 415 (HTTP) or 422, nothing stored; a 201 warns"},
 	{ReadingDuplicatePhones, "two rows with one phone",
 		"accepted, as in the docs' own example", "not asserted"},
 	{ReadingListOrder, "the order of the list",

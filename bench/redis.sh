@@ -4,7 +4,7 @@
 # 1. List throughput (page 1, limit 10, the same URL every time) of the mock on
 #    Redis, of the mock in memory and of a bare net/http handler writing a body of
 #    the same size, with wrk over loopback; printed as ratios to bare net/http
-#    (target for Redis: >= 0.2).
+#    (target for Redis: >= 0.3).
 # 2. A million contacts in one app on Redis: how long the first request takes
 #    (it seeds the app), Redis's memory before and after (INFO memory), and
 #    page 20,000 (the last, limit 50) against page 1, as wrk throughput.
@@ -23,11 +23,12 @@ build_contactkit
 go build -o "$BENCH_TMP/baseline" ./bench/baseline
 
 ROUNDS=${ROUNDS:-3}
-REDIS_PORT=${REDIS_PORT:-47113}
-MOCK_REDIS=127.0.0.1:47114
-MOCK_MEM=127.0.0.1:47115
-BASE=127.0.0.1:47116
-MOCK_BIG=127.0.0.1:47117
+# Ports below Linux's ephemeral range, which wrk's connections would take.
+REDIS_PORT=${REDIS_PORT:-27123}
+MOCK_REDIS=127.0.0.1:27124
+MOCK_MEM=127.0.0.1:27125
+BASE=127.0.0.1:27126
+MOCK_BIG=127.0.0.1:27127
 AUTH="Authorization: Bearer bench-token"
 LIST="/contacts/bench-app?page=1&limit=10"
 MILLION=1000000
@@ -63,7 +64,7 @@ for round in $(seq "$ROUNDS"); do
   printf 'round %d list: mock on redis %8.0f req/s   mock in memory %8.0f req/s   bare net/http %8.0f req/s\n' "$round" "$r" "$m" "$b"
   tr=$(sum "$tr" "$r"); tm=$(sum "$tm" "$m"); tb=$(sum "$tb" "$b")
 done
-echo "ratio to bare net/http over all rounds: redis $(ratio "$tr" "$tb") (target >= 0.20), memory $(ratio "$tm" "$tb")"
+echo "ratio to bare net/http over all rounds: redis $(ratio "$tr" "$tb") (target >= 0.30), memory $(ratio "$tm" "$tb")"
 
 # 2. A million contacts.
 before=$(used)
@@ -71,10 +72,13 @@ start "$BENCH_TMP/contactkit" mock --addr "$MOCK_BIG" --log-format none --contac
   --store "redis://127.0.0.1:$REDIS_PORT/1" --store-prefix big: --store-timeout 10s
 wait_ready "http://$MOCK_BIG/__admin/health"
 seed=$(curl -sf -o /dev/null -w '%{time_total}' -H "$AUTH" "http://$MOCK_BIG/contacts/big?page=1&limit=50")
+# The seed came as two RESTOREs of tens of MB; Redis lets their query buffers go
+# within a few seconds, and they are not the data's.
+sleep 4
 after=$(used)
 total=$(curl -sf -H "$AUTH" "http://$MOCK_BIG/contacts/big?limit=1" | sed -E 's/.*"total":([0-9]+).*/\1/')
 [ "$total" = "$MILLION" ] || { echo "the big app holds $total contacts, want $MILLION" >&2; exit 1; }
-echo "a million contacts on redis: seeded by the first request in ${seed} s; redis used_memory +$(awk -v a="$after" -v b="$before" -v n="$MILLION" 'BEGIN {printf "%.0f MB (%.0f bytes per contact)", (a-b)/1e6, (a-b)/n}')"
+echo "a million contacts on redis: seeded by the first request in ${seed} s (target <= 2 s); redis used_memory +$(awk -v a="$after" -v b="$before" -v n="$MILLION" 'BEGIN {printf "%.0f MB (%.0f bytes per contact)", (a-b)/1e6, (a-b)/n}')"
 last=$((MILLION / 50))
 p1=$(rps "http://$MOCK_BIG/contacts/big?page=1&limit=50" "$AUTH")
 pn=$(rps "http://$MOCK_BIG/contacts/big?page=$last&limit=50" "$AUTH")

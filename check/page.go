@@ -81,8 +81,11 @@ func Page(paging contactkit.Paging, q url.Values, body any) []Finding {
 			bad("/meta/previous_page", fmt.Sprintf("meta.previous_page must be %d on page %d", cur-1, cur), strconv.FormatInt(cur-1, 10), prev, "previous_page")
 		}
 	case cur > realLast:
-		if p, ok := num("previous_page"); !ok || p >= cur {
-			bad("/meta/previous_page", fmt.Sprintf("meta.previous_page must be a page before %d", cur), fmt.Sprintf("< %d", cur), prev, "previous_page")
+		// Past the last page the docs give no previous page: null or one before
+		// it are both right, a page at or after it departs from the reading.
+		if p, ok := num("previous_page"); ok && p >= cur {
+			f := bad("/meta/previous_page", fmt.Sprintf("meta.previous_page must be a page before %d", cur), fmt.Sprintf("< %d", cur), prev, "previous_page")
+			f.Source, f.Reading = Reading, contactkit.ReadingPagePastLast
 		}
 	}
 	next, hasNext := meta["next_page"]

@@ -60,25 +60,51 @@ func pagedList(last int, brokenNext bool) http.HandlerFunc {
 	}
 }
 
+// seekSuite walks a list of pagedList for the contact numbered n, expected
+// present or absent.
+func seekSuite(n int, present bool) fstest.MapFS {
+	matcher := "{present: true}"
+	if !present {
+		matcher = "{absent: true}"
+	}
+	return fstest.MapFS{"seek.yaml": {Data: []byte(fmt.Sprintf(`name: seek
+steps:
+  - name: walk for a contact
+    op: listContacts
+    query: {limit: 10}
+    walk: true
+    expect:
+      status: 200
+      body:
+        "/data[id=00000000-0000-4000-8000-%012d]": %s
+`, n, matcher))}}
+}
+
 // TestWalkIsBounded: a walk ends by the items it holds, by time, or at the first
-// page whose next_page is wrong, never by walking on; an honest list longer than
-// any page count a runner might pick is walked to its end.
+// page whose next_page is wrong, never by walking on; an honest list up to
+// FullWalkTotal contacts is walked to its end, and a bigger one from both ends
+// until it holds what the step names, or BigWalkItems items.
 func TestWalkIsBounded(t *testing.T) {
 	cases := []struct {
 		name     string
 		h        http.HandlerFunc
+		suite    fstest.MapFS
 		mod      func(*conformance.Config)
 		requests int
 		finding  string
 	}{
-		{"items", pagedList(100_000_000, false), func(c *conformance.Config) { c.WalkItems = 50 }, 5, "holds the most items a walk keeps (50)"},
-		{"time", pagedList(100_000_000, false), func(c *conformance.Config) { c.WalkTime = time.Nanosecond }, 1, "took longer than a walk may (1ns)"},
-		{"next_page past the last page", pagedList(1, true), nil, 1, "meta.next_page must be null on the last page"},
-		{"an honest list of 1,500 pages", pagedList(1500, false), nil, 1500, ""},
+		{"items", pagedList(150, false), walkSuite, func(c *conformance.Config) { c.WalkItems = 50 }, 5, "holds the most items a walk keeps (50)"},
+		{"time", pagedList(150, false), walkSuite, func(c *conformance.Config) { c.WalkTime = time.Nanosecond }, 1, "took longer than a walk may (1ns)"},
+		{"next_page past the last page", pagedList(1, true), walkSuite, nil, 1, "meta.next_page must be null on the last page"},
+		{"an honest list of FullWalkTotal contacts", pagedList(conformance.FullWalkTotal/10, false), walkSuite, nil, conformance.FullWalkTotal / 10, ""},
+		// Page p holds the contacts numbered 10p to 10p+9.
+		{"a big list, the contact sought on its last page", pagedList(100_000_000, false), seekSuite(1_000_000_005, true), nil, 2, ""},
+		{"a big list, the contact sought on its second page", pagedList(100_000_000, false), seekSuite(25, true), nil, 3, ""},
+		{"a big list, a contact that is not there", pagedList(100_000_000, false), seekSuite(7, false), nil, conformance.BigWalkItems / 10, ""},
 	}
 	for _, tc := range cases {
 		srv := httptest.NewServer(tc.h)
-		cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: walkSuite}
+		cfg := conformance.Config{Target: srv.URL, Token: testToken, App: testApp, Suite: tc.suite}
 		if tc.mod != nil {
 			tc.mod(&cfg)
 		}
@@ -87,6 +113,11 @@ func TestWalkIsBounded(t *testing.T) {
 		require.NoError(t, err, "%s", tc.name)
 		st := rep.Scenarios[0].Steps[0]
 		assert.Equal(t, tc.requests, st.Requests, "%s: requests of the walk", tc.name)
+		if strings.HasPrefix(tc.name, "a big list") {
+			assert.Contains(t, st.Note, "from both ends", "%s: the step says the walk read part of the list", tc.name)
+		} else {
+			assert.Empty(t, st.Note, "%s: note", tc.name)
+		}
 		if tc.finding == "" {
 			assert.Empty(t, failures(rep), "%s: findings", tc.name)
 			continue

@@ -530,7 +530,7 @@ func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.S
 			ok       bool
 		)
 		if st.Walk {
-			ans, findings, ok = r.walk(ctx, st, req, &res)
+			ans, findings, ok = r.walk(ctx, st, req, &res, r.seeker(st, scope))
 		} else {
 			ans, findings, ok = r.single(ctx, st, req, &res)
 		}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
-
 	"github.com/contactkit/contactkit/redact"
 )
 
@@ -70,13 +69,18 @@ func ParseFilter(q url.Values) (Filter, error) {
 
 // Match reports whether f selects e.
 func (f Filter) Match(e Entry) bool {
+	return f.matches(e.Seq, e.Time, e.Status, e.OperationID, e.App)
+}
+
+// matches is Match on the fields filters read, which a record keeps as they came.
+func (f Filter) matches(seq int64, t time.Time, status int, op, app string) bool {
 	switch {
-	case f.Status != 0 && e.Status != f.Status,
-		f.StatusClass != 0 && e.Status/100 != f.StatusClass,
-		f.Op != "" && e.OperationID != f.Op,
-		f.App != "" && e.App != f.App,
-		e.Seq <= f.AfterSeq,
-		!f.Since.IsZero() && e.Time.Before(f.Since):
+	case f.Status != 0 && status != f.Status,
+		f.StatusClass != 0 && status/100 != f.StatusClass,
+		f.Op != "" && op != f.Op,
+		f.App != "" && app != f.App,
+		seq <= f.AfterSeq,
+		!f.Since.IsZero() && t.Before(f.Since):
 		return false
 	}
 	return true
@@ -200,6 +204,15 @@ func (j *Journal) stream(w http.ResponseWriter, r *http.Request, f Filter) {
 	}
 }
 
+// writeEnvelope answers in the API's envelope, so a client treats admin answers
+// like the API's; message "" is the contract's sentence for status.
+func writeEnvelope(w http.ResponseWriter, status int, message string, data []byte) {
+	if message == "" {
+		message = docsMessage(status)
+	}
+	contactkit.WriteEnvelope(w, status, contactkit.Word(status), message, data)
+}
+
 // docsMessage is the API's own sentence for a status, read from the contract.
 func docsMessage(status int) string {
 	spec, err := contactkit.LoadSpec()
@@ -210,33 +223,4 @@ func docsMessage(status int) string {
 		return op.Message(status)
 	}
 	return http.StatusText(status)
-}
-
-// statusWords names the statuses the contract has no word for.
-var statusWords = map[int]string{
-	http.StatusInternalServerError: "INTERNAL_SERVER_ERROR",
-	http.StatusServiceUnavailable:  "SERVICE_UNAVAILABLE",
-}
-
-// writeEnvelope answers in the API's envelope, so a client treats admin answers
-// like the API's: {"statusCode","code","message"[,"data"]}.
-func writeEnvelope(w http.ResponseWriter, status int, message string, data json.RawMessage) {
-	code := contactkit.Code(status)
-	if code == "" {
-		code = statusWords[status]
-	}
-	if message == "" {
-		message = docsMessage(status)
-	}
-	body := struct {
-		StatusCode int             `json:"statusCode"`
-		Code       string          `json:"code"`
-		Message    string          `json:"message"`
-		Data       json.RawMessage `json:"data,omitempty"`
-	}{status, code, message, data}
-	b, _ := json.Marshal(body)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }

@@ -1,16 +1,11 @@
 package journal
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
-
-	"github.com/contactkit/contactkit/redact"
 )
 
 // Defaults for Config's zero fields.
@@ -103,8 +98,6 @@ type Entry struct {
 	Problem  string `json:"problem,omitempty"`
 	// PathTruncated says Path was clipped.
 	PathTruncated bool `json:"path_truncated,omitempty"`
-
-	size int // bytes the entry holds, for the byte bound
 }
 
 // Message is a request or an answer: its headers and its body, clipped.
@@ -131,8 +124,10 @@ type Violation struct {
 	Contract string `json:"contract,omitempty"`
 }
 
-// Exchange is what a server saw, handed to Add, which bounds and redacts it into
-// an Entry. Add keeps none of its slices or maps.
+// Exchange is what a server saw, handed to Keep or Add. They keep it bounded, as
+// it came: the texts and bodies as copies of their first bytes, the header maps
+// themselves (copied only when too large); the Entry, redacted and clipped, is
+// built when it is read.
 type Exchange struct {
 	Time     time.Time
 	Duration time.Duration
@@ -175,10 +170,13 @@ var ErrTooManySubscribers = errors.New("too many live feed subscribers")
 // concurrent use.
 type Journal struct {
 	cfg Config
+	// listening is len(subs), read without the lock: Keep builds an entry for
+	// the live feed only when someone listens.
+	listening atomic.Int32
 
 	// mu guards every field below.
 	mu      sync.Mutex
-	ring    []Entry // capacity cfg.MaxEntries; entries ring[head], ring[head+1], ...
+	ring    []record // capacity cfg.MaxEntries; records ring[head], ring[head+1], ...
 	head    int
 	n       int
 	bytes   int
@@ -191,24 +189,48 @@ type Journal struct {
 // New returns an empty journal bounded by cfg.
 func New(cfg Config) *Journal {
 	cfg = cfg.withDefaults()
-	return &Journal{cfg: cfg, ring: make([]Entry, cfg.MaxEntries), subs: map[*subscriber]struct{}{}}
+	return &Journal{cfg: cfg, ring: make([]record, cfg.MaxEntries), subs: map[*subscriber]struct{}{}}
 }
 
-// Add redacts and bounds x, keeps it (dropping the oldest entries past the
-// bounds), sends it to the live feed's subscribers, and returns the entry kept.
+// Keep keeps x, dropping the oldest records past the bounds, and sends its entry
+// to the live feed's listeners. It is what a server calls on every exchange, so it
+// does the least it can: it copies the first bytes of x's texts and bodies and
+// keeps the header maps themselves (the caller must not change them afterwards);
+// the credentials come out and the texts are clipped when an entry is read.
+func (j *Journal) Keep(x Exchange) {
+	j.keep(j.record(x), false)
+}
+
+// Add is Keep (x's header maps are kept as they are, too), and returns the entry
+// as a reader will see it: building it costs what reading it does, so a server
+// on a hot path calls Keep.
 func (j *Journal) Add(x Exchange) Entry {
-	e := j.entry(x)
+	e, _ := j.keep(j.record(x), true)
+	return e
+}
+
+// keep stores r and feeds the listeners; with want (or listeners) it builds r's
+// entry too, outside the lock.
+func (j *Journal) keep(r record, want bool) (Entry, bool) {
+	var e Entry
+	built := want || j.listening.Load() > 0
+	if built {
+		e = j.entry(&r)
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
-	e.Seq = j.seq
-	for j.n > 0 && (j.n == len(j.ring) || j.bytes+e.size > j.cfg.MaxBytes) {
+	r.seq, e.Seq = j.seq, j.seq
+	for j.n > 0 && (j.n == len(j.ring) || j.bytes+r.size > j.cfg.MaxBytes) {
 		j.dropOldest()
 	}
-	if e.size <= j.cfg.MaxBytes {
-		j.ring[(j.head+j.n)%len(j.ring)] = e
+	if r.size <= j.cfg.MaxBytes {
+		j.ring[(j.head+j.n)%len(j.ring)] = r
 		j.n++
-		j.bytes += e.size
+		j.bytes += r.size
+	}
+	if !built {
+		return e, false
 	}
 	for s := range j.subs {
 		select {
@@ -216,139 +238,36 @@ func (j *Journal) Add(x Exchange) Entry {
 		default:
 			// Never wait for a listener: one that fell behind is dropped, and may
 			// reconnect with Last-Event-ID.
-			delete(j.subs, s)
-			close(s.ch)
+			j.unsubscribe(s)
 			j.dropped++
 		}
 	}
-	return e
+	return e, true
 }
 
 func (j *Journal) dropOldest() {
 	j.bytes -= j.ring[j.head].size
-	j.ring[j.head] = Entry{}
+	j.ring[j.head] = record{}
 	j.head = (j.head + 1) % len(j.ring)
 	j.n--
 }
 
-// entry builds the kept form of x: credentials out first, then every text clipped.
-func (j *Journal) entry(x Exchange) Entry {
-	reqHeader, secrets := redact.Header(x.RequestHeader)
-	respHeader, respSecrets := redact.Header(x.ResponseHeader)
-	secrets = append(append(secrets, respSecrets...), x.Secrets...)
-	sc := redact.NewScrubber(secrets...)
-	c := j.cfg
-	// Every kept string is a copy of its own: a clipped one would otherwise be a
-	// slice of what the server read (a whole request line, a 1 MB header or
-	// body) and keep all of it in memory.
-	text := func(s string) string {
-		out, _ := sc.Clip(s, c.MaxText, false)
-		return strings.Clone(out)
-	}
-	e := Entry{
-		Time:        x.Time,
-		Method:      strings.Clone(redact.Cut(x.Method, maxMethod)),
-		OperationID: text(x.OperationID),
-		App:         text(x.App),
-		Status:      x.Status,
-		DurationMs:  float64(x.Duration.Microseconds()) / 1000,
-		Injected:    text(x.Injected),
-		Problem:     text(x.Problem),
-		Violations:  []Violation{},
-	}
-	e.Path, e.PathTruncated = sc.Clip(redact.Query(x.URI), c.MaxPath, false)
-	e.Path = strings.Clone(e.Path)
-	e.Request = j.message(sc, reqHeader, x.RequestBody, x.RequestBodySize, x.RequestTruncated)
-	e.Response = j.message(sc, respHeader, x.ResponseBody, x.ResponseBodySize, x.ResponseTruncated)
-	for i, v := range x.Violations {
-		if i == c.MaxViolations {
-			e.Violations = append(e.Violations, Violation{Check: "more", Message: strconv.Itoa(len(x.Violations)-i) + " more violations not kept"})
-			break
-		}
-		e.Violations = append(e.Violations, Violation{Check: text(v.Check), Message: text(v.Message), Pointer: text(v.Pointer),
-			Expected: text(v.Expected), Actual: text(v.Actual), Contract: text(v.Contract)})
-	}
-	e.size = e.sizeOf()
-	return e
-}
-
-func (j *Journal) message(sc *redact.Scrubber, h http.Header, body []byte, size int64, truncated bool) Message {
-	m := Message{BodyBytes: size}
-	if size == 0 && !truncated {
-		m.BodyBytes = int64(len(body))
-	}
-	if len(h) > 0 {
-		m.Header = make(http.Header, min(len(h), j.cfg.MaxHeaders))
-		lines := 0
-		for name, values := range h {
-			for _, v := range values {
-				if lines == j.cfg.MaxHeaders {
-					m.Header["X-Journal-Truncated"] = []string{"more headers not kept"}
-					break
-				}
-				lines++
-				// A header's name and value are strings of their own; only a
-				// clipped one is a slice that would pin the rest.
-				k, kcut := sc.Clip(redact.Cut(name, j.cfg.MaxText), j.cfg.MaxText, false)
-				if kcut || len(k) < len(name) {
-					k = strings.Clone(k)
-				}
-				val, vcut := sc.Clip(v, j.cfg.MaxText, false)
-				if vcut {
-					val = strings.Clone(val)
-				}
-				m.Header[k] = append(m.Header[k], val)
-			}
-		}
-	}
-	if j.cfg.MaxBody == 0 || len(body) == 0 {
-		m.Truncated = truncated || len(body) > 0
-		return m
-	}
-	if utf8.Valid(body) {
-		text := string(body)
-		m.Body, m.Truncated = sc.Clip(text, j.cfg.MaxBody, truncated)
-		if len(m.Body) < len(text) {
-			m.Body = strings.Clone(m.Body) // a clip would pin the whole copy
-		}
-		return m
-	}
-	// Not text: scrub what can be, then keep base64 of the start.
-	raw := sc.Scrub(string(body))
-	cut := len(raw) > j.cfg.MaxBody*3/4
-	if cut {
-		raw = raw[:j.cfg.MaxBody*3/4]
-	}
-	m.Body, m.BodyEncoding, m.Truncated = base64.StdEncoding.EncodeToString([]byte(raw)), "base64", cut || truncated
-	return m
-}
-
-func (e *Entry) sizeOf() int {
-	n := 200 + len(e.Method) + len(e.Path) + len(e.OperationID) + len(e.App) + len(e.Injected) + len(e.Problem)
-	for _, m := range []*Message{&e.Request, &e.Response} {
-		n += len(m.Body)
-		for k, vs := range m.Header {
-			for _, v := range vs {
-				n += len(k) + len(v) + 16
-			}
-		}
-	}
-	for _, v := range e.Violations {
-		n += 64 + len(v.Check) + len(v.Message) + len(v.Pointer) + len(v.Expected) + len(v.Actual) + len(v.Contract)
-	}
-	return n
-}
-
-// Entries returns copies of the kept entries f selects, oldest first; never nil.
+// Entries returns the kept entries f selects, oldest first; never nil. Each is
+// built from its record now: credentials out, texts clipped.
 func (j *Journal) Entries(f Filter) []Entry {
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]Entry, 0, j.n)
+	picked := make([]record, 0, j.n)
 	for i := range j.n {
-		e := j.ring[(j.head+i)%len(j.ring)]
-		if f.Match(e) {
-			out = append(out, e)
+		r := &j.ring[(j.head+i)%len(j.ring)]
+		if f.matches(r.seq, r.time, r.status, r.part(partOp), r.part(partApp)) {
+			picked = append(picked, *r)
 		}
+	}
+	j.mu.Unlock()
+	out := make([]Entry, len(picked))
+	for i := range picked {
+		out[i] = j.entry(&picked[i])
+		out[i].Seq = picked[i].seq
 	}
 	return out
 }
@@ -375,9 +294,15 @@ func (j *Journal) Close() {
 	defer j.mu.Unlock()
 	j.closed = true
 	for s := range j.subs {
-		delete(j.subs, s)
-		close(s.ch)
+		j.unsubscribe(s)
 	}
+}
+
+// unsubscribe ends s's feed. The caller holds j.mu.
+func (j *Journal) unsubscribe(s *subscriber) {
+	delete(j.subs, s)
+	close(s.ch)
+	j.listening.Store(int32(len(j.subs)))
 }
 
 // subscriber is one listener of the live feed.
@@ -398,12 +323,12 @@ func (j *Journal) Subscribe() (<-chan Entry, func(), error) {
 	}
 	s := &subscriber{ch: make(chan Entry, j.cfg.SubscriberBuffer)}
 	j.subs[s] = struct{}{}
+	j.listening.Store(int32(len(j.subs)))
 	stop := func() {
 		j.mu.Lock()
 		defer j.mu.Unlock()
 		if _, ok := j.subs[s]; ok {
-			delete(j.subs, s)
-			close(s.ch)
+			j.unsubscribe(s)
 		}
 	}
 	return s.ch, stop, nil

@@ -432,3 +432,44 @@ func TestConcurrentUse(t *testing.T) {
 	assert.LessOrEqual(t, n, 50)
 	assert.Equal(t, int64(2000), j.Stats().Seq, "every Add numbered once")
 }
+
+// TestKeepCostsLittle: keeping an exchange on a server's hot path copies its
+// texts and bodies into one allocation and does nothing else (no scrubbing, no
+// header copies); what a reader sees is the same as Add's entry.
+func TestKeepCostsLittle(t *testing.T) {
+	j := New(Config{MaxEntries: 8})
+	x := exchange(1)
+	x.RequestHeader = http.Header{"Authorization": {"Bearer " + token}, "Accept": {"*/*"}, "User-Agent": {"bench"}}
+	x.ResponseHeader = http.Header{"Content-Type": {"application/json"}, "Content-Length": {"18"}}
+	allocs := testing.AllocsPerRun(200, func() { j.Keep(x) })
+	assert.LessOrEqual(t, allocs, 1.0, "allocations per Keep")
+
+	kept := j.Entries(Filter{})
+	want := j.Add(x)
+	got := kept[len(kept)-1]
+	want.Seq = got.Seq
+	assert.Equal(t, want, got, "the entry Keep's record reads as")
+	assert.Equal(t, "Bearer ***", got.Request.Header.Get("Authorization"), "the token, read")
+}
+
+// TestByteCapExact: the bytes the journal counts are every record's, summed as
+// they come and go, and never past MaxBytes, whatever mix is kept.
+func TestByteCapExact(t *testing.T) {
+	j := New(Config{MaxBytes: 20_000, MaxEntries: 100})
+	for i := range 300 {
+		x := exchange(i)
+		x.ResponseBody = []byte(strings.Repeat("y", i*37%3000))
+		x.RequestHeader = http.Header{"X-Pad": {strings.Repeat("z", i*53%900)}}
+		j.Keep(x)
+		n, b := j.Len()
+		require.LessOrEqual(t, b, 20_000, "bytes after %d records", i+1)
+		sum := 0
+		j.mu.Lock()
+		for k := range n {
+			r := &j.ring[(j.head+k)%len(j.ring)]
+			sum += r.sizeOf(headerBytes(r.reqHeader) + headerBytes(r.respHeader))
+		}
+		j.mu.Unlock()
+		require.Equal(t, sum, b, "bytes counted after %d records, want the records' own", i+1)
+	}
+}

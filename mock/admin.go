@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/contactkit/contactkit"
 )
 
 // The admin API, under /__admin/, is JSON in the API's envelope (but for an app's
@@ -151,7 +153,7 @@ func (s *Server) reset(ctx context.Context) error {
 	if err := s.faults.set(s.cfg.Faults); err != nil {
 		return err
 	}
-	return s.applyData(ctx)
+	return s.applyData(ctx, s.store.Replace)
 }
 
 func (s *Server) health(r *http.Request) answer {
@@ -213,7 +215,7 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 		if err != nil {
 			return s.fail("", err)
 		}
-		return answer{status: http.StatusOK, body: appendExport(nil, app, rows, s.cfg.Zone)}
+		return answer{status: http.StatusOK, body: appendExport(nil, app, rows, s.zone)}
 	case http.MethodDelete:
 		if err := s.store.Empty(ctx, app); err != nil {
 			return s.fail("", err)
@@ -263,7 +265,8 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 	return s.fail("", errNoRoute)
 }
 
-// withErrors adds a 422's errors to an envelope, in row order as fail does.
+// withErrors adds a 422's errors to an envelope, in row order ("2.phone" before
+// "10.name"): fail's answers and the admin API's.
 func withErrors(a answer, fields map[string]string) answer {
 	errs, err := json.Marshal(rowOrdered(fields))
 	if err != nil {
@@ -279,8 +282,7 @@ func withErrors(a answer, fields map[string]string) answer {
 // adminError answers status in the envelope with msg, a sentence for the person
 // at the admin API (these answers are not the contract's).
 func (s *Server) adminError(status int, msg string) answer {
-	b := envelopePrefix(status, statusWord(status), msg)
-	return answer{status: status, body: append(b, '}')}
+	return answer{status: status, body: contactkit.Envelope(status, s.spec.Word(status), msg, nil)}
 }
 
 // adminData answers 200 with data in the envelope.

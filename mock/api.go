@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ func (s *Server) readCreate(r *http.Request) (held int64, err error) {
 	// A body is held about three times over while it is judged: as read, as
 	// kin-openapi reads it again, and in its JSON decoder's buffer.
 	held = 3 * size
-	if !s.budget.take(held) {
+	if !s.budget.Take(held) {
 		return 0, errNoMemory
 	}
 	data, err := readAll(r.Body, r.ContentLength, s.cfg.MaxBody)
@@ -127,7 +128,7 @@ func (s *Server) handle(r *http.Request, rt *route) answer {
 	ctx, appID := r.Context(), rt.params["appId"]
 	switch rt.opID {
 	case contactkit.OpListContacts:
-		rows, total, err := s.store.Page(ctx, appID, rt.page, rt.limit)
+		rows, total, err := s.store.Page(ctx, appID, s.fromOne(rt.page), rt.limit)
 		if err != nil {
 			return s.fail(rt.opID, err)
 		}
@@ -163,21 +164,26 @@ func (s *Server) contactAnswer(opID string, c Contact, detail bool) answer {
 	b := getBuffer()
 	b = append(b, s.prefix(opID, http.StatusOK)...)
 	b = append(b, `,"data":`...)
-	b = appendContact(b, c, s.cfg.Zone, detail)
+	b = appendContact(b, c, s.zone, detail)
 	return answer{status: http.StatusOK, body: append(b, '}'), pooled: true}
 }
 
+// fromOne turns a page number as the contract counts them (from its `page`
+// minimum, 1 in the embedded contract) into one counted from 1, as the store
+// counts them; a page past what an int64 holds stays past the last.
+func (s *Server) fromOne(page int64) int64 {
+	first := s.spec.Paging.Page.Min
+	if first < 1 && page > math.MaxInt64+(first-1) {
+		return math.MaxInt64
+	}
+	return page - first + 1
+}
+
 // list answers one page, newest first; meta is computed from the same snapshot as
-// data, so the two always agree.
+// data, so the two always agree. Pages count from the contract's `page` minimum.
 func (s *Server) list(rows []Contact, total int, page int64, limit int) answer {
-	last := max(1, (int64(total)+int64(limit)-1)/int64(limit))
-	var prev, next int64
-	if page > 1 {
-		prev = page - 1
-	}
-	if page < last {
-		next = page + 1
-	}
+	first := s.spec.Paging.Page.Min
+	last := first + max(0, (int64(total)+int64(limit)-1)/int64(limit)-1)
 	b := getBuffer()
 	b = append(b, s.prefix(contactkit.OpListContacts, http.StatusOK)...)
 	b = append(b, `,"data":[`...)
@@ -185,7 +191,7 @@ func (s *Server) list(rows []Contact, total int, page int64, limit int) answer {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendContact(b, c, s.cfg.Zone, false)
+		b = appendContact(b, c, s.zone, false)
 	}
 	b = append(b, `],"meta":{"total":`...)
 	b = strconv.AppendInt(b, int64(total), 10)
@@ -193,10 +199,12 @@ func (s *Server) list(rows []Contact, total int, page int64, limit int) answer {
 	b = strconv.AppendInt(b, int64(limit), 10)
 	b = append(b, `,"current_page":`...)
 	b = strconv.AppendInt(b, page, 10)
-	b = append(b, `,"first_page":1,"previous_page":`...)
-	b = appendPageNumber(b, prev)
+	b = append(b, `,"first_page":`...)
+	b = strconv.AppendInt(b, first, 10)
+	b = append(b, `,"previous_page":`...)
+	b = appendPageNumber(b, page-1, page > first)
 	b = append(b, `,"next_page":`...)
-	b = appendPageNumber(b, next)
+	b = appendPageNumber(b, page+1, page < last)
 	b = append(b, `,"last_page":`...)
 	b = strconv.AppendInt(b, last, 10)
 	return answer{status: http.StatusOK, body: append(b, "}}"...), pooled: true}
@@ -215,7 +223,7 @@ func (s *Server) create(r *http.Request, appID string) answer {
 		return s.fail(op, bodyError(fmt.Sprintf(msgBatchLarge, s.cfg.MaxBatch)))
 	}
 	invalid := &invalidError{fields: map[string]string{}}
-	rows := checkRows(value, s.cfg.MaxNameLength, invalid)
+	rows := s.words.checkRows(value, s.cfg.MaxNameLength, invalid)
 	if len(invalid.fields) > 0 {
 		return s.fail(op, invalid)
 	}

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/brianvoe/gofakeit/v6"
+	"github.com/contactkit/contactkit/store"
+	"github.com/contactkit/contactkit/store/memory"
 )
 
 // The benchmarks drive ServeHTTP directly (routing, validation, store, encoding),
@@ -25,11 +27,11 @@ func bigMock(b *testing.B) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	serve(b, s, "GET", "/contacts/big?limit=1", "", http.StatusOK)
+	serveOne(b, s, "GET", "/contacts/big?limit=1", "", http.StatusOK)
 	return s
 }
 
-func serve(b *testing.B, s *Server, method, path, body string, want int) *httptest.ResponseRecorder {
+func serveOne(b *testing.B, s *Server, method, path, body string, want int) *httptest.ResponseRecorder {
 	var req *http.Request
 	if body != "" {
 		req = httptest.NewRequest(method, path, strings.NewReader(body))
@@ -51,19 +53,19 @@ func BenchmarkList(b *testing.B) {
 	// Delete a spread of contacts first, so the deep page also crosses tombstones.
 	for i := range 1000 {
 		id := newestID(b, s, 1+i*97)
-		serve(b, s, "DELETE", "/contacts/big/"+id, "", http.StatusOK)
+		serveOne(b, s, "DELETE", "/contacts/big/"+id, "", http.StatusOK)
 	}
 	// Page 20,000 of limit 10 and page 19,000 of limit 50 are deep in the list
 	// (not past its end): each must cost what page 1 costs.
 	for _, q := range []string{"page=1&limit=10", "page=20000&limit=10", "page=1&limit=50", "page=19000&limit=50"} {
 		b.Run(q, func(b *testing.B) {
-			rec := serve(b, s, "GET", "/contacts/big?"+q, "", http.StatusOK)
+			rec := serveOne(b, s, "GET", "/contacts/big?"+q, "", http.StatusOK)
 			if strings.Contains(rec.Body.String(), `"data":[]`) {
 				b.Fatalf("%s is past the last page", q)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				serve(b, s, "GET", "/contacts/big?"+q, "", http.StatusOK)
+				serveOne(b, s, "GET", "/contacts/big?"+q, "", http.StatusOK)
 			}
 		})
 	}
@@ -71,7 +73,7 @@ func BenchmarkList(b *testing.B) {
 
 // newestID returns the id on the given page (limit 1).
 func newestID(b *testing.B, s *Server, page int) string {
-	rec := serve(b, s, "GET", fmt.Sprintf("/contacts/big?limit=1&page=%d", page), "", http.StatusOK)
+	rec := serveOne(b, s, "GET", fmt.Sprintf("/contacts/big?limit=1&page=%d", page), "", http.StatusOK)
 	body := rec.Body.String()
 	i := strings.Index(body, `"id":"`)
 	return body[i+6 : i+6+36]
@@ -82,7 +84,7 @@ func BenchmarkGet(b *testing.B) {
 	path := "/contacts/big/" + newestID(b, s, 500_000)
 	b.ReportAllocs()
 	for b.Loop() {
-		serve(b, s, "GET", path, "", http.StatusOK)
+		serveOne(b, s, "GET", path, "", http.StatusOK)
 	}
 }
 
@@ -91,7 +93,7 @@ func BenchmarkToggle(b *testing.B) {
 	path := "/contacts/big/" + newestID(b, s, 500_000)
 	b.ReportAllocs()
 	for b.Loop() {
-		serve(b, s, "PUT", path, "", http.StatusOK)
+		serveOne(b, s, "PUT", path, "", http.StatusOK)
 	}
 }
 
@@ -107,27 +109,7 @@ func BenchmarkCreateBatch10(b *testing.B) {
 	body := "[" + strings.Join(rows, ",") + "]"
 	b.ReportAllocs()
 	for b.Loop() {
-		serve(b, s, "POST", "/contacts/big", body, http.StatusCreated)
-	}
-}
-
-// BenchmarkSeedMillion measures bringing a million-contact app into being: the
-// fake data, its index and the tree.
-func BenchmarkSeedMillion(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		a := &app{id: "big", seed: appSeed(DefaultSeed, "big"), contacts: million}
-		a.mu.Lock()
-		_ = a.ensureSeeded()
-		a.mu.Unlock()
-	}
-}
-
-// BenchmarkSeedContacts is the fake data alone.
-func BenchmarkSeedContacts(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		seedContacts(gofakeit.NewUnlocked(1), million)
+		serveOne(b, s, "POST", "/contacts/big", body, http.StatusCreated)
 	}
 }
 
@@ -139,7 +121,7 @@ func BenchmarkListUncached(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		serve(b, s, "GET", "/contacts/big?page=20000&limit=10&n="+strconv.Itoa(i), "", http.StatusOK)
+		serveOne(b, s, "GET", "/contacts/big?page=20000&limit=10&n="+strconv.Itoa(i), "", http.StatusOK)
 	}
 }
 
@@ -150,7 +132,7 @@ func BenchmarkEncodeListPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rows, total, _ := (&app{id: "bench", seed: appSeed(DefaultSeed, "bench"), contacts: 50}).page(1, 50)
+	rows, total, _ := memory.New(store.Config{Seed: DefaultSeed, Contacts: 50}, nil).Page(context.Background(), "bench", 1, 50)
 	type jsonContact struct {
 		ID        string `json:"id"`
 		Phone     int64  `json:"phone"`

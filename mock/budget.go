@@ -2,14 +2,9 @@ package mock
 
 import "sync/atomic"
 
-// contactCost is what one stored contact costs, in bytes, besides its name: the
-// row (56), its index entry and share of the map (~48), its tree node (4) and the
-// slack of a slice grown by doubling. Measured: a million seeded contacts hold
-// about 130 MB.
-const contactCost = 136
-
-// budget is the one memory budget of the process: contacts held by the store and
-// request bodies being read take from it, and give back when they let go.
+// budget is the one memory budget of the process: contacts held by the memory
+// store and request bodies being read take from it, and give back when they let
+// go.
 type budget struct {
 	max  int64
 	used atomic.Int64
@@ -19,7 +14,7 @@ func newBudget(max int64) *budget { return &budget{max: max} }
 
 // take reserves n bytes, or reports false, reserving nothing, when that would pass
 // the budget.
-func (b *budget) take(n int64) bool {
+func (b *budget) Take(n int64) bool {
 	for {
 		used := b.used.Load()
 		if used+n > b.max {
@@ -32,4 +27,4 @@ func (b *budget) take(n int64) bool {
 }
 
 // give returns n bytes taken before.
-func (b *budget) give(n int64) { b.used.Add(-n) }
+func (b *budget) Give(n int64) { b.used.Add(-n) }

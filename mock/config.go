@@ -49,22 +49,10 @@ const (
 	// answers 503.
 	DefaultStoreTimeout = 2 * time.Second
 
-	// DefaultReadHeaderTimeout cuts off a client that stalls while sending headers.
-	DefaultReadHeaderTimeout = 5 * time.Second
-	// DefaultReadTimeout bounds reading a whole request, body included.
-	DefaultReadTimeout = 30 * time.Second
 	// DefaultWriteTimeout bounds a whole exchange; it exceeds DefaultMaxDelay so a
-	// delayed answer still gets out.
+	// delayed answer still gets out. The other limits of a connection are package
+	// serve's, the proxy's too.
 	DefaultWriteTimeout = DefaultMaxDelay + 30*time.Second
-	// DefaultIdleTimeout closes idle keep-alive connections: seconds, not minutes,
-	// so idle clients cannot hold the connection cap for long.
-	DefaultIdleTimeout = 10 * time.Second
-	// DefaultMaxHeaderBytes caps request headers, URL included; past it net/http
-	// itself answers 431 before the mock sees the request. Browsers send a few KB.
-	DefaultMaxHeaderBytes = 64 << 10
-	// DefaultMaxConns caps open connections; past it a new connection is accepted
-	// and closed at once, so a client learns at once rather than waiting.
-	DefaultMaxConns = 1024
 	// DefaultMaxDelayed caps the requests waiting out a Prefer delay at once; past
 	// it the delay is not honoured (RFC 7240 lets a server ignore a preference).
 	DefaultMaxDelayed = 128
@@ -84,10 +72,6 @@ const (
 	// can exist, and none is brought into being.
 	MaxAppIDLength = 256
 )
-
-// ReferenceDate is the fixed instant seeded contacts are dated before (over the two
-// years up to it), so that every restart dates them alike.
-var ReferenceDate = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // Config configures a Server. Its zero value is a working mock: open mode, seed 1,
 // 25 contacts per app, times in +07:00, text logs discarded.
@@ -147,7 +131,7 @@ type Config struct {
 	// MaxMemory is the budget, in bytes, for contacts and request bodies held;
 	// 0 means DefaultMaxMemory.
 	MaxMemory int64
-	// MaxConns caps open connections (Start only); 0 means DefaultMaxConns.
+	// MaxConns caps open connections (Start only); 0 means serve.DefaultMaxConns.
 	MaxConns int
 	// MaxDelayed caps requests waiting out a Prefer delay; 0 means
 	// DefaultMaxDelayed.
@@ -160,7 +144,8 @@ type Config struct {
 	// StoreTimeout bounds each call to Redis; 0 means DefaultStoreTimeout.
 	StoreTimeout time.Duration
 
-	// Server timeouts and header cap; 0 means the Default* value.
+	// Server timeouts and header cap; 0 means the Default* value of this package
+	// (WriteTimeout) or of package serve.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -207,17 +192,12 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	positive(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	positive(&cfg.ReadTimeout, DefaultReadTimeout)
 	if cfg.WriteTimeout <= 0 {
 		// The timeout covers the whole exchange, added latency included.
 		cfg.WriteTimeout = DefaultWriteTimeout + max(cfg.Latency, 0)
 	}
-	positive(&cfg.IdleTimeout, DefaultIdleTimeout)
 	positive(&cfg.MaxMemory, DefaultMaxMemory)
-	positive(&cfg.MaxConns, DefaultMaxConns)
 	positive(&cfg.MaxDelayed, DefaultMaxDelayed)
-	positive(&cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	if cfg.Store == "" {
 		cfg.Store = DefaultStore
 	}

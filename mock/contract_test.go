@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,11 +13,16 @@ import (
 	"github.com/contactkit/contactkit"
 )
 
-// changedSpec indexes a copy of the contract with old replaced by new, once.
-func changedSpec(t *testing.T, old, new string) *contactkit.Spec {
+// changedSpec indexes a copy of the contract with each old replaced by its new
+// (pairs: old, new, ...), each at its first place.
+func changedSpec(t *testing.T, pairs ...string) *contactkit.Spec {
 	t.Helper()
-	changed := bytes.Replace(contactkit.Contract(), []byte(old), []byte(new), 1)
-	require.NotEqual(t, contactkit.Contract(), changed, "%q was found in the contract", old)
+	changed := contactkit.Contract()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		next := bytes.Replace(changed, []byte(pairs[i]), []byte(pairs[i+1]), 1)
+		require.NotEqual(t, changed, next, "%q was found in the contract", pairs[i])
+		changed = next
+	}
 	doc, err := contactkit.Parse(changed)
 	require.NoError(t, err, "parse the changed contract")
 	spec, err := contactkit.NewSpec(doc)
@@ -91,4 +97,61 @@ func TestVerdictMemoryOffForHeaderParams(t *testing.T) {
 	plain, err := New(Config{})
 	require.NoError(t, err)
 	assert.NotNil(t, plain.verdicts, "verdict memory with the embedded contract")
+}
+
+// TestMockFollowsContractWords changes, in a copy of the contract, the docs' words
+// for a phone that is no number and a body that is no array, and the 404's code
+// word: the mock answers with the new words, no copy of its own.
+func TestMockFollowsContractWords(t *testing.T) {
+	spec := changedSpec(t, "0.phone: Nomor telepon harus ber-tipe data number", "0.phone: Telepon harus angka")
+	s, err := New(Config{Spec: spec})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/contacts/app", bytes.NewReader([]byte(`[{"name":"Budi","phone":"6281"}]`)))
+	req.Header.Set("Authorization", token)
+	s.ServeHTTP(rec, req)
+	assert.Contains(t, rec.Body.String(), `"0.phone":"Telepon harus angka"`, "a string phone, in the changed contract's words")
+
+	spec = changedSpec(t, "body: Data harus ber-tipe data array", "body: Harus array")
+	s, err = New(Config{Spec: spec})
+	require.NoError(t, err)
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest("POST", "/contacts/app", bytes.NewReader([]byte(`{"name":"Budi"}`)))
+	req.Header.Set("Authorization", token)
+	s.ServeHTTP(rec, req)
+	assert.Contains(t, rec.Body.String(), `"body":"Harus array"`, "an object body, in the changed contract's words")
+
+	spec = changedSpec(t, "code: NOT_FOUND", "code: TIDAK_ADA",
+		"FORBIDDEN, NOT_FOUND, UNPROCESSABLE_ENTITY]", "FORBIDDEN, TIDAK_ADA, UNPROCESSABLE_ENTITY]")
+	s, err = New(Config{Spec: spec, Strict: true})
+	require.NoError(t, err)
+	rec = call(s, "GET", "/nowhere")
+	assert.Equal(t, http.StatusNotFound, rec.Code, "an unknown route")
+	assert.Contains(t, rec.Body.String(), `"code":"TIDAK_ADA"`, "an unknown route, in the changed contract's code word")
+}
+
+// TestMockFollowsContractFirstPage makes pages count from 0 in a copy of the
+// contract: first_page, previous_page and which rows a page holds follow it.
+func TestMockFollowsContractFirstPage(t *testing.T) {
+	spec := changedSpec(t, "Anything else (0, negative, not an integer) answers 400.\n          schema:\n            type: integer\n            minimum: 1\n            default: 1",
+		"Anything else (0, negative, not an integer) answers 400.\n          schema:\n            type: integer\n            minimum: 0\n            default: 0")
+	s, err := New(Config{Spec: spec, Contacts: 5})
+	require.NoError(t, err)
+	plain, err := New(Config{Contacts: 5})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		page, plainPage string
+		meta            string
+	}{
+		{"0", "1", `"current_page":0,"first_page":0,"previous_page":null,"next_page":1,"last_page":2`},
+		{"1", "2", `"current_page":1,"first_page":0,"previous_page":0,"next_page":2,"last_page":2`},
+		{"2", "3", `"current_page":2,"first_page":0,"previous_page":1,"next_page":null,"last_page":2`},
+	} {
+		rec := call(s, "GET", "/contacts/app?limit=2&page="+tc.page)
+		require.Equal(t, http.StatusOK, rec.Code, "page %s from 0: status", tc.page)
+		assert.Contains(t, rec.Body.String(), tc.meta, "page %s from 0: meta", tc.page)
+		want := call(plain, "GET", "/contacts/app?limit=2&page="+tc.plainPage).Body.String()
+		data := func(body string) string { return body[:strings.Index(body, `"meta"`)] }
+		assert.Equal(t, data(want), data(rec.Body.String()), "page %s from 0 holds page %s from 1", tc.page, tc.plainPage)
+	}
 }

@@ -14,11 +14,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/brianvoe/gofakeit/v6"
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/store"
 )
 
 // A data file gives apps their exact contacts (--data FILE), in YAML or JSON:
@@ -31,7 +31,7 @@ import (
 //
 // Contacts are listed newest first, as the API lists them. id, is_blocked and
 // created_at may be left out: ids are drawn from the seed and the app id, dates
-// spread between their neighbours' (or before ReferenceDate), so a file with gaps
+// spread between their neighbours' (or before store.ReferenceDate), so a file with gaps
 // loads the same on every start. The admin API's PUT /__admin/apps/{app} takes the
 // same rows, and GET exports them.
 
@@ -771,17 +771,17 @@ func (l *dataLoader) row(app string, i int, r *rawRow, c *Contact) (hasID, hasDa
 // fillIDs gives rows without an id one drawn from the seed and the app id. The
 // draw is not the app's own faker, whose ids its creates use.
 func (l *dataLoader) fillIDs(app string, rows []Contact, has []bool, seen map[[16]byte]int) {
-	var f *gofakeit.Faker
+	var f *store.Faker
 	for i := range rows {
 		if has[i] {
 			continue
 		}
 		if f == nil {
-			f = gofakeit.NewUnlocked(appSeed(l.seed, "\x00data\x00"+app))
+			f = store.NewFaker(l.seed, "\x00data\x00"+app)
 		}
-		id := newID(f)
+		id := f.ID()
 		for _, dup := seen[id]; dup; _, dup = seen[id] {
-			id = newID(f)
+			id = f.ID()
 		}
 		seen[id] = 0
 		rows[i].ID = id
@@ -827,7 +827,7 @@ func (l *dataLoader) fillDates(app string, rows []Contact, has []bool, lines []i
 			hi = rows[j].CreatedMs
 			lo = hi - (gap+1)*dataGapMs
 		default:
-			hi = ReferenceDate.UnixMilli()
+			hi = store.ReferenceDate.UnixMilli()
 			lo = hi - (gap+1)*dataGapMs
 		}
 		for k := i; k < j; k++ {
@@ -851,7 +851,7 @@ func yamlProblem(err error) (int, string) {
 
 // appendExport writes an app's contacts (oldest first in rows) as a data file,
 // newest first, so an export loads back with --data or a PUT.
-func appendExport(b []byte, app string, rows []Contact, zone *time.Location) []byte {
+func appendExport(b []byte, app string, rows []Contact, z zone) []byte {
 	b = append(b, `{"apps":{`...)
 	b = appendString(b, app)
 	b = append(b, ":["...)
@@ -871,7 +871,7 @@ func appendExport(b []byte, app string, rows []Contact, zone *time.Location) []b
 		b = append(b, `,"is_blocked":`...)
 		b = strconv.AppendBool(b, c.Blocked)
 		b = append(b, `,"created_at":"`...)
-		b = appendCreated(b, c.CreatedMs, zone)
+		b = appendCreated(b, c.CreatedMs, z)
 		b = append(b, `"}`...)
 	}
 	if len(rows) > 0 {

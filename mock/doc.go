@@ -11,10 +11,16 @@
 // (Indonesian) words. Nothing a client sends reaches it as a kin-openapi or Go error
 // string.
 //
-// The memory Store keeps each application's contacts apart, each app behind its own mutex.
-// An app is seeded on first use from a faker seeded with the server's seed and the app
-// id, so the same seed gives the same contacts in whatever order requests arrive, and
-// across restarts. Resetting drops every app; each comes back seeded on its next use.
+// A Store (store.go, the interface the mock asks) keeps each application's contacts
+// apart: store/memory in this process, each app behind its own mutex, or store/redis
+// shared by replicas. An app is seeded on first use from a faker seeded with the
+// server's seed and the app id (store.Faker), so the same seed gives the same contacts
+// in whatever order requests arrive, across restarts, and in either store. Resetting
+// drops every app; each comes back seeded on its next use.
+//
+// Start, Addr and Shutdown are package serve's, as the proxy's are; every envelope
+// comes from the root package's writer, and the words in it (codes, the docs'
+// sentences and 422 words, the first page) from the contract.
 //
 // What a client can make the mock hold is bounded: the request target and app id
 // by length (MaxTargetLength, MaxAppIDLength), contacts and bodies being read by one

@@ -12,6 +12,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/store"
 )
 
 // Every way a request can fail that the mock words itself. failures below maps
@@ -23,21 +26,22 @@ var (
 	errBadToken    = errors.New("unknown token")
 	errNotGranted  = errors.New("token not granted this app")
 	errAdminToken  = errors.New("admin token missing or wrong")
-	errNoApp       = errors.New("no room for another app")
-	errNoRoomApp   = fmt.Errorf("%w: memory budget reached", errNoApp)
-	errNoMemory    = errors.New("memory budget reached")
 	errTargetLong  = errors.New("request target too long")
 	errAppIDLong   = errors.New("app id too long")
-	errNoContact   = errors.New("no such contact")
-	errFull        = errors.New("app is full")
-	errDuplicateID = errors.New("contact id given twice")
 	errBadQuery    = errors.New("query does not decode")
 	errBrokenReply = errors.New("answer breaks the contract")
 	errPanic       = errors.New("handler panicked")
+
+	// The store's failures (package store), named here as the mock's.
+	errNoApp       = store.ErrNoApp
+	errNoMemory    = store.ErrNoMemory
+	errNoContact   = store.ErrNoContact
+	errFull        = store.ErrFull
+	errDuplicateID = store.ErrDuplicateID
 	// errStoreUnavailable is a store out of reach or slower than its timeout
 	// (Redis down, restarting, overloaded): 503, outside the contract on purpose,
 	// as a real API's outage would be.
-	errStoreUnavailable = errors.New("store unavailable")
+	errStoreUnavailable = store.ErrUnavailable
 )
 
 // failure is one row of the table: a failure, its status, and for a 422 the
@@ -129,10 +133,34 @@ func bodyError(msg string) *invalidError {
 	return &invalidError{fields: map[string]string{"body": msg}}
 }
 
-// The API's own words for invalid create bodies. The docs give the first; the
-// others follow its pattern.
+// words are the API's own words for invalid create bodies that the contract's
+// examples give (the docs' 422 and the contract's notArray), read from it.
+type words struct {
+	phoneType string // a phone that is not a number: "0.phone" of the docs' 422
+	bodyArray string // a body that is not an array: "body" of notArray
+}
+
+// readWords takes the words from the create's 422 examples, and fails for a
+// contract that lacks one.
+func readWords(spec *contactkit.Spec) (words, error) {
+	op := spec.Op(contactkit.OpCreateContacts)
+	if op == nil {
+		return words{}, fmt.Errorf("contract: no %s operation", contactkit.OpCreateContacts)
+	}
+	w := words{
+		phoneType: op.ExampleError(http.StatusUnprocessableEntity, "docs", "0.phone"),
+		bodyArray: op.ExampleError(http.StatusUnprocessableEntity, "notArray", "body"),
+	}
+	if w.phoneType == "" || w.bodyArray == "" {
+		return words{}, fmt.Errorf("contract: %s 422 needs the examples docs (errors 0.phone) and notArray (errors body)",
+			contactkit.OpCreateContacts)
+	}
+	return w, nil
+}
+
+// The API's own words for the other invalid create bodies, after the pattern of
+// the contract's.
 const (
-	msgPhoneType     = "Nomor telepon harus ber-tipe data number"
 	msgPhoneRequired = "Nomor telepon wajib diisi"
 	msgPhoneInteger  = "Nomor telepon harus berupa bilangan bulat"
 	msgPhoneRange    = "Nomor telepon terlalu besar"
@@ -141,7 +169,6 @@ const (
 	msgNameLong      = "Nama maksimal %d karakter"
 	msgRowType       = "Data harus ber-tipe data object"
 	msgFieldInvalid  = "Data tidak valid"
-	msgBodyArray     = "Data harus ber-tipe data array"
 	msgBodyEmpty     = "Data tidak boleh kosong"
 	msgBodyRequired  = "Data wajib diisi"
 	msgBodyJSON      = "Data harus berupa JSON yang valid"
@@ -170,14 +197,14 @@ func (e *pagingError) Error() string {
 // requestFailure turns what ValidateRequest returned into one of the failures
 // above: a bad parameter (400) wins over the body (422). The bearer check ran
 // before validation, so no security failure comes back.
-func requestFailure(err error) error {
+func (w *words) requestFailure(err error) error {
 	var param error
 	body := &invalidError{fields: map[string]string{}}
 	walk(err, func(e error) {
 		req, _ := e.(*openapi3filter.RequestError)
 		switch {
 		case req != nil && req.RequestBody != nil:
-			translateBody(req, body)
+			w.translateBody(req, body)
 		case req != nil && req.Parameter != nil:
 			param = &pagingError{param: req.Parameter.Name}
 		default:
@@ -208,7 +235,7 @@ func walk(err error, fn func(error)) {
 }
 
 // translateBody records, in the API's words, what is wrong with a create body.
-func translateBody(req *openapi3filter.RequestError, into *invalidError) {
+func (w *words) translateBody(req *openapi3filter.RequestError, into *invalidError) {
 	var parse *openapi3filter.ParseError
 	switch {
 	case errors.Is(req.Err, openapi3filter.ErrInvalidRequired):
@@ -224,7 +251,7 @@ func translateBody(req *openapi3filter.RequestError, into *invalidError) {
 	found := false
 	schemaErrors(req.Err, func(se *openapi3.SchemaError) {
 		found = true
-		key, msg := schemaMessage(se)
+		key, msg := w.schemaMessage(se)
 		into.add(key, msg)
 	})
 	if !found {
@@ -246,14 +273,14 @@ func schemaErrors(err error, fn func(*openapi3.SchemaError)) {
 
 // schemaMessage keys a schema failure by its JSON pointer (row, then field) and
 // words it as the API would.
-func schemaMessage(se *openapi3.SchemaError) (key, msg string) {
+func (w *words) schemaMessage(se *openapi3.SchemaError) (key, msg string) {
 	p := se.JSONPointer()
 	switch len(p) {
 	case 0:
 		if se.SchemaField == "minItems" {
 			return "body", msgBodyEmpty
 		}
-		return "body", msgBodyArray // not an array: an object, a string, null
+		return "body", w.bodyArray // not an array: an object, a string, null
 	case 1:
 		return p[0], msgRowType
 	}
@@ -268,7 +295,7 @@ func schemaMessage(se *openapi3.SchemaError) (key, msg string) {
 		case se.SchemaField == "type" && isNumber(se.Value):
 			return key, msgPhoneInteger
 		}
-		return key, msgPhoneType
+		return key, w.phoneType
 	case len(p) == 2 && field == "name":
 		switch se.SchemaField {
 		case "required", "minLength":
@@ -290,7 +317,7 @@ func isNumber(v any) bool {
 // checkRows adds what the contract cannot say to rows that passed it: a name of
 // only blanks or longer than maxName, a phone that is no int64. It returns the rows
 // as stored, or nil when any is invalid.
-func checkRows(value any, maxName int, into *invalidError) []NewContact {
+func (w *words) checkRows(value any, maxName int, into *invalidError) []NewContact {
 	rows, ok := value.([]any)
 	if !ok {
 		return nil
@@ -313,7 +340,7 @@ func checkRows(value any, maxName int, into *invalidError) []NewContact {
 				nameOK = false
 			}
 		}
-		phone, phoneErr := parsePhone(m["phone"])
+		phone, phoneErr := w.parsePhone(m["phone"])
 		if phoneErr != "" {
 			into.add(prefix+"phone", phoneErr)
 		}
@@ -331,13 +358,13 @@ func checkRows(value any, maxName int, into *invalidError) []NewContact {
 // the JSON text, exactly, never through a float64: 6.28e12 and 6280000000000.0 name
 // an integer, 6281234567890.0000001 and 1e-400 do not (a float64 would round them
 // to one), and anything past an int64 is too large.
-func parsePhone(v any) (int64, string) {
+func (w *words) parsePhone(v any) (int64, string) {
 	n, ok := v.(json.Number)
 	if !ok {
 		if v == nil {
 			return 0, msgPhoneRequired
 		}
-		return 0, msgPhoneType
+		return 0, w.phoneType
 	}
 	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
 		return i, ""

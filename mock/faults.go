@@ -206,14 +206,6 @@ func (in *injected) describe() string {
 	return "fault rule " + strconv.Itoa(r.ID) + ": " + strings.Join(parts, ", ")
 }
 
-// statusWord is the envelope's code for an injected status.
-func statusWord(status int) string {
-	if c := contactkit.Code(status); c != "" {
-		return c
-	}
-	return strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_"))
-}
-
 // applyFault makes a what the fault says: in place of the answer (a status, a
 // cut) or on it (a body, a latency).
 func (s *Server) applyFault(a *answer) {
@@ -223,8 +215,7 @@ func (s *Server) applyFault(a *answer) {
 	switch {
 	case r.Status != 0:
 		msg := "Injected by the mock (" + a.injected + "): not an answer of the API."
-		b := envelopePrefix(r.Status, statusWord(r.Status), msg)
-		*a = answer{status: r.Status, body: append(b, '}'), opID: a.opID, route: a.route, params: a.params,
+		*a = answer{status: r.Status, body: contactkit.Envelope(r.Status, s.spec.Word(r.Status), msg, nil), opID: a.opID, route: a.route, params: a.params,
 			fault: in, injected: a.injected}
 		retry := r.RetryAfter
 		if retry == 0 && r.Status == http.StatusTooManyRequests {
@@ -243,12 +234,11 @@ func (s *Server) applyFault(a *answer) {
 		}
 	case r.Body == BodyTruncate && len(a.body) > 1:
 		body, status := append([]byte(nil), a.body...), a.status
+		// Content-Length promises the whole body; half comes, then net/http
+		// closes the connection because the handler wrote less than it said. The
+		// headers are the answer's, set (and journaled) before it is written.
+		a.header = http.Header{"Content-Type": hdrJSON, "Content-Length": {strconv.Itoa(len(body))}}
 		a.serve = func(w http.ResponseWriter, _ *http.Request) {
-			// Content-Length promises the whole body; half comes, then net/http
-			// closes the connection because the handler wrote less than it said.
-			h := w.Header()
-			h["Content-Type"] = hdrJSON
-			h.Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(status)
 			_, _ = w.Write(body[:len(body)/2])
 			_ = http.NewResponseController(w).Flush()

@@ -160,7 +160,7 @@ func FuzzPhoneText(f *testing.F) {
 		if !ok {
 			t.Fatalf("big.Rat cannot read %q", s)
 		}
-		got, msg := parsePhone(n)
+		got, msg := (&words{phoneType: msgPhoneType}).parsePhone(n)
 		switch {
 		case !r.IsInt():
 			if msg != msgPhoneInteger {

@@ -19,6 +19,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/contactkit/contactkit/serve"
+	"github.com/contactkit/contactkit/store/memory"
+
 	"github.com/contactkit/contactkit/journal"
 )
 
@@ -107,7 +110,7 @@ func TestVerdictMemoryBounded(t *testing.T) {
 // TestMemoryBudget: seeding, creates and bodies being read all take from one
 // budget; past it a new app answers 403 and a create 422, and a reset gives back.
 func TestMemoryBudget(t *testing.T) {
-	const seedCost = 1000 * contactCost
+	const seedCost = 1000 * memory.ContactCost
 	// The budget counts what the process holds: contacts only in the memory store.
 	m := newMock(t, Config{Store: DefaultStore, Contacts: 1000, MaxMemory: 2*seedCost + 50_000})
 	for _, tt := range []struct {
@@ -190,42 +193,44 @@ func TestDelayedRequestsCapped(t *testing.T) {
 	<-done
 }
 
-// TestConnectionCap: past MaxConns a new connection is closed at once, a clear
-// refusal rather than a wait; the connections already open are still served, and
-// a place freed is taken again.
+// TestConnectionCap: past MaxConns a new connection is answered 503 in the API's
+// envelope and closed, a clear refusal rather than a wait (package serve, the
+// proxy's too); the connections already open are still served, and a place freed
+// is taken again.
 func TestConnectionCap(t *testing.T) {
 	_, addr := started(t, Config{MaxConns: 2})
 
-	get := func(c net.Conn) (int, error) {
+	get := func(c net.Conn) (int, []byte, error) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := fmt.Fprint(c, "GET /contacts/app HTTP/1.1\r\nHost: x\r\nAuthorization: "+token+"\r\n\r\n"); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		return resp.StatusCode, nil
+		return resp.StatusCode, body, nil
 	}
 	var open []net.Conn
 	for i := range 2 {
 		c, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		defer c.Close()
-		status, err := get(c)
+		status, _, err := get(c)
 		require.NoError(t, err, "connection %d", i)
 		assert.Equal(t, 200, status, "connection %d", i)
 		open = append(open, c)
 	}
-	extra, err := net.Dial("tcp", addr) // the kernel accepts; the mock closes it
+	extra, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
-	_, err = get(extra)
+	status, body, err := get(extra)
 	extra.Close()
-	var netErr net.Error
-	require.Error(t, err, "a third connection past MaxConns 2")
-	assert.False(t, errors.As(err, &netErr) && netErr.Timeout(), "refused at once, not left waiting: %v", err)
+	require.NoError(t, err, "a third connection past MaxConns 2 is answered")
+	assert.Equal(t, 503, status, "a third connection past MaxConns 2")
+	assert.JSONEq(t, `{"statusCode":503,"code":"SERVICE_UNAVAILABLE","message":"`+serve.BusyMessage+`"}`, string(body),
+		"a third connection's answer")
 
 	open[0].Close()
 	require.Eventually(t, func() bool {
@@ -234,7 +239,7 @@ func TestConnectionCap(t *testing.T) {
 			return false
 		}
 		defer c.Close()
-		status, err := get(c)
+		status, _, err := get(c)
 		return err == nil && status == 200
 	}, 10*time.Second, 10*time.Millisecond, "a freed place is served again")
 }

@@ -229,3 +229,10 @@ func started(t *testing.T, cfg Config) (*Server, string) {
 	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
 	return s, s.Addr().String()
 }
+
+// The docs' own words for a bad create, as a client reads them; the mock reads
+// them from the contract's examples (TestMockFollowsContractWords).
+const (
+	msgPhoneType = "Nomor telepon harus ber-tipe data number"
+	msgBodyArray = "Data harus ber-tipe data array"
+)

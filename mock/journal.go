@@ -98,7 +98,7 @@ func (s *Server) journalAdd(w http.ResponseWriter, r *http.Request, a *answer, b
 	if v := s.verdict(a); v != nil {
 		x.Violations = []journal.Violation{*v}
 	}
-	s.journal.Add(x)
+	s.journal.Keep(x) // x's header maps are the request's and this answer's: never changed after
 }
 
 // verdict is what the contract says of the exchange, the mock's answers being
@@ -165,17 +165,19 @@ func (s *Server) fixture(cfg *Config) error {
 	if s.data, err = readDataFile(cfg.DataFile, cfg, s.spec); err != nil {
 		return err
 	}
-	return s.applyDataAtStart(context.Background())
+	return s.applyData(context.Background(), s.store.ReplaceIfNew)
 }
 
-// applyData gives each of the data file's apps exactly its contacts. Other apps
-// are untouched (a shared store's included).
-func (s *Server) applyData(ctx context.Context) error {
+// applyData gives each of the data file's apps exactly its contacts, through
+// replace: Store.Replace on a reset, Store.ReplaceIfNew at start (a Redis that
+// outlived the process keeps what it holds, so a restart or a deploy loses
+// nothing). Other apps are untouched (a shared store's included).
+func (s *Server) applyData(ctx context.Context, replace func(context.Context, string, []Contact) error) error {
 	if s.data == nil {
 		return nil
 	}
 	for _, app := range s.data.order {
-		if err := s.store.Replace(ctx, app, s.data.apps[app]); err != nil {
+		if err := replace(ctx, app, s.data.apps[app]); err != nil {
 			return fmt.Errorf("data file: app %s: %w", app, err)
 		}
 	}

@@ -19,7 +19,7 @@ func BenchmarkJournalCost(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				serve(b, s, "GET", "/contacts/app?page=1&limit=10", "", http.StatusOK)
+				serveOne(b, s, "GET", "/contacts/app?page=1&limit=10", "", http.StatusOK)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactkit/contactkit/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,7 +63,7 @@ func TestDocumentedStatuses(t *testing.T) {
 	}
 }
 
-// TestBehaviourTable walks design.md's "Behaviour where the docs are silent", row
+// TestBehaviourTable walks docs/design.md's "Behaviour where the docs are silent", row
 // by row, as the mock must answer it.
 func TestBehaviourTable(t *testing.T) {
 	m := newMock(t, Config{Auth: map[string][]string{"test-token": {"app", "app2"}, "other": {"elsewhere"}}})
@@ -267,14 +268,14 @@ func TestSeededData(t *testing.T) {
 	require.Len(t, all, 1000)
 	blocked, single := 0, 0
 	ids := map[string]bool{}
-	oldest := ReferenceDate.AddDate(-2, 0, -1)
+	oldest := store.ReferenceDate.AddDate(-2, 0, -1)
 	for _, c := range all {
 		ids[c["id"].(string)] = true
 		created := c["created_at"].(string)
 		assert.Regexp(t, createdAtRE, created, "created_at written like the docs")
 		at, err := time.Parse(createdLayout, created)
 		if assert.NoError(t, err) {
-			assert.True(t, at.Before(ReferenceDate) && at.After(oldest), "created_at %s within two years before %s", created, ReferenceDate)
+			assert.True(t, at.Before(store.ReferenceDate) && at.After(oldest), "created_at %s within two years before %s", created, store.ReferenceDate)
 		}
 		assert.Regexp(t, phoneRE, fmt.Sprintf("%.0f", c["phone"].(float64)), "an Indonesian mobile number")
 		if c["is_blocked"].(bool) {

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,8 +79,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A create's body is no longer needed; a delayed answer must not keep it.
 	r.Body, r.GetBody = http.NoBody, nil
 	s.wait(r, &a)
-	s.write(w, r, a)
+	s.header(w, r, &a)
+	// Journaled and logged before the client has the answer, so whoever reads
+	// the journal after an answer (or a cut) finds it there.
 	s.record(w, r, a, body, start)
+	s.send(w, r, a)
 	if a.pooled {
 		putBuffer(a.body)
 	}
@@ -163,7 +165,7 @@ func (s *Server) api(r *http.Request) answer {
 	// here.
 	if rt.opID == contactkit.OpCreateContacts {
 		held, err := s.readCreate(r)
-		defer s.budget.give(held)
+		defer s.budget.Give(held)
 		if err != nil {
 			return done(s.fail(rt.opID, err))
 		}
@@ -206,13 +208,13 @@ func (s *Server) validate(r *http.Request, rt *route) error {
 		Options:     &s.reqOpts,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		err = requestFailure(err)
+		err = s.words.requestFailure(err)
 		var invalid *invalidError
 		if errors.As(err, &invalid) {
 			// The contract found something wrong; add what only the mock checks,
 			// so the client hears of every invalid field at once.
 			if value, ok := decodeAny(r); ok {
-				checkRows(value, s.cfg.MaxNameLength, invalid)
+				s.words.checkRows(value, s.cfg.MaxNameLength, invalid)
 			}
 		}
 		return err
@@ -271,14 +273,7 @@ func (s *Server) fail(opID string, err error) answer {
 	}
 	a := s.envelope(opID, status)
 	if fields != nil {
-		errs, err := json.Marshal(rowOrdered(fields))
-		if err != nil {
-			return s.fail("", err) // strings always marshal: never reached
-		}
-		b := a.body[:len(a.body)-1]
-		b = append(b, `,"errors":`...)
-		b = append(b, errs...)
-		a.body = append(b, '}')
+		a = withErrors(a, fields)
 	}
 	a.problem = problem
 	return a
@@ -305,12 +300,12 @@ func (s *Server) wait(r *http.Request, a *answer) {
 	}
 }
 
-// write sends a. Headers are set on the map directly, with shared value slices:
-// net/http only reads them, and canonicalizing and allocating per request shows up
-// under load.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
+// header sets a's headers. They are set on the map directly, with shared value
+// slices: net/http only reads them, and canonicalizing and allocating per request
+// shows up under load.
+func (s *Server) header(w http.ResponseWriter, r *http.Request, a *answer) {
 	h := w.Header()
-	s.cors.write(h, r, &a)
+	s.cors.write(h, r, a)
 	if isAdminPath(r.URL.Path) {
 		adminHeaders(h)
 	}
@@ -318,8 +313,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
 		h[k] = v
 	}
 	if a.serve != nil {
-		a.serve(w, r)
-		return
+		return // it writes the rest itself
 	}
 	if a.applied != "" {
 		h.Set("Preference-Applied", a.applied)
@@ -331,6 +325,14 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer) {
 			h["Content-Type"] = []string{a.contentType}
 		}
 		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
+	}
+}
+
+// send writes a, its headers set.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, a answer) {
+	if a.serve != nil {
+		a.serve(w, r)
+		return
 	}
 	w.WriteHeader(a.status)
 	if r.Method != http.MethodHead {

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +18,8 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/journal"
+	"github.com/contactkit/contactkit/serve"
+	"github.com/contactkit/contactkit/store/memory"
 )
 
 var _ http.Handler = (*Server)(nil)
@@ -37,6 +37,7 @@ type Server struct {
 	verdicts *verdicts // nil when the contract rules it out
 	started  time.Time
 	cors     cors
+	zone     zone // cfg.Zone, its offset read once when fixed
 
 	// The fixture (data.go, faults.go, admin.go, journal.go): the data file's
 	// apps, the fault rules, the apps served, what the journal keeps.
@@ -57,15 +58,14 @@ type Server struct {
 	// by operation and status; "" is for answers that match no operation.
 	prefixes map[string]map[int][]byte
 	examples map[string][]example
+	words    *words // the API's words for a bad create that the contract gives
 
 	// breakAnswer lets tests break an answer to prove strict mode catches it.
 	breakAnswer func(*answer)
 
-	// mu guards http, set once by Start.
-	mu   sync.Mutex
-	http *http.Server
-	ln   net.Listener
-	done chan error
+	// mu guards srv, set once by Start.
+	mu  sync.Mutex
+	srv *serve.Server
 }
 
 // example is a named example of an operation's documented response.
@@ -81,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Contacts > cfg.MaxContacts {
 		return nil, fmt.Errorf("contacts %d exceed the cap of %d per app", cfg.Contacts, cfg.MaxContacts)
 	}
-	if need := int64(cfg.Contacts) * contactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
+	if need := int64(cfg.Contacts) * memory.ContactCost; cfg.Store == DefaultStore && need > cfg.MaxMemory {
 		return nil, fmt.Errorf("contacts %d need about %d MiB per app, more than the memory budget of %d MiB",
 			cfg.Contacts, need>>20, cfg.MaxMemory>>20)
 	}
@@ -115,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 		budget:  b,
 		delayed: make(chan struct{}, cfg.MaxDelayed),
 		started: time.Now(),
+		zone:    newZone(cfg.Zone),
 		faults:  newFaults(cfg.Seed),
 		fallback: &routers.Route{Spec: spec.Doc, Path: list.Path, PathItem: spec.Doc.Paths.Value(list.Path),
 			Method: list.Method, Operation: list.Operation},
@@ -141,6 +142,11 @@ func New(cfg Config) (*Server, error) {
 	if err := s.readContract(); err != nil {
 		return nil, err
 	}
+	w, err := readWords(spec)
+	if err != nil {
+		return nil, err
+	}
+	s.words = &w
 	return s, nil
 }
 
@@ -156,7 +162,7 @@ func (s *Server) readContract() error {
 			if msg == "" {
 				return fmt.Errorf("contract: %s %d has no docs message", op.ID, status)
 			}
-			byStatus[status] = envelopePrefix(status, contactkit.Code(status), msg)
+			byStatus[status] = contactkit.AppendEnvelope(nil, status, s.spec.Word(status), msg)
 			s.prefixes[""][status] = byStatus[status]
 			resp := op.Operation.Responses.Status(status)
 			if resp == nil || resp.Value == nil {
@@ -183,23 +189,17 @@ func (s *Server) readContract() error {
 	for status, p := range s.prefixes[contactkit.OpListContacts] {
 		s.prefixes[""][status] = p
 	}
-	s.prefixes[""][http.StatusInternalServerError] = envelopePrefix(http.StatusInternalServerError,
-		"INTERNAL_SERVER_ERROR", "The mock could not answer as its contract says.")
-	s.prefixes[""][http.StatusServiceUnavailable] = envelopePrefix(http.StatusServiceUnavailable,
-		"SERVICE_UNAVAILABLE", "The mock's store is unavailable; try again shortly.")
+	// The two answers outside the contract that the mock gives of itself.
+	for status, msg := range map[int]string{
+		http.StatusInternalServerError: "The mock could not answer as its contract says.",
+		http.StatusServiceUnavailable:  "The mock's store is unavailable; try again shortly.",
+	} {
+		s.prefixes[""][status] = contactkit.AppendEnvelope(nil, status, s.spec.Word(status), msg)
+	}
 	for _, exs := range s.examples {
 		sortExamples(exs)
 	}
 	return nil
-}
-
-func envelopePrefix(status int, code, msg string) []byte {
-	b := []byte(`{"statusCode":`)
-	b = strconv.AppendInt(b, int64(status), 10)
-	b = append(b, `,"code":`...)
-	b = appendString(b, code)
-	b = append(b, `,"message":`...)
-	return appendString(b, msg)
 }
 
 // prefix returns the envelope opening for opID's answer with status, falling back
@@ -259,36 +259,28 @@ func (s *Server) check(r *http.Request, a *answer) {
 }
 
 // Start listens on cfg.Addr at once, so a bad or busy address fails here, and
-// serves in a goroutine until Shutdown.
+// serves in a goroutine until Shutdown (package serve, as the proxy does).
 func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.http != nil {
+	if s.srv != nil {
 		return errors.New("mock: already started")
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
-	}
-	ln = newLimitListener(ln, s.cfg.MaxConns, s.cfg.Logger)
-	s.ln = ln
-	s.http = &http.Server{
+	srv, err := serve.Start(serve.Config{
+		Addr:              s.cfg.Addr,
 		Handler:           s,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		MaxConns:          s.cfg.MaxConns,
+		Logger:            s.cfg.Logger,
+	})
+	if err != nil {
+		return err
 	}
-	s.done = make(chan error, 1)
-	go func(srv *http.Server) {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}(s.http)
+	s.srv = srv
 	return nil
 }
 
@@ -297,31 +289,25 @@ func (s *Server) Start() error {
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ln == nil {
+	if s.srv == nil {
 		return nil
 	}
-	return s.ln.Addr()
+	return s.srv.Addr()
 }
 
 // Shutdown stops accepting connections and waits, until ctx is done, for requests in
 // flight to finish. It returns why serving stopped, if not by Shutdown.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	srv, done := s.http, s.done
+	srv := s.srv
 	s.mu.Unlock()
 	var err error
 	s.journal.Close() // live feeds end, or Shutdown would wait for them
 	if srv != nil {
-		if err := srv.Shutdown(ctx); err != nil {
-			return fmt.Errorf("shutdown: %w", err)
-		}
-		err = <-done
+		err = srv.Shutdown(ctx)
 	}
-	// A Redis store's connections go too, whether or not Start served them.
-	if c, ok := s.store.(io.Closer); ok {
-		err = errors.Join(err, c.Close())
-	}
-	return err
+	// The store's connections go too (Redis's), whether or not Start served them.
+	return errors.Join(err, s.store.Close())
 }
 
 // Reset puts every app back to its data file's or seeded state, and the fault

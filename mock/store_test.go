@@ -12,7 +12,7 @@ import (
 // replace it, empty it, reset every app.
 func TestStoreExportReplace(t *testing.T) {
 	ctx := context.Background()
-	var st Store = newMemStore(Config{Seed: 1, Contacts: 5, MaxContacts: 10, MaxApps: 10}, nil)
+	st := newTestStore(t, Config{Seed: 1, Contacts: 5, MaxContacts: 10, MaxApps: 10})
 
 	seeded, err := st.Export(ctx, "a")
 	require.NoError(t, err)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/contactkit/contactkit"
 )
 
 // admin answers /__admin/: the journal (GET, DELETE /__admin/requests and the
@@ -20,7 +22,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.adminAllowed(r) {
-		writeEnvelope(w, http.StatusForbidden, "FORBIDDEN", "contactkit proxy: /__admin/ wants the --admin-token as a bearer token")
+		writeEnvelope(w, http.StatusForbidden, "contactkit proxy: /__admin/ wants the --admin-token as a bearer token")
 		return
 	}
 	switch path {
@@ -30,7 +32,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeEnvelope(w, http.StatusNotFound, "NOT_FOUND", "contactkit proxy: no such admin endpoint; try GET /__admin/requests, DELETE /__admin/requests, GET /__admin/requests/stream, GET /__admin/health")
+	writeEnvelope(w, http.StatusNotFound, "contactkit proxy: no such admin endpoint; try GET /__admin/requests, DELETE /__admin/requests, GET /__admin/requests/stream, GET /__admin/health")
 }
 
 func (s *Server) adminAllowed(r *http.Request) bool {
@@ -51,17 +53,12 @@ func (s *Server) health(w http.ResponseWriter) {
 		"uptime_ms": time.Since(s.started).Milliseconds(),
 		"journal":   s.journal.Stats(),
 	})
-	body := envelopeBytes(http.StatusOK, "OK", s.okMessage())
-	body = append(body[:len(body)-1], `,"data":`...)
-	body = append(append(body, data...), '}')
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	contactkit.WriteEnvelope(w, http.StatusOK, contactkit.Word(http.StatusOK), s.okMessage(), data)
 }
 
 // okMessage is the docs' sentence for a 200, as the mock's admin answers say it.
 func (s *Server) okMessage() string {
-	if op := s.spec.Op("listContacts"); op != nil {
+	if op := s.spec.Op(contactkit.OpListContacts); op != nil {
 		return op.Message(http.StatusOK)
 	}
 	return "OK"

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/contactkit/contactkit/check"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 )
 
 // verdictCacheSize bounds each verdict cache. An identical exchange gets an
@@ -104,6 +107,67 @@ func (s *Server) checkRequest(ctx context.Context, f *flight) {
 	}
 }
 
+// predict asks the model what the request's answer must be, by the request
+// alone: what the contact it names is, the session model judges when it knows.
+func (s *Server) predict(f *flight) {
+	if f.op == "" || f.reqTooLarge {
+		return
+	}
+	var g cmodel.Grants
+	if len(s.cfg.Grants) > 0 {
+		g = s.cfg.Grants
+	}
+	f.prediction = s.predictor.Predict(cmodel.Request{Op: f.op, App: f.app, Query: f.query, Header: f.header, Body: f.reqBody}, g)
+}
+
+// judgePair holds the answer's status to what the request deserved: a server
+// that takes what the docs refuse (201 to a phone that is not a number, 200 to
+// a request with no token) breaks the docs, however well-formed its answer; a
+// 422 must name every row the docs say is invalid.
+func (s *Server) judgePair(f *flight) []check.Finding {
+	p := f.prediction
+	if len(p.Statuses) == 0 || f.status == 0 || !s.spec.Op(f.op).Documents(f.status) && f.status != http.StatusBadRequest {
+		return nil // no prediction, or a status the checks already say is not the operation's
+	}
+	where := cmodel.OpLocation(s.spec, f.op)
+	ok, reading := p.Accepts(f.status)
+	switch {
+	case !ok:
+		return []check.Finding{{Check: check.Expect, Message: fmt.Sprintf("answered %d to %s; the docs say %s", f.status, p.Why, statusWords(p.Statuses)),
+			Expected: statusWords(p.Statuses), Actual: strconv.Itoa(f.status), Contract: where}}
+	case reading != "":
+		return []check.Finding{{Check: check.Expect, Source: check.Reading, Reading: reading,
+			Message:  fmt.Sprintf("answered %d to %s; the contract reads the docs as %s", f.status, p.Why, statusWords(p.Statuses)),
+			Expected: statusWords(p.Statuses), Actual: strconv.Itoa(f.status), Contract: where}}
+	}
+	var out []check.Finding
+	if f.status == http.StatusUnprocessableEntity && len(p.ErrorKeys) > 0 {
+		var body struct {
+			Errors map[string]any `json:"errors"`
+		}
+		_ = json.Unmarshal(f.plain, &body) // not JSON: the checks say so
+		errs := body.Errors
+		for _, k := range p.ErrorKeys {
+			if _, named := errs[k]; !named {
+				out = append(out, check.Finding{Check: check.Expect, Pointer: "/errors/" + check.EscapeToken(k),
+					Message:  fmt.Sprintf("the 422 does not name %s, which the docs say is invalid (a phone that is not a number)", k),
+					Expected: k + " in errors", Actual: check.Show(keys(errs)), Contract: where})
+			}
+		}
+	}
+	return out
+}
+
+func statusWords(ss []int) string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, strconv.Itoa(s))
+	}
+	return strings.Join(out, " or ")
+}
+
+func keys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+
 // judgeRequest asks the contract's request check (check.Checker, the
 // runner's own code) about the request.
 func (s *Server) judgeRequest(ctx context.Context, f *flight) requestVerdict {
@@ -129,18 +193,23 @@ func authShape(h http.Header) string {
 // checkAnswer runs the checks every answer gets (check.Checker, the
 // runner's own code) and the session model's, and keeps every finding.
 func (s *Server) checkAnswer(ctx context.Context, f *flight) {
+	sent := "no body"
+	if len(f.reqBody) > 0 {
+		sent = "a body"
+	}
 	key := digest([]byte(f.op), []byte(f.method), []byte(f.path), []byte(rawQuery(f.uri)), []byte(strconv.Itoa(f.status)),
-		[]byte(f.respHeader.Get("Content-Type")), f.plain)
+		[]byte(f.respHeader.Get("Content-Type")), []byte(sent), []byte(f.header.Get("Accept")), f.plain)
 	if fs, ok := s.respVerdicts.get(key); ok {
 		f.findings = slices.Clone(fs)
 	} else {
 		_, _, fs := s.checker.Check(ctx, check.Exchange{Op: f.op, Method: f.method, Path: f.path, Query: f.query,
-			Status: f.status, Header: f.respHeader, Body: f.plain})
+			RequestHeader: f.header, RequestBody: len(f.reqBody) > 0, Status: f.status, Header: f.respHeader, Body: f.plain})
 		if len(fs) <= maxCachedFindings {
 			s.respVerdicts.put(key, fs)
 		}
 		f.findings = slices.Clone(fs)
 	}
+	f.findings = append(f.findings, s.judgePair(f)...)
 	f.findings = append(f.findings, s.model.end(f, true, key)...)
 }
 

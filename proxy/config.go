@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit/journal"
+	"github.com/contactkit/contactkit/serve"
 )
 
 // Defaults for Config's zero fields; cmd uses them as flag defaults.
@@ -20,20 +21,14 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// DefaultDialTimeout bounds connecting to the target.
 	DefaultDialTimeout = 5 * time.Second
-	// DefaultReadHeaderTimeout cuts off a client that stalls sending headers.
-	DefaultReadHeaderTimeout = 5 * time.Second
-	// DefaultReadTimeout bounds reading a whole request, body included.
-	DefaultReadTimeout = 30 * time.Second
 	// DefaultWriteTimeout bounds a whole exchange with a client; it exceeds
-	// DefaultTimeout so the target's answer still gets out.
+	// DefaultTimeout so the target's answer still gets out. The other limits of a
+	// client connection are package serve's, the mock's too.
 	DefaultWriteTimeout = DefaultTimeout + 10*time.Second
-	// DefaultIdleTimeout closes idle keep-alive connections.
-	DefaultIdleTimeout = 30 * time.Second
-	// DefaultMaxHeaderBytes caps request headers, URL included.
-	DefaultMaxHeaderBytes = 1 << 20
-	// DefaultMaxConns caps concurrent client connections; one more is answered
-	// 503 and closed at once.
-	DefaultMaxConns = 1024
+	// DefaultReadHeaderTimeout and DefaultMaxConns are serve's, named here for
+	// the flags.
+	DefaultReadHeaderTimeout = serve.DefaultReadHeaderTimeout
+	DefaultMaxConns          = serve.DefaultMaxConns
 	// DefaultRecordInterval is how often a recording is rewritten while the proxy
 	// runs, so a crash loses at most that much; it is also written on Shutdown.
 	DefaultRecordInterval = 10 * time.Second
@@ -62,6 +57,11 @@ type Config struct {
 	MaxRecordSteps int
 	// AdminToken, when set, is the bearer token /__admin/ requires (but health).
 	AdminToken string
+	// Grants are the target's tokens and the apps each is granted, as the mock's
+	// --auth says them. With them the proxy knows a request with another token,
+	// or on another app, must be refused; without them only a request with no
+	// bearer token at all must.
+	Grants map[string][]string
 	// Logger gets one line per violation and per exchange; nil discards them.
 	Logger *slog.Logger
 
@@ -70,7 +70,8 @@ type Config struct {
 	// Timeout bounds one exchange with the target; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, MaxHeaderBytes
-	// and MaxConns bound client connections; 0 means the Default of each.
+	// and MaxConns bound client connections; 0 means the Default of each, this
+	// package's (WriteTimeout) or package serve's.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -99,17 +100,8 @@ func (c Config) withDefaults() Config {
 		c.MaxBody = DefaultMaxBody
 	}
 	c.Timeout = or(c.Timeout, DefaultTimeout)
-	c.ReadHeaderTimeout = or(c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	c.ReadTimeout = or(c.ReadTimeout, DefaultReadTimeout)
 	c.WriteTimeout = or(c.WriteTimeout, DefaultWriteTimeout)
-	c.IdleTimeout = or(c.IdleTimeout, DefaultIdleTimeout)
 	c.RecordInterval = or(c.RecordInterval, DefaultRecordInterval)
-	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
-	if c.MaxConns <= 0 {
-		c.MaxConns = DefaultMaxConns
-	}
 	if c.MaxRecordSteps <= 0 {
 		c.MaxRecordSteps = DefaultMaxRecordSteps
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,9 @@ type double struct {
 	// echo, when set, is put in every answer (a header and a body field): a
 	// target that echoes the token back.
 	echo string
+
+	// grants makes testToken granted grantedApp only (as Config.Grants says).
+	grants bool
 
 	// mu guards contacts and hits.
 	mu       sync.Mutex
@@ -52,7 +56,16 @@ const (
 	flawToggleNoFlip   flaw = "PUT answers 200 without flipping is_blocked"
 	flawCreatedMissing flaw = "create answers 201 but stores nothing"
 	flawWrongTag       flaw = "a created contact's tag is not its name"
+	// The pair: answers that are well-formed, but wrong for the request.
+	flawTakesBadPhone flaw = "a phone that is not a number is taken (201)"
+	flawNoTokenOK     flaw = "a request with no token is answered 200"
+	flawErrorsOffBy1  flaw = "422 errors keyed one row off"
+	flawReorders      flaw = "two identical reads list in different orders"
+	flawAnyApp        flaw = "a token is answered 200 on an app it is not granted"
 )
+
+// grantedApp is the one app the doubles grant testToken, for Config.Grants.
+const grantedApp = "app1"
 
 var jakarta = time.FixedZone("WIB", 7*3600)
 
@@ -147,7 +160,11 @@ func (d *double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(parts) == 3 {
 		id = parts[2]
 	}
-	if v := r.Header.Get("Authorization"); !strings.HasPrefix(v, "Bearer ") || len(v) <= len("Bearer ") {
+	if v := r.Header.Get("Authorization"); (!strings.HasPrefix(v, "Bearer ") || len(v) <= len("Bearer ")) && d.flaw != flawNoTokenOK {
+		d.send(w, "", 403, nil)
+		return
+	}
+	if d.grants && app != grantedApp && d.flaw != flawAnyApp {
 		d.send(w, "", 403, nil)
 		return
 	}
@@ -165,16 +182,31 @@ func (d *double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.list(w, r, cs)
 	case id == "" && r.Method == http.MethodPost:
 		var rows []struct {
-			Name  string `json:"name"`
-			Phone int64  `json:"phone"`
+			Name  string          `json:"name"`
+			Phone json.RawMessage `json:"phone"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&rows); err != nil || len(rows) == 0 {
 			d.send(w, contactkit.OpCreateContacts, 422, map[string]any{"errors": map[string]string{"body": "Data harus ber-tipe data array"}})
 			return
 		}
+		errs := map[string]string{}
+		for i, row := range rows {
+			if _, err := strconv.ParseInt(string(row.Phone), 10, 64); err != nil && d.flaw != flawTakesBadPhone {
+				at := i
+				if d.flaw == flawErrorsOffBy1 {
+					at = i + 1
+				}
+				errs[fmt.Sprintf("%d.phone", at)] = "Nomor telepon harus ber-tipe data number"
+			}
+		}
+		if len(errs) > 0 {
+			d.send(w, contactkit.OpCreateContacts, 422, map[string]any{"errors": errs})
+			return
+		}
 		if d.flaw != flawCreatedMissing {
 			for _, row := range rows {
-				cs = append([]*dContact{{id: newID(), phone: row.Phone, name: row.Name, created: time.Now(), posted: true}}, cs...)
+				phone, _ := strconv.ParseInt(strings.Trim(string(row.Phone), `"`), 10, 64)
+				cs = append([]*dContact{{id: newID(), phone: phone, name: row.Name, created: time.Now(), posted: true}}, cs...)
 			}
 			d.contacts[app] = cs
 		}
@@ -236,6 +268,9 @@ func (d *double) list(w http.ResponseWriter, r *http.Request, cs []*dContact) {
 	data := []any{}
 	for i := (page - 1) * limit; i < min(page*limit, total); i++ {
 		data = append(data, d.view(cs[i], false))
+	}
+	if d.flaw == flawReorders && d.hits%2 == 0 {
+		slices.Reverse(data)
 	}
 	var prev, next any
 	if page > 1 {

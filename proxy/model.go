@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +21,8 @@ const (
 	maxPending     = 10_000 // created rows not yet seen in a list, per app
 	maxBlockFacts  = 10_000 // contacts whose is_blocked is known, per app
 	maxModelID     = 128
+	maxOrders      = 16  // list queries whose order is remembered, per app
+	maxOrderIDs    = 100 // ids remembered of one page
 	// Longer names and phones are not tracked: no contact of this API has them,
 	// and keeping them would let one client grow the model by megabytes.
 	maxModelName  = 1024
@@ -61,6 +64,16 @@ type appModel struct {
 	listKey      [32]byte
 	listVersion  uint64
 	listFindings []check.Finding
+
+	// orders are the ids of the last page read for a query, in order, and the
+	// app's epoch then: a page read again with no write between lists the same
+	// contacts in the same order.
+	orders map[string]order
+}
+
+type order struct {
+	ids   []string
+	epoch uint64
 }
 
 // fact is is_blocked as last seen, and when it was settled.
@@ -170,6 +183,9 @@ func (m *model) end(f *flight, judge bool, key [32]byte) []check.Finding {
 	if list {
 		out = append(out, m.list(am, f, body)...)
 		am.listKey, am.listVersion, am.listFindings = key, m.version, append([]check.Finding(nil), out...)
+		if quiet {
+			out = append(out, m.order(am, f, mk.epoch, body)...)
+		}
 	}
 	if !quiet {
 		return nil // learnt from, but another write overlapped: the order is unknown
@@ -232,6 +248,44 @@ func (m *model) blockState(am *appModel, f *flight, body any, quiet bool) []chec
 		}
 	}
 	return out
+}
+
+// order judges a quiet page against the last read of the same query: with no
+// write between, the same contacts must come in the same order (the docs let a
+// server choose its order, not change it from read to read: pages would skip
+// and repeat contacts).
+func (m *model) order(am *appModel, f *flight, epoch uint64, body any) []check.Finding {
+	items, _ := check.Field(body, "data").([]any)
+	if len(items) > maxOrderIDs {
+		return nil
+	}
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		id, _ := check.Field(it, "id").(string)
+		if id == "" || len(id) > maxModelID {
+			return nil
+		}
+		ids = append(ids, id)
+	}
+	q := f.query.Encode()
+	prev, seen := am.orders[q]
+	if am.orders == nil || !seen && len(am.orders) >= maxOrders {
+		am.orders = map[string]order{} // start over: a few reads lost, memory flat
+	}
+	am.orders[q] = order{ids: ids, epoch: epoch}
+	if !seen || prev.epoch != epoch || slices.Equal(prev.ids, ids) {
+		return nil
+	}
+	if !sameSet(prev.ids, ids) {
+		return nil // another client's write the proxy did not see
+	}
+	return []check.Finding{{Check: check.Model, Pointer: "/data",
+		Message:  fmt.Sprintf("the same page (%s) read twice with no write between lists its contacts in another order", clip(orText(q, "no query"), 100)),
+		Expected: "the order of the read before", Actual: "another order", Contract: cmodel.OpLocation(m.spec, contactkit.OpListContacts)}}
+}
+
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(id string) bool { return !slices.Contains(b, id) })
 }
 
 // created remembers the rows of a create the target accepted.

@@ -20,9 +20,11 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	cmodel "github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/journal"
 
 	"github.com/contactkit/contactkit/redact"
+	"github.com/contactkit/contactkit/serve"
 )
 
 // ErrConfig is what New returns, wrapped with the details, for a Config it cannot
@@ -36,20 +38,21 @@ type Server struct {
 	target  *url.URL
 	spec    *contactkit.Spec
 	checker *check.Checker
-	rp      *httputil.ReverseProxy
-	journal *journal.Journal
-	model   *model
-	rec     *recorder
-	started time.Time
+	// predictor is a model that knows no contact: it predicts answers from the
+	// request alone (the session model judges what it knows of contacts).
+	predictor *cmodel.Model
+	rp        *httputil.ReverseProxy
+	journal   *journal.Journal
+	model     *model
+	rec       *recorder
+	started   time.Time
 
 	reqVerdicts  *cache[requestVerdict]
 	respVerdicts *cache[[]check.Finding]
 
 	// mu guards the fields below.
 	mu      sync.Mutex
-	http    *http.Server
-	ln      net.Listener
-	done    chan error
+	srv     *serve.Server
 	stopRec chan struct{}
 	recDone chan struct{}
 }
@@ -72,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 		target:       target,
 		spec:         spec,
 		checker:      check.New(spec),
+		predictor:    cmodel.New(spec, cmodel.Config{MaxContacts: 1}),
 		journal:      journal.New(cfg.Journal),
 		model:        newModel(spec),
 		started:      time.Now(),
@@ -151,6 +155,8 @@ type flight struct {
 	reqSize     int64
 	reqTooLarge bool
 	reqFindings []check.Finding
+	// prediction is what the docs make of the request: the answer must agree.
+	prediction cmodel.Prediction
 
 	status       int
 	respHeader   http.Header
@@ -191,7 +197,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.status, f.problem = http.StatusBadRequest, "the request body could not be read (the client stalled or went away)"
 		s.finish(f)
 		w.Header().Set("Connection", "close")
-		writeEnvelope(w, f.status, "BAD_REQUEST", "contactkit proxy: the request body could not be read in time; nothing was forwarded")
+		writeEnvelope(w, f.status, "contactkit proxy: the request body could not be read in time; nothing was forwarded")
 		return
 	}
 	f.reqBody = body
@@ -212,6 +218,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.preflight = r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 	if !f.preflight {
 		s.checkRequest(r.Context(), f)
+		s.predict(f)
 		f.write = s.model.begin(f)
 	} else {
 		f.app = appOf(f.path)
@@ -322,7 +329,7 @@ func (s *Server) replace(resp *http.Response, f *flight) {
 	f.respHeader = resp.Header.Clone() // the journal keeps what the target sent
 	msg := fmt.Sprintf("contactkit proxy --strict: the target's answer (%d) to %s breaks the contract (%d violation%s, first: %s); see /__admin/requests",
 		f.status, orText(f.op, f.method+" "+clip(f.path, 100)), n, plural(n), clip(f.findings[0].String(), 300))
-	body := envelopeBytes(http.StatusBadGateway, "BAD_GATEWAY", s.scrubber(f).Scrub(msg))
+	body := envelopeBytes(http.StatusBadGateway, s.scrubber(f).Scrub(msg))
 	resp.StatusCode, resp.Status = http.StatusBadGateway, "502 Bad Gateway"
 	for _, h := range []string{"Content-Encoding", "Etag", "Last-Modified", "Content-Range", "Transfer-Encoding"} {
 		resp.Header.Del(h)
@@ -345,13 +352,13 @@ func (e *answerError) Unwrap() error { return e.err }
 // and what happened but no Go error text.
 func (s *Server) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	f := flightOf(r.Context())
-	status, code, what := http.StatusBadGateway, "BAD_GATEWAY", describe(err)
+	status, what := http.StatusBadGateway, describe(err)
 	switch {
 	case r.Context().Err() != nil && errors.Is(r.Context().Err(), context.Canceled):
 		what = "the client went away before the target answered"
-		status, code = 499, "CLIENT_CLOSED_REQUEST"
+		status = 499 // nginx's "client closed request": journaled, never sent
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		status, code = http.StatusGatewayTimeout, "GATEWAY_TIMEOUT"
+		status = http.StatusGatewayTimeout
 		what = fmt.Sprintf("did not answer within %s", s.cfg.Timeout)
 	}
 	msg := fmt.Sprintf("contactkit proxy: the target %s %s", s.target.Host, what)
@@ -364,7 +371,7 @@ func (s *Server) errorHandler(w http.ResponseWriter, r *http.Request, err error)
 	if status == 499 {
 		return // nobody to answer
 	}
-	writeEnvelope(w, status, code, msg)
+	writeEnvelope(w, status, msg)
 }
 
 // describe says in words what went wrong reaching the target.
@@ -506,26 +513,14 @@ func (s *Server) scrubber(f *flight) *redact.Scrubber {
 	return redact.NewScrubber(secrets...)
 }
 
-// envelopeBytes is the API's envelope for an answer the proxy makes itself.
-func envelopeBytes(status int, code, message string) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"statusCode":`)
-	b.WriteString(strconv.Itoa(status))
-	b.WriteString(`,"code":`)
-	b.WriteString(strconv.Quote(code))
-	b.WriteString(`,"message":`)
-	b.Write(jsonString(message))
-	b.WriteString("}")
-	return b.Bytes()
+// envelopeBytes is the API's envelope for an answer the proxy makes itself, its
+// code word the contract's or, for a status outside it (502, 504), made alike.
+func envelopeBytes(status int, message string) []byte {
+	return contactkit.Envelope(status, contactkit.Word(status), message, nil)
 }
 
-func writeEnvelope(w http.ResponseWriter, status int, code, message string) {
-	body := envelopeBytes(status, code, message)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+func writeEnvelope(w http.ResponseWriter, status int, message string) {
+	contactkit.WriteEnvelope(w, status, contactkit.Word(status), message, nil)
 }
 
 // clip cuts s to at most n bytes and marks the cut.

@@ -3,47 +3,36 @@ package proxy
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/contactkit/contactkit/serve"
 )
 
 // Start listens on Config.Addr at once, so a bad or busy address fails here, and
-// serves in a goroutine until Shutdown. With RecordDir it also rewrites the
-// recording every RecordInterval.
+// serves in a goroutine until Shutdown (package serve, as the mock does). With
+// RecordDir it also rewrites the recording every RecordInterval.
 func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.http != nil {
+	if s.srv != nil {
 		return errors.New("proxy: already started")
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
-	}
-	s.ln = &limitListener{Listener: ln, max: int64(s.cfg.MaxConns)}
-	s.http = &http.Server{
+	srv, err := serve.Start(serve.Config{
+		Addr:              s.cfg.Addr,
 		Handler:           s,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		MaxConns:          s.cfg.MaxConns,
+		Logger:            s.cfg.Logger,
+	})
+	if err != nil {
+		return err
 	}
-	s.done = make(chan error, 1)
-	go func(srv *http.Server, ln net.Listener) {
-		err := srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}(s.http, s.ln)
+	s.srv = srv
 	if s.rec != nil && s.cfg.RecordInterval > 0 {
 		s.stopRec, s.recDone = make(chan struct{}), make(chan struct{})
 		go s.recordEvery(s.cfg.RecordInterval, s.stopRec, s.recDone)
@@ -71,10 +60,10 @@ func (s *Server) recordEvery(every time.Duration, stop <-chan struct{}, done cha
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ln == nil {
+	if s.srv == nil {
 		return nil
 	}
-	return s.ln.Addr()
+	return s.srv.Addr()
 }
 
 // Shutdown ends the live feeds, stops accepting connections, waits until ctx is
@@ -82,7 +71,7 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.journal.Close()
 	s.mu.Lock()
-	srv, done, stop, recDone := s.http, s.done, s.stopRec, s.recDone
+	srv, stop, recDone := s.srv, s.stopRec, s.recDone
 	s.stopRec = nil
 	s.mu.Unlock()
 	if stop != nil {
@@ -91,11 +80,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	var errs []error
 	if srv != nil {
-		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("shutdown: %w", err))
-		} else if err := <-done; err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, srv.Shutdown(ctx))
 	}
 	if _, err := s.WriteRecording(); err != nil {
 		errs = append(errs, err)
@@ -110,49 +95,4 @@ func (s *Server) WriteRecording() (string, error) {
 		return "", nil
 	}
 	return s.rec.write()
-}
-
-// limitListener refuses connections past max with a 503 in the API's envelope,
-// at once, rather than letting them queue: a client that opens thousands of idle
-// connections cannot lock others out for long, and a refused one is told why.
-type limitListener struct {
-	net.Listener
-	max    int64
-	active atomic.Int64
-}
-
-var busyAnswer = func() []byte {
-	body := envelopeBytes(http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "contactkit proxy: too many connections at once; try again")
-	return []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: " +
-		strconv.Itoa(len(body)) + "\r\n\r\n" + string(body))
-}()
-
-func (l *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		if l.active.Add(1) > l.max {
-			l.active.Add(-1)
-			go func() {
-				_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-				_, _ = c.Write(busyAnswer)
-				_ = c.Close()
-			}()
-			continue
-		}
-		return &countedConn{Conn: c, l: l}, nil
-	}
-}
-
-type countedConn struct {
-	net.Conn
-	l    *limitListener
-	once sync.Once
-}
-
-func (c *countedConn) Close() error {
-	c.once.Do(func() { c.l.active.Add(-1) })
-	return c.Conn.Close()
 }

@@ -130,6 +130,9 @@ type StepResult struct {
 	Findings   []check.Finding `json:"findings,omitempty"`
 	// FindingsLeftOut counts the findings the report's size cap left out.
 	FindingsLeftOut int `json:"findings_left_out,omitempty"`
+	// Note says what a person should know of how the step was judged, e.g. that
+	// a walk of a big list read only some pages.
+	Note string `json:"note,omitempty"`
 }
 
 // StatusOf is the outcome of a step with these findings: failed when one fails
@@ -202,7 +205,7 @@ func (r *Report) Scrub(scrub func(string) string) {
 		sc.SkipReason, sc.Note = s(sc.SkipReason), s(sc.Note)
 		for j := range sc.Steps {
 			st := &sc.Steps[j]
-			st.SkipReason, st.Curl, st.Body = s(st.SkipReason), s(st.Curl), s(st.Body)
+			st.SkipReason, st.Curl, st.Body, st.Note = s(st.SkipReason), s(st.Curl), s(st.Body), s(st.Note)
 			for k := range st.Findings {
 				f := &st.Findings[k]
 				f.Message, f.Expected, f.Actual, f.Curl, f.Pointer = s(f.Message), s(f.Expected), s(f.Actual), s(f.Curl), s(f.Pointer)

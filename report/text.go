@@ -91,6 +91,9 @@ func (r *Report) writeStep(ew *errWriter, st StepResult, verbose bool) {
 	if st.SkipReason != "" {
 		ew.printf("      %s\n", st.SkipReason)
 	}
+	if st.Note != "" {
+		ew.printf("      note: %s\n", st.Note)
+	}
 	if st.Status != Failed && st.Status != Warned {
 		return
 	}

@@ -50,6 +50,27 @@ func splitPointer(p string) ([]token, error) {
 	return out, nil
 }
 
+// Selector is a selector of a pointer: the element of the array Array whose
+// field Field reads Value.
+type Selector struct {
+	Array, Field, Value string
+}
+
+// Selectors lists the selectors of pointer p (placeholders expanded), in order.
+func Selectors(p string) ([]Selector, error) {
+	toks, err := splitPointer(p)
+	if err != nil {
+		return nil, err
+	}
+	var out []Selector
+	for _, t := range toks {
+		if t.selector {
+			out = append(out, Selector{Array: t.name, Field: t.selField, Value: t.selVal})
+		}
+	}
+	return out, nil
+}
+
 func checkPointerSyntax(p string) error {
 	_, err := splitPointer(p)
 	return err

@@ -272,7 +272,7 @@ func (st *Step) placeholderNames() []string {
 			vals = append(vals, p.Value)
 		}
 	}
-	for _, a := range st.allAssertions() {
+	for _, a := range st.AllAssertions() {
 		vals = append(vals, a.Pointer)
 		for _, m := range a.Matchers {
 			vals = append(vals, m.Arg)
@@ -293,7 +293,8 @@ func (st *Step) placeholderNames() []string {
 	return out
 }
 
-func (st *Step) allAssertions() []Assertion {
+// AllAssertions lists the step's body assertions, those under on: included.
+func (st *Step) AllAssertions() []Assertion {
 	out := slices.Clone(st.Expect.Body)
 	codes := make([]int, 0, len(st.Expect.On))
 	for c := range st.Expect.On {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit/mock"
+	"github.com/contactkit/contactkit/serve"
 )
 
 // shutdownGrace is how long in-flight requests get to finish after SIGINT/SIGTERM.
@@ -106,12 +107,12 @@ The contract: GET /openapi.yaml.`, stderr)
 	maxContacts := fs.Int("max-contacts", mock.DefaultMaxContacts, "most contacts one app may hold; a create past it answers 422")
 	maxApps := fs.Int("max-apps", mock.DefaultMaxApps, "most apps open mode brings into being; past it a new app id answers 403")
 	fs.Var(&maxMemory, "max-memory", "memory budget for contacts (seeded too) and bodies being read, as 512MiB or 2GiB; past it a new app answers 403, a create 422")
-	maxConns := fs.Int("max-conns", mock.DefaultMaxConns, "most open connections; past it a new one is closed at once")
-	idle := fs.Duration("idle-timeout", mock.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	maxConns := fs.Int("max-conns", serve.DefaultMaxConns, "most open connections; past it a new one is answered 503 and closed")
+	idle := fs.Duration("idle-timeout", serve.DefaultIdleTimeout, "close keep-alive connections idle this long")
 	strict := fs.Bool("strict", false, "check every answer against the contract; log and answer 500 if one breaks it")
 	adminToken := fs.String("admin-token", "", "bearer token /__admin/ requires (default: none)")
 	fs.Var(zone, "tz", "UTC offset or zone name created_at is written in (default "+mock.DefaultZone+")")
-	readHeader := fs.Duration("read-header-timeout", mock.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
+	readHeader := fs.Duration("read-header-timeout", serve.DefaultReadHeaderTimeout, "cut off a client that stalls sending headers")
 	store := fs.String("store", mock.DefaultStore, "where contacts live: memory, or redis://[:PASSWORD@]HOST:PORT/DB shared by replicas")
 	storePrefix := fs.String("store-prefix", mock.DefaultStorePrefix, "prefix of every Redis key, so one Redis holds several mocks")
 	storeTimeout := fs.Duration("store-timeout", mock.DefaultStoreTimeout, "bound on each call to Redis; past it the request answers 503")

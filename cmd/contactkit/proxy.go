@@ -24,6 +24,8 @@ journal at /__admin/requests. With --record DIR the session is written as scenar
 files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and every
 --record-interval while it runs).`, stderr)
 	var cfg proxy.Config
+	auth := authFlag{}
+	fs.Var(auth, "auth", "the target's tokens, TOKEN=APP[,APP] (repeatable), as the mock takes them: a request with another token, or on another app, must then be refused")
 	fs.StringVar(&cfg.Target, "target", "", "base URL of the server to proxy (required), e.g. https://staging.example.com")
 	fs.StringVar(&cfg.Addr, "addr", proxy.DefaultAddr, "address to listen on (loopback by default)")
 	fs.StringVar(&cfg.RecordDir, "record", "", "write the session as scenario files into this directory")
@@ -43,6 +45,9 @@ files that "contactkit conform --suite DIR" replays (on SIGINT/SIGTERM, and ever
 		return err
 	}
 	cfg.Logger = slog.New(handler)
+	if len(auth) > 0 {
+		cfg.Grants = auth
+	}
 	switch {
 	case cfg.Target == "":
 		return usageError("proxy: --target required, e.g. --target http://127.0.0.1:4010")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode"
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/scenario"
@@ -42,7 +44,7 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		if a.cred == authForeignToken {
 			cr.app = appWord(path)
 		}
-		e.create(ctx, i, actor, path, a.rows, cr)
+		e.create(ctx, i, actor, path, a.rows, cr, "")
 		return
 	}
 	contact, tpl := "", ""
@@ -53,6 +55,12 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		}
 	}
 	r := e.newRequest(a.op, path, contact, tpl)
+	if a.replay && e.lastRead != nil && (a.op == contactkit.OpListContacts || a.op == contactkit.OpGetContact) && path == own {
+		// The URL the owner just read: an answer kept by URL before the token
+		// is checked would come back.
+		r = e.lastRead.again()
+		c = nil
+	}
 	r.authz, r.authShow = e.credHeader(a.cred, actor)
 	r.step.Auth, r.step.Headers = e.credScenario(a.cred, path)
 	if a.cred == authForeignToken {
@@ -60,27 +68,10 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		// foreign app unless the file says which.
 		r.setParam("appId", appWord(path))
 	}
-	ex := refusalExpect(a.cred)
-	what := "is refused (403)"
-	switch {
-	case a.cred == authLower:
-		// Schemes are case-insensitive (RFC 7235): taking it is as right as refusing.
-		ex = expect{statuses: []int{http.StatusForbidden, http.StatusOK}}
-		if c == nil || !c.alive {
-			ex.statuses = []int{http.StatusForbidden, http.StatusNotFound}
-		}
-		if a.op == contactkit.OpListContacts {
-			ex.statuses = []int{http.StatusForbidden, http.StatusOK}
-		}
-		what = "is taken or refused"
-	case a.cred == authToken || a.cred == authForeignOwn:
-		// The right token on its own app, naming the other app's contact: there is
-		// no such contact in this app.
-		ex = expect{statuses: []int{http.StatusForbidden, http.StatusNotFound}}
-		what = "answers 403 or 404: the contact is another app's"
-		if a.op == contactkit.OpListContacts {
-			return
-		}
+	ex := e.predict(r)
+	what := "answers " + statusList(ex.statuses)
+	if (a.cred == authToken || a.cred == authForeignOwn) && a.op == contactkit.OpListContacts {
+		return // the right token on its own app's list: nothing to refuse
 	}
 	r.step.Name = fmt.Sprintf("%s on %s with %s %s", a.op, appWord(path), credWord(a.cred), what)
 	ans, failed := e.check(ctx, i, r, ex)
@@ -93,7 +84,7 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		if owner.token == "" {
 			return
 		}
-		e.onContact(ctx, i, contactkit.OpGetContact, owner, c)
+		e.onContact(ctx, i, contactkit.OpGetContact, owner, c, action{})
 		if e.fail == nil && len(e.steps) > 0 {
 			last := e.steps[len(e.steps)-1].step
 			last.Name = fmt.Sprintf("the refused %s changed nothing: %s", a.op, last.Name)
@@ -132,8 +123,26 @@ func (e *execution) credHeader(cred auth, actor identity) (string, string) {
 		return "Bearer contactkit-explore-wrong-token", "Bearer contactkit-explore-wrong-token"
 	case authLower:
 		return "bearer " + t, "bearer ***"
+	case authCase:
+		if s := swapCase(t); s != t {
+			return "Bearer " + s, "Bearer *** (its letters' case swapped)"
+		}
+		return "Bearer contactkit-explore-wrong-token", "Bearer contactkit-explore-wrong-token"
 	}
 	return "Bearer " + t, "Bearer ***"
+}
+
+// swapCase turns upper-case letters to lower case and lower to upper.
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsUpper(r):
+			return unicode.ToLower(r)
+		case unicode.IsLower(r):
+			return unicode.ToUpper(r)
+		}
+		return r
+	}, s)
 }
 
 // credScenario says cred in a scenario file. A file never holds a token, so the
@@ -152,7 +161,7 @@ func (e *execution) credScenario(cred auth, path identity) (string, []scenario.P
 		return "", []scenario.Pair{{Name: "Authorization", Value: "explore-not-the-token"}}
 	case authOtherScheme:
 		return "", []scenario.Pair{{Name: "Authorization", Value: "Token explore-not-the-token"}}
-	case authWrong:
+	case authWrong, authCase:
 		return scenario.AuthWrongToken, nil
 	case authSuffix:
 		return scenario.AuthTokenSuffix, nil
@@ -172,18 +181,33 @@ func credWord(cred auth) string {
 		authRawToken: "the token without a scheme", authOtherScheme: `the "Token" scheme`, authSuffix: "the token with a suffix",
 		authPrefix: "the token with a prefix", authWrong: "a token nobody issued", authLower: `"bearer" in lower case`,
 		authForeignApp: "the token not granted this app", authForeignToken: "the foreign token, not granted this app", authForeignOwn: "the foreign token",
+		authCase: "the token with its letters' case swapped",
 	}[cred]
 }
 
-// refusalExpect is what a request sent with cred, which must be refused,
-// answers: 403, the docs' refusal. A token that is right but not granted the app
-// answered 404 departs only from a reading (a server may hide which apps
-// exist); for credentials that are wrong in themselves, 403 is all the docs
-// give.
-func refusalExpect(cred auth) expect {
-	ex := expect{statuses: []int{http.StatusForbidden}}
-	if cred == authForeignApp || cred == authForeignToken {
-		ex.readings = map[int]string{http.StatusNotFound: contactkit.ReadingAuthRefusal}
+// appVariant reads, with the app's own token, an app id made from its own (a
+// wildcard, another case, a space: see appVariants): another app, which the
+// token is not granted. When the run knows the grants it must be refused; in
+// any case no contact of the app or of the foreign app may show there.
+func (e *execution) appVariant(ctx context.Context, i int, tpl string) {
+	own := e.who(false)
+	app := variantOf(tpl, own.app)
+	if app == own.app || app == e.x.cfg.ForeignApp || app == "" {
+		return
 	}
-	return ex
+	id := identity{app: app, token: own.token}
+	r := e.newRequest(contactkit.OpListContacts, id, "", "")
+	r.setParam("appId", app)
+	ex := e.predict(r)
+	ex.onPage = &id
+	r.step.Name = fmt.Sprintf("the list of app %q, a variant of the app's id, with its token answers %s and shows none of the app's contacts", app, statusList(ex.statuses))
+	e.check(ctx, i, r, ex)
+	if c := e.pickMine(0, own.app); c != nil && c.alive {
+		// The app's own contact named through the variant: another app's.
+		g := e.newRequest(contactkit.OpGetContact, id, c.id, fmt.Sprintf("{{c%d}}", c.ord))
+		g.setParam("appId", app)
+		gx := e.predict(g)
+		g.step.Name = fmt.Sprintf("contact %d through app %q answers %s", c.ord, app, statusList(gx.statuses))
+		e.check(ctx, i, g, gx)
+	}
 }

@@ -61,6 +61,9 @@ func (e *execution) sweep(ctx context.Context) {
 		var doomed []string // deleted after the walk, so no page shifts under it
 		deadline := time.Now().Add(DefaultWalkTime)
 		read, most := 0, DefaultWalkItems
+		// Nobody creates or deletes while the walk reads (the gate), so no page
+		// shifts under it either.
+		e.x.gate.RLock()
 		for page := 1; read < most && time.Now().Before(deadline); page++ {
 			r := e.newRequest(contactkit.OpListContacts, id, "", "")
 			e.setQuery(r, strconv.Itoa(page), strconv.Itoa(e.maxLimit()))
@@ -85,6 +88,7 @@ func (e *execution) sweep(ctx context.Context) {
 				break
 			}
 		}
+		e.x.gate.RUnlock()
 		for _, itID := range doomed {
 			e.send(ctx, e.newRequest(contactkit.OpDeleteContact, id, itID, ""))
 		}

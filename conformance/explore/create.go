@@ -11,6 +11,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/scenario"
 )
 
@@ -20,6 +21,49 @@ func (e *execution) rowJSON(rw row, k key, tpl bool) string {
 	if tpl {
 		keyText = k.tpl
 	}
+	name := jsonString(keyText)
+	if tpl {
+		name = `"` + keyText + `"` // a template's placeholder is written as is
+	}
+	return rowText(rw, name, keyText, e.serverField(rw, k, tpl))
+}
+
+// Values of the fields a server makes that a row sends (mass assignment).
+const (
+	injectedCreatedAt = "2001-01-01T00:00:00.000+07:00"
+	injectedBlocked   = true
+)
+
+// serverField is the member a row of shape shapeID, shapeBlocked or
+// shapeCreated adds, as JSON text: the id of a contact the sequence made (one
+// nobody made, before any), is_blocked true, a created_at of 2001.
+func (e *execution) serverField(rw row, k key, tpl bool) string {
+	switch rw.shape {
+	case shapeID:
+		id, text := unknownID, unknownID
+		for _, c := range slices.Backward(e.made) {
+			if c.alive && c.id != "" && c.app == k.app {
+				id, text = c.id, fmt.Sprintf("{{c%d}}", c.ord)
+				break
+			}
+		}
+		if !tpl {
+			e.injected[k.ord] = [2]string{id, text}
+			text = id
+		}
+		return `"id":"` + text + `"`
+	case shapeBlocked:
+		return fmt.Sprintf(`"is_blocked":%t`, injectedBlocked)
+	case shapeCreated:
+		return `"created_at":"` + injectedCreatedAt + `"`
+	}
+	return ""
+}
+
+// rowText writes a row: its value under test and its key, the name's as JSON
+// text (nameJSON) or the phone's, and extra, a member of a field the server
+// makes, as JSON text ("" for none).
+func rowText(rw row, nameJSON, phoneText, extra string) string {
 	if rw.shape == shapeBare {
 		return rw.value
 	}
@@ -28,19 +72,18 @@ func (e *execution) rowJSON(rw row, k key, tpl bool) string {
 		if rw.shape != shapeMissing {
 			fields = append(fields, `"name":`+rw.value)
 		}
-		fields = append(fields, `"phone":`+keyText)
+		fields = append(fields, `"phone":`+phoneText)
 	} else {
-		if tpl {
-			fields = append(fields, `"name":"`+keyText+`"`)
-		} else {
-			fields = append(fields, `"name":`+jsonString(keyText))
-		}
+		fields = append(fields, `"name":`+nameJSON)
 		if rw.shape != shapeMissing {
 			fields = append(fields, `"phone":`+rw.value)
 		}
 	}
 	if rw.shape == shapeExtra {
 		fields = append(fields, `"nickname":"extra"`)
+	}
+	if extra != "" {
+		fields = append(fields, extra)
 	}
 	return "{" + strings.Join(fields, ",") + "}"
 }
@@ -60,27 +103,15 @@ func (e *execution) newKey(byName bool, id identity) key {
 	return k
 }
 
-// createExpect is what a create of rows whose worst class is worst must answer.
-func createExpect(worst class) expect {
-	switch worst {
-	case valid:
-		return expect{statuses: []int{http.StatusCreated}}
-	case lenient:
-		return expect{statuses: []int{http.StatusCreated, http.StatusBadRequest, http.StatusUnprocessableEntity}}
-	case invalid:
-		return expect{statuses: []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
-			readings: map[int]string{http.StatusCreated: contactkit.ReadingCreateRow}}
-	}
-	// A phone that is not a number: the docs' own 422.
-	return expect{statuses: []int{http.StatusUnprocessableEntity},
-		readings: map[int]string{http.StatusBadRequest: contactkit.ReadingCreateRow}}
-}
-
 // create sends rows as actor onto app's list (actor's own unless the action is an
 // authorization probe), then walks the lists to see that every row or none was
 // stored, exactly as sent.
-func (e *execution) create(ctx context.Context, i int, actor, owner identity, rows []row, refuse *cred) {
+func (e *execution) create(ctx context.Context, i int, actor, owner identity, rows []row, refuse *cred, mediaType string) {
 	r := e.newRequest(contactkit.OpCreateContacts, owner, "", "")
+	if mediaType != "" {
+		r.contentType = mediaType
+		r.step.Headers = append(r.step.Headers, scenario.Pair{Name: "Content-Type", Value: mediaType})
+	}
 	r.authz, r.authShow, r.step.Auth = "Bearer "+actor.token, "Bearer ***", actor.yAuth
 	refusal := refuse != nil
 	if refusal {
@@ -91,23 +122,18 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 	}
 	var keys []key
 	var body, tpl []string
-	worst := valid
 	for _, rw := range rows {
 		k := e.newKey(!rw.focusName, owner)
 		keys = append(keys, k)
 		body = append(body, e.rowJSON(rw, k, false))
 		tpl = append(tpl, e.rowJSON(rw, k, true))
-		worst = max(worst, rw.classOf())
 		if !rw.focusName || rw.shape != shapeMissing {
 			r.vars = append(r.vars, k)
 		}
 	}
 	r.body, r.hasBody = []byte("["+strings.Join(body, ",")+"]"), true
 	r.step.RawBody = ptr("[" + strings.Join(tpl, ",") + "]")
-	ex := createExpect(worst)
-	if refusal {
-		ex = refusalExpect(refuse.kind)
-	}
+	ex := e.predict(r)
 	r.step.Name = fmt.Sprintf("create %d row(s) (%s) answers %s", len(rows), describeRows(rows), statusList(ex.statuses))
 	e.stored(ctx, i, r, ex, actor, owner, rows, keys)
 }
@@ -123,14 +149,15 @@ func (e *execution) createRaw(ctx context.Context, i int, rb raw) {
 	var rows []row
 	if rb.keyed() {
 		k := e.newKey(false, id)
-		keys, rows = []key{k}, []row{{focusName: true, value: `"?"`, class: invalid}}
+		keys, rows = []key{k}, []row{{focusName: true, value: `"?"`}}
 		body, tpl = fmt.Sprintf(rb.body, k.value), fmt.Sprintf(rb.body, k.tpl)
 		r.vars = append(r.vars, k)
 	}
 	r.body, r.hasBody = []byte(body), true
 	r.step.RawBody = ptr(tpl)
 	r.step.Name = "a create body that is not a batch of rows: " + clip(strconv.Quote(body), 60) + " is refused"
-	ex := expect{statuses: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}, readings: map[int]string{http.StatusCreated: rb.reading}}
+	ex := e.predict(r)
+	ex.rows = nil // what a server makes of such a body is its own: found, then read back the same
 	e.stored(ctx, i, r, ex, id, id, rows, keys)
 }
 
@@ -162,7 +189,7 @@ func (e *execution) stored(ctx context.Context, i int, r *request, ex expect, ac
 		if taken && id.app == owner.app {
 			want = keys
 		}
-		if !e.findRows(ctx, i, id, rows, keys, want) {
+		if !e.findRows(ctx, i, id, rows, ex.rows, keys, want) {
 			return
 		}
 	}
@@ -188,7 +215,9 @@ func describeRows(rows []row) string {
 // contact each, with the values sent (when the docs say a server must keep them
 // as sent), and that the other rows' keys are not. The contacts found become the
 // sequence's.
-func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row, keys, want []key) bool {
+// classes are the rows' classes as the model predicted them (nil: a body that is
+// not a batch, whose rows a server may read as it likes).
+func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row, classes []model.Class, keys, want []key) bool {
 	r := e.newRequest(contactkit.OpListContacts, id, "", "")
 	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
 	// Of a big app the walk stops once every row stored has been seen.
@@ -242,7 +271,7 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 			_ = json.Unmarshal([]byte(rw.value), &c.name)
 		}
 		asserts = append(asserts, assertion{ptr: "/data", sel: sel, selVal: k.value, selTpl: selTpl, kind: "present"})
-		exact := rw.classOf() <= lenient
+		exact := j < len(classes) && classes[j] <= model.Lenient
 		switch {
 		case !exact && hit != nil:
 			// Taken against a reading: what was stored is whatever the server
@@ -272,6 +301,7 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 			asserts = slices.DeleteFunc(asserts, func(a assertion) bool { return a.selVal == k.value })
 		}
 	}
+	asserts = append(asserts, e.unhonoured(rows, keys, found)...)
 	asserts = append(asserts, e.pageAsserts(id, items)...)
 	r.step.Walk = true
 	r.step.Name = fmt.Sprintf("the list of app %s holds exactly the rows stored, as sent", appWord(id))
@@ -286,4 +316,101 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 		}
 	}
 	return !e.failed(ctx, i, wr, findings)
+}
+
+// unhonoured are what the list must say of the rows that sent a field the
+// server makes, when it took them: it made its own. The contact has an id of
+// its own, not the one sent; a created_at of its own, not 2001; and the
+// is_blocked a plain row of the batch got, whatever was sent.
+func (e *execution) unhonoured(rows []row, keys []key, found map[int]*mine) []assertion {
+	var plain *mine
+	for j, rw := range rows {
+		if rw.shape == "" && found[keys[j].ord] != nil {
+			plain = found[keys[j].ord]
+			break
+		}
+	}
+	var out []assertion
+	for j, rw := range rows {
+		c := found[keys[j].ord]
+		if c == nil {
+			continue
+		}
+		at := assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: fmt.Sprintf("{{c%d}}", c.ord)}
+		switch rw.shape {
+		case shapeID:
+			sent := e.injected[keys[j].ord]
+			if sent[0] != unknownID {
+				// The contact whose id the row sent is still there, once.
+				out = append(out, assertion{ptr: "/data", sel: "id", selVal: sent[0], selTpl: sent[1], kind: "once"})
+			}
+			a := at
+			a.field, a.kind, a.want, a.wantTpl = "id", "not_equals", sent[0], sent[1]
+			out = append(out, a)
+		case shapeCreated:
+			a := at
+			a.field, a.kind, a.want = "created_at", "not_equals", injectedCreatedAt
+			out = append(out, a)
+		case shapeBlocked:
+			if plain != nil {
+				a := at
+				a.field, a.kind, a.want = "is_blocked", "equals", plain.blocked
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// growTo is how many contacts kGrow makes an app hold: past a thousand, where
+// servers cap totals, pages and offsets (1,000, 1,024).
+const growTo = 1_030
+
+// growBatch is the rows of one create of kGrow: no bigger than the explorer's
+// other batches, since the docs set no largest batch.
+const growBatch = 20
+
+// grow makes the app hold growTo contacts, in batches of valid rows, then walks
+// it once: every row is there, once, as sent. Not when the app holds that many
+// already.
+func (e *execution) grow(ctx context.Context, i int) {
+	own := e.who(false)
+	r := e.newRequest(contactkit.OpListContacts, own, "", "")
+	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
+	e.quiet = true
+	a, _ := e.send(ctx, r)
+	e.quiet = false
+	total, ok := check.Int(check.Field(check.Field(a.body, "meta"), "total"))
+	if !ok || total >= growTo {
+		return
+	}
+	var rows []row
+	var keys []key
+	for left := growTo - total; left > 0 && e.fail == nil && ctx.Err() == nil; left -= growBatch {
+		batch := make([]row, min(left, growBatch))
+		var body, tpl []string
+		for j := range batch {
+			batch[j] = row{focusName: true, value: jsonString(fmt.Sprintf("Grow %d", j))}
+			k := e.newKey(false, own)
+			keys = append(keys, k)
+			body = append(body, e.rowJSON(batch[j], k, false))
+			tpl = append(tpl, e.rowJSON(batch[j], k, true))
+		}
+		rows = append(rows, batch...)
+		cr := e.newRequest(contactkit.OpCreateContacts, own, "", "")
+		cr.body, cr.hasBody = []byte("["+strings.Join(body, ",")+"]"), true
+		cr.step.RawBody = ptr("[" + strings.Join(tpl, ",") + "]")
+		cr.vars = keys[len(keys)-len(batch):]
+		e.keys = append(e.keys, cr.vars...)
+		ex := e.predict(cr)
+		cr.step.Name = fmt.Sprintf("grow the app: create %d row(s) answers %s", len(batch), statusList(ex.statuses))
+		if a, failed := e.check(ctx, i, cr, ex); failed || a.status != http.StatusCreated {
+			return
+		}
+	}
+	if e.fail != nil || ctx.Err() != nil {
+		return
+	}
+	classes := make([]model.Class, len(rows))
+	e.findRows(ctx, i, own, rows, classes, keys, keys)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/redact"
 	"github.com/contactkit/contactkit/report"
 )
@@ -125,12 +126,15 @@ const ScenarioName = "explore"
 
 // explorer holds what every execution of a run shares.
 type explorer struct {
-	cfg      Config
-	spec     *contactkit.Spec
-	checker  *check.Checker
-	client   *http.Client
-	base     *url.URL
-	scrub    func(string) string
+	cfg     Config
+	spec    *contactkit.Spec
+	checker *check.Checker
+	client  *http.Client
+	base    *url.URL
+	scrub   func(string) string
+	// grants are the identities' apps, when the run says the target checks
+	// tokens (a foreign app given); nil otherwise.
+	grants   model.Grants
 	requests atomic.Int64
 	// gate keeps walks and membership changes apart: a create or delete holds it
 	// alone, walks share it.
@@ -170,6 +174,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	x := &explorer{cfg: cfg, spec: spec, checker: check.New(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
+	if cfg.ForeignApp != "" {
+		x.grants = model.Grants{cfg.Token: {cfg.App}}
+		if cfg.ForeignToken != "" {
+			x.grants[cfg.ForeignToken] = []string{cfg.ForeignApp}
+		}
+	}
 
 	start := time.Now()
 	res := &Result{Seed: cfg.Seed}
@@ -185,7 +195,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		seqs = append(seqs, seq)
 	}
+
 	execs := x.runAll(bctx, seqs)
+	if !slices.ContainsFunc(execs, func(e *execution) bool { return e != nil && e.fail != nil }) && bctx.Err() == nil {
+		// Then, alone, the states the sequences do not reach.
+		seqs = append(seqs, bigState)
+		execs = append(execs, x.execute(bctx, bigState, len(seqs)))
+	}
 
 	var warnings []warning
 	var failure *report.ScenarioResult
@@ -195,7 +211,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		warnings = append(warnings, e.warnings...)
 		if e.fail == nil {
-			res.Operations += e.done
+			if seqs[j][0].kind != kGrow {
+				res.Operations += e.done // the big state's are not the --explore N asked for
+			}
 			continue
 		}
 		res.Operations += e.fail.at + 1
@@ -244,10 +262,17 @@ func (x *explorer) runAll(ctx context.Context, seqs [][]action) []*execution {
 	return execs
 }
 
+// bigState is a sequence run alone after the others: it makes the app hold
+// more than a thousand contacts (where servers cap totals, pages and offsets),
+// unless it does, and walks it with every page full and with the largest limit.
+// It deletes what it made, as every sequence does.
+var bigState = []action{{kind: kGrow}, {kind: kWalk, exact: true}, {kind: kWalk, limit: "max"}}
+
 // report shrinks the failure of seqs[j] (its execution e), judges it again on
 // the shrunk case, writes it as a scenario file, and gives the failed scenario.
 func (x *explorer) report(ctx context.Context, res *Result, seqs [][]action, j int, e *execution) report.ScenarioResult {
-	if e.fail.findings[0].Check == check.Transport {
+	if e.fail.findings[0].Check == check.Transport || j == len(seqs)-1 && len(seqs[j]) > 0 && seqs[j][0].kind == kGrow {
+		// Nothing to shrink: no answer, or the one state a run makes big.
 		return x.failedResult(e, "", nil)
 	}
 	seq, alone := x.alone(ctx, seqs, j, e)

@@ -1,40 +1,18 @@
 package explore
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/conformance/model"
 )
-
-// class says what the docs make of a generated value, and so what a server must
-// answer to it. A batch is judged by its worst row.
-type class int
-
-const (
-	// valid values must be accepted (201) and come back exactly.
-	valid class = iota
-	// lenient values are ones the docs are silent on (a phone of 0, a name of
-	// spaces or of control characters, a very long name, a phone no float64
-	// holds): a server may take them, and then they must come back exactly, or
-	// refuse them (400 or 422), and then store nothing.
-	lenient
-	// invalid values break the contract's reading of a row (a missing field, a
-	// name that is not text, a phone that is not a whole number in int64): a
-	// server should refuse them (400 or 422) and store nothing of the batch;
-	// taking them departs from contactkit.ReadingCreateRow.
-	invalid
-	// notNumber is a phone that is not a JSON number, the docs' own 422: the
-	// batch must be refused with 422 and store nothing.
-	notNumber
-)
-
-func (c class) String() string { return [...]string{"valid", "lenient", "invalid", "not a number"}[c] }
 
 // kind is what an action does.
 type kind int
@@ -48,6 +26,11 @@ const (
 	kToggle
 	kDelete
 	kAuth // one operation with credentials or an identity that must be refused
+	// kAppVariant reads with the app's own token an app id that is a variant of
+	// its own: SQL wildcards, another letter case, a space. It is another app.
+	kAppVariant
+	// kGrow makes the app hold more than a thousand contacts, then walks it.
+	kGrow
 )
 
 // Row shapes beside a plain object.
@@ -55,7 +38,15 @@ const (
 	shapeMissing = "missing" // the field under test left out
 	shapeExtra   = "extra"   // a field the docs do not name, added
 	shapeBare    = "bare"    // the value alone as the row
+	// Fields of the contact a server makes, sent in a row: never honoured
+	// (mass assignment).
+	shapeID      = "id"         // an id: an existing contact's
+	shapeBlocked = "is_blocked" // is_blocked: true
+	shapeCreated = "created_at" // a created_at of 2001
 )
+
+// serverFields are the shapes that send a field the server makes.
+var serverFields = []string{shapeID, shapeBlocked, shapeCreated}
 
 // row is one row of a create batch. One field is under test (focus); the other
 // carries a value unique to the run, by which the row is found in the list.
@@ -68,22 +59,30 @@ type row struct {
 	// shape changes the row: "" a plain object, or shapeMissing, shapeExtra,
 	// shapeBare.
 	shape string
-	// class is the class of value; classOf adds the shape's.
-	class class
 }
 
-// classOf is the row's class, its shape's included: a row of another shape than
-// an object with both fields breaks the contract's reading of a row, and a field
-// the docs do not name is theirs to ignore or refuse.
-func (rw row) classOf() class {
-	switch rw.shape {
-	case shapeMissing, shapeBare:
-		return max(rw.class, invalid)
-	case shapeExtra:
-		return max(rw.class, lenient)
+// classOf is what the model makes of the row (its key aside, which is always
+// valid): the generator and the shrinker ask it, the expectations are the
+// model's prediction of the whole request.
+func (rw row) classOf() model.Class {
+	var v any
+	extra := ""
+	if slices.Contains(serverFields, rw.shape) {
+		extra = `"` + rw.shape + `":null`
 	}
-	return rw.class
+	dec := json.NewDecoder(strings.NewReader(rowText(rw, jsonString(sampleName), samplePhone, extra)))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return model.Invalid
+	}
+	return model.RowClass(v)
 }
+
+// A key as rowText writes it, for classOf.
+const (
+	sampleName  = "Explore 00000 0"
+	samplePhone = "6281000000000"
+)
 
 // raw is a create body that is not a batch of plain rows, with %[1]s where a
 // phone key goes: if a server takes it anyway, the explorer finds what it
@@ -110,6 +109,7 @@ const (
 	authForeignApp               // the token on the foreign app (not granted)
 	authForeignToken             // the foreign token on the app (not granted)
 	authForeignOwn               // the foreign token on its own app
+	authCase                     // the token with its letters' case swapped: another token
 )
 
 // action is one generated operation. Contacts are named by ordinal, so that an
@@ -120,8 +120,8 @@ type action struct {
 	foreign bool
 	rows    []row
 	raw     raw // kCreateRaw
-	// page and limit are the query values; "" leaves one out. Their class is the
-	// contract's to say when the action runs (queryClass).
+	// page and limit are the query values; "" leaves one out. What they must get
+	// is the model's to say when the action runs.
 	page, limit string
 	// ref picks a contact made earlier (modulo how many); -1 a contact id nobody
 	// made.
@@ -131,6 +131,22 @@ type action struct {
 	op       string
 	cred     auth
 	crossRef bool
+	// replay sends kAuth's probe to the URL the owner read last, so an answer
+	// kept by URL before the check of the token shows.
+	replay bool
+
+	// variant is kAppVariant's app id, from the app's own.
+	variant string
+	// otherApp adds query parameters naming the other app (appId, app, app_id)
+	// to a read of one's own: the path's app rules.
+	otherApp bool
+	// mediaType is the Content-Type of a create, "" for application/json.
+	mediaType string
+	// putBody sends a PUT a JSON body asking for the state the contact has: the
+	// docs' PUT has no body, and a body does not change what it does.
+	putBody bool
+	// exact walks with a limit that divides the app's total: every page full.
+	exact bool
 }
 
 // gen draws values from the contract's schemas and bounds.
@@ -142,10 +158,37 @@ type gen struct {
 	// creds and raws deal credentials and raw bodies like cards: every one comes
 	// up once before any comes up again, so a run of a few hundred operations
 	// tries each of them, whatever the seed.
-	creds deck[auth]
-	raws  deck[raw]
-	edges deck[string]
-	words deck[string]
+	creds      deck[auth]
+	raws       deck[raw]
+	edges      deck[string]
+	words      deck[string]
+	mediaTypes deck[string]
+	variants   deck[string]
+}
+
+// mediaTypes a create is sent with: JSON as the docs say it, with a charset or
+// another letter case (the same media type, RFC 9110 8.3.1), and text, which a
+// server may refuse.
+var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "text/plain"}
+
+// appVariants turn the app's id into another: %s is the id without its last
+// character, %[2]s the whole id. Wildcards a LIKE lookup lets through, another
+// letter case a lookup that folds case takes, and a space one that trims.
+var appVariants = []string{"%s_", "%s%%", "%%", "_%[3]s", "%[2]s%%", "UPPER", "%[2]s "}
+
+// variantOf is the app id tpl (one of appVariants) makes of app.
+func variantOf(tpl, app string) string {
+	if tpl == "UPPER" {
+		if up := strings.ToUpper(app); up != app {
+			return up
+		}
+		return strings.ToLower(app)
+	}
+	r := []rune(app)
+	if len(r) == 0 {
+		return tpl
+	}
+	return fmt.Sprintf(tpl, string(r[:len(r)-1]), app, string(r[1:]))
 }
 
 // deck deals its cards in a random order, each once per round.
@@ -171,11 +214,16 @@ func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *g
 		// right; naming a foreign app is how the user says it does.
 		g.creds.cards = append(g.creds.cards, authSuffix, authPrefix, authWrong, authForeignApp)
 	}
+	if foreignApp {
+		g.creds.cards = append(g.creds.cards, authCase)
+	}
 	if foreignToken {
 		g.creds.cards = append(g.creds.cards, authForeignToken, authToken, authToken, authForeignOwn, authForeignOwn)
 	}
 	g.raws.cards = rawBodies
 	g.edges.cards, g.words.cards = edges, pieces
+	g.mediaTypes.cards = mediaTypes
+	g.variants.cards = appVariants
 	return g
 }
 
@@ -196,22 +244,6 @@ var pieces = []string{
 
 // edges are the names most likely to be altered on the way in or out.
 var edges = []string{" leading", "trailing ", "e\u0301", "😀", "👩‍💻", "𝒜𝓁𝒾𝒸ℯ", "محمد علي", "\u200fعربي English", "a\u0308\u0304", "quote \" back\\slash", "x"}
-
-// longName is where a name stops being one every server must take: the docs set
-// no length, and servers set their own (100, 255, ...).
-const longName = 64
-
-// nameClass says what the docs make of a name: blank, very long or holding
-// control characters, a server may refuse it.
-func nameClass(name string) class {
-	switch {
-	case strings.TrimSpace(name) == "",
-		len([]rune(name)) > longName,
-		strings.ContainsFunc(name, unicode.IsControl):
-		return lenient
-	}
-	return valid
-}
 
 // name returns a name: a short or long text in many scripts, sometimes blank,
 // very long or with control characters.
@@ -246,30 +278,12 @@ var (
 	int64Max = new(big.Int).Sub(two63, big.NewInt(1))
 )
 
-// phoneClass says what the docs make of a phone's JSON text: a realistic
-// Indonesian mobile number must be taken; another whole number in int64 may be
-// refused (the docs set no range); a number that is not a whole number in int64
-// should be refused; anything else is not a number, the docs' own 422.
-func phoneClass(text string) class {
-	n, ok := new(big.Int).SetString(text, 10)
-	switch {
-	case !ok:
-		if _, err := strconv.ParseFloat(text, 64); err == nil || strings.ContainsAny(text[:1], "-0123456789") {
-			return invalid // a number, but not a whole one
-		}
-		return notNumber
-	case !n.IsInt64():
-		return invalid
-	case realisticPhone(n.Int64()):
-		return valid
+// phoneClass is what the model makes of a phone's JSON text.
+func phoneClass(text string) model.Class {
+	if strings.HasPrefix(text, "-") || text[0] >= '0' && text[0] <= '9' {
+		return model.PhoneClass(text)
 	}
-	return lenient
-}
-
-// realisticPhone: 62, then 9 to 12 digits, as the docs' example.
-func realisticPhone(n int64) bool {
-	s := strconv.FormatInt(n, 10)
-	return strings.HasPrefix(s, "62") && len(s) >= 11 && len(s) <= 14
+	return model.NotNumber
 }
 
 // phone returns the JSON text of a phone: near the int32, int53 (JavaScript) and
@@ -329,7 +343,7 @@ func (g *gen) newRow(wantRefused bool) row {
 	if wantRefused {
 		switch g.pick(6) {
 		case 0:
-			return row{focusName: true, value: g.badName(), class: invalid}
+			return row{focusName: true, value: g.badName()}
 		case 1:
 			return row{focusName: true, value: `"x"`, shape: shapeMissing}
 		case 2:
@@ -338,20 +352,20 @@ func (g *gen) newRow(wantRefused bool) row {
 			return row{focusName: true, value: []string{"null", `"x"`, "1", "[]"}[g.pick(4)], shape: shapeBare}
 		}
 		for {
-			if v := g.phone(); phoneClass(v) >= invalid {
-				return row{value: v, class: phoneClass(v)}
+			if v := g.phone(); phoneClass(v) >= model.Invalid {
+				return row{value: v}
 			}
 		}
 	}
 	if g.chance(0.5) {
 		n := g.name()
-		return row{focusName: true, value: jsonString(n), class: nameClass(n)}
+		return row{focusName: true, value: jsonString(n)}
 	}
 	v := g.phone()
-	for phoneClass(v) >= invalid {
+	for phoneClass(v) >= model.Invalid {
 		v = g.phone()
 	}
-	r := row{value: v, class: phoneClass(v)}
+	r := row{value: v}
 	if g.chance(0.05) {
 		r.shape = shapeExtra
 	}
@@ -395,13 +409,22 @@ func (g *gen) newAction() action {
 		if g.chance(0.15) {
 			n = 4 + g.pick(20)
 		}
-		bad := -1
+		bad := map[int]bool{}
 		if g.chance(0.3) {
-			bad = g.pick(n)
+			// Sometimes more than one: a 422 must name every row the docs refuse.
+			for range 1 + g.pick(3) {
+				bad[g.pick(n)] = true
+			}
 		}
 		for i := range n {
-			a.rows = append(a.rows, g.newRow(i == bad))
+			a.rows = append(a.rows, g.newRow(bad[i]))
 		}
+		if g.chance(0.08) {
+			// A field the server makes, beside a plain row to compare with.
+			a.rows = append([]row{{focusName: true, value: jsonString("Plain")}}, a.rows...)
+			a.rows[1+g.pick(len(a.rows)-1)].shape = serverFields[g.pick(len(serverFields))]
+		}
+		a.mediaType = g.mediaTypes.deal(g.r)
 		a.foreign = g.twoIds && g.chance(0.35)
 	case p < 29:
 		a.kind = kCreateRaw
@@ -409,13 +432,17 @@ func (g *gen) newAction() action {
 	case p < 37:
 		a.kind = kWalk
 		a.limit = strconv.FormatInt(g.limit(), 10)
+		a.exact = g.chance(0.25)
 		a.foreign = g.twoIds && g.chance(0.2)
 	case p < 47:
 		a.kind = kList
 		a.page, a.limit = g.query()
-	case p < 80:
-		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/12)]
+		a.otherApp = g.chance(0.15)
+	case p < 77:
+		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/11)]
 		a.foreign = g.twoIds && g.chance(0.2)
+		a.otherApp = a.kind == kGet && g.chance(0.15)
+		a.putBody = a.kind == kToggle && g.chance(0.25)
 		if g.twoIds && g.chance(0.25) {
 			// Broken object level authorization: the right token on its own app,
 			// naming the other identity's contact.
@@ -425,8 +452,12 @@ func (g *gen) newAction() action {
 				a.cred = authForeignOwn
 			}
 		}
+	case p < 80:
+		a.kind = kAppVariant
+		a.variant = g.variants.deal(g.r)
 	default:
 		a.kind = kAuth
+		a.replay = g.chance(0.3)
 		a.op = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}[g.pick(5)]
 		a.cred = g.creds.deal(g.r)
 		if a.cred == authLower && (a.op != contactkit.OpListContacts && a.op != contactkit.OpGetContact) {
@@ -437,7 +468,7 @@ func (g *gen) newAction() action {
 		}
 		if a.op == contactkit.OpCreateContacts {
 			a.rows = []row{g.newRow(false)}
-			for a.rows[0].classOf() != valid {
+			for a.rows[0].classOf() != model.Valid {
 				a.rows[0] = g.newRow(false)
 			}
 		}
@@ -493,37 +524,6 @@ func (g *gen) query() (page, limit string) {
 		limit = strconv.FormatInt(g.limit(), 10)
 	}
 	return page, limit
-}
-
-// queryClass says what the docs make of a list's page and limit ("" leaves one
-// out): in range and whole, valid; below the least or not a number, invalid (400,
-// or a default read instead: contactkit.ReadingPagingInvalid); above the largest
-// limit, or a whole number in an odd form (1e3, " 1", past int64), lenient.
-func queryClass(page, limit string, paging contactkit.Paging) class {
-	judge := func(v string, b contactkit.Bounds) class {
-		if v == "" {
-			return valid
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case err == nil && n < b.Min:
-			return invalid
-		case err == nil && b.Max > 0 && n > b.Max:
-			return lenient // 400 or clamped
-		case err == nil:
-			return valid
-		case bigDigits(v):
-			return lenient // a whole number past int64: past the end, or a 400
-		}
-		if f, ferr := strconv.ParseFloat(strings.TrimSpace(v), 64); ferr == nil && f == math.Trunc(f) && f >= float64(b.Min) {
-			return lenient // 1e3, " 1": a whole number some servers read
-		}
-		if strings.ContainsFunc(v, func(r rune) bool { return r > unicode.MaxASCII }) || strings.HasPrefix(v, "0x") {
-			return lenient // a digit of another script, hexadecimal
-		}
-		return invalid
-	}
-	return max(judge(page, paging.Page), judge(limit, paging.Limit))
 }
 
 func bigDigits(s string) bool {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance/model"
 	"github.com/contactkit/contactkit/scenario"
@@ -21,9 +22,24 @@ type expect struct {
 	// readings are statuses the docs allow but the contract's readings do not:
 	// answering one warns, naming the reading.
 	readings map[int]string
-	asserts  []assertion
+	// errorKeys are what a 422's errors must name (the docs' <row>.phone).
+	errorKeys []string
+	// rows classes a create's rows (model.Prediction.Rows).
+	rows    []model.Class
+	asserts []assertion
 	// onPage adds assertions about the contacts an answer's page shows.
 	onPage *identity
+}
+
+// predict asks the model what r's answer must be.
+func (e *execution) predict(r *request) expect {
+	h := http.Header{}
+	if r.authz != "" {
+		h.Set("Authorization", r.authz)
+	}
+	h.Set("Content-Type", r.mediaType())
+	p := e.m.Predict(model.Request{Op: r.op, App: r.app, ContactID: r.contact, Query: r.query, Header: h, Body: r.body}, e.x.grants)
+	return expect{statuses: p.Statuses, readings: p.Readings, errorKeys: p.ErrorKeys, rows: p.Rows}
 }
 
 // statusFinding judges status against ex; nil when it is one of ex.statuses.
@@ -47,6 +63,11 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		if f := ex.statusFinding(a.status, model.OpLocation(e.x.spec, r.op)); f != nil {
 			findings = append(findings, *f)
 		} else {
+			if a.status == http.StatusUnprocessableEntity {
+				for _, k := range ex.errorKeys {
+					ex.asserts = append(ex.asserts, assertion{ptr: "/errors/" + check.EscapeToken(k), kind: "present"})
+				}
+			}
 			if ex.onPage != nil && a.status == http.StatusOK {
 				items, _ := check.Field(a.body, "data").([]any)
 				ex.asserts = append(ex.asserts, e.pageAsserts(*ex.onPage, items)...)
@@ -56,6 +77,10 @@ func (e *execution) check(ctx context.Context, at int, r *request, ex expect) (*
 		}
 	}
 	e.record(r, ex)
+	if a.status == http.StatusOK && (r.op == contactkit.OpListContacts || r.op == contactkit.OpGetContact) &&
+		r.app == e.x.cfg.App && r.authz == "Bearer "+e.x.cfg.Token {
+		e.lastRead = r
+	}
 	return a, e.failed(ctx, at, a, findings)
 }
 
@@ -132,7 +157,7 @@ type assertion struct {
 	// selTpl is selVal in the scenario file.
 	sel, selVal, selTpl string
 	field               string // below the selected element
-	kind                string // equals, contains, present, absent, once
+	kind                string // equals, not_equals, contains, present, absent, once
 	want                any
 	wantTpl             string // want in the scenario file, when it is a variable
 	count               int    // once: how many there were
@@ -206,6 +231,11 @@ func evalAll(doc any, asserts []assertion, contract string) []check.Finding {
 			if !found {
 				msg, got = "is absent, want "+check.Show(a.want), "absent"
 			}
+		case "not_equals":
+			if !found || !sameValue(val, a.want) {
+				continue
+			}
+			msg, want, got = "is "+check.Show(val)+", the value the request sent, which the server must not take", "not "+check.Show(a.want), check.Show(val)
 		case "contains":
 			arr, _ := val.([]any)
 			if slices.ContainsFunc(arr, func(v any) bool { return sameValue(v, a.want) }) {

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -26,12 +27,17 @@ type request struct {
 	authShow string   // the header as reports show it, the token masked
 	body     []byte
 	hasBody  bool
+	// contentType is the Content-Type sent; "" sends application/json.
+	contentType string
 
 	// step is the request as a scenario file says it; vars are the row keys its
 	// body uses, declared in the scenario's vars.
 	step *scenario.Step
 	vars []key
 }
+
+// mediaType is the Content-Type r sends.
+func (r *request) mediaType() string { return cmp.Or(r.contentType, "application/json") }
 
 // answer is what came back.
 type answer struct {
@@ -69,9 +75,15 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 	}
 	u.RawQuery = strings.Join(q, "&")
 	method := e.x.spec.Op(r.op).Method
-	a := &answer{curl: curl(method, u.String(), r.authShow, r.body, r.hasBody)}
+	a := &answer{curl: curl(method, u.String(), r.authShow, r.mediaType(), r.body, r.hasBody)}
 
-	rctx, cancel := context.WithTimeout(ctx, e.x.cfg.Timeout)
+	rctx := ctx
+	if r.op == contactkit.OpCreateContacts {
+		// A create in flight when the run is interrupted goes on to its answer:
+		// what it stored is then known, and cleaned up.
+		rctx = context.WithoutCancel(ctx)
+	}
+	rctx, cancel := context.WithTimeout(rctx, e.x.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader
 	if r.hasBody {
@@ -81,7 +93,7 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 	if err != nil {
 		return a, []check.Finding{{Check: check.Transport, Message: "cannot build the request: " + e.x.scrub(err.Error())}}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", r.mediaType())
 	req.Header.Set("Accept", "application/json")
 	if r.authz != "" {
 		req.Header.Set("Authorization", r.authz)
@@ -179,9 +191,9 @@ func (e *execution) settle(ctx context.Context, at int) {
 	}
 }
 
-func curl(method, u, authShow string, body []byte, hasBody bool) string {
+func curl(method, u, authShow, mediaType string, body []byte, hasBody bool) string {
 	var b strings.Builder
-	b.WriteString("curl -sS -X " + method + " " + shellQuote(u) + " -H 'Content-Type: application/json'")
+	b.WriteString("curl -sS -X " + method + " " + shellQuote(u) + " -H " + shellQuote("Content-Type: "+mediaType))
 	if authShow != "" {
 		b.WriteString(" -H " + shellQuote("Authorization: "+authShow))
 	}

@@ -3,6 +3,8 @@ package explore
 import (
 	"context"
 	"fmt"
+
+	"github.com/contactkit/contactkit/conformance/model"
 )
 
 // alone finds a sequence that fails when it runs by itself, as a replay and a
@@ -83,8 +85,8 @@ func (x *explorer) shrink(ctx context.Context, seq []action, e *execution) ([]ac
 	return best, bestE
 }
 
-// simpler returns variants of a, each a little simpler. A variant's class is its
-// own: a row's is drawn again from its value (see row.classOf), so a name cut
+// simpler returns variants of a, each a little simpler. A variant is judged as
+// what it is: the model predicts its answer from its own values, so a name cut
 // short is judged as the name it now is.
 func simpler(a action) []action {
 	var out []action
@@ -96,7 +98,7 @@ func simpler(a action) []action {
 		}
 	}
 	for j, rw := range a.rows {
-		if rw.focusName && rw.classOf() != invalid && rw.shape == "" {
+		if rw.focusName && rw.classOf() < model.Invalid && rw.shape == "" {
 			var name string
 			_ = jsonUnmarshal(rw.value, &name)
 			if r := []rune(name); len(r) > 1 {
@@ -104,7 +106,6 @@ func simpler(a action) []action {
 					b := a
 					b.rows = append([]row{}, a.rows...)
 					b.rows[j].value = jsonString(half)
-					b.rows[j].class = nameClass(half)
 					out = append(out, b)
 				}
 			}

@@ -282,3 +282,24 @@ type walked struct {
 	limit    int64
 	complete bool
 }
+
+// fullPages reads id's app's total (quietly) and returns a limit that divides it,
+// so that every page of a walk with it is full and the last one exactly so; 0
+// when the app is empty or its total unknown.
+func (e *execution) fullPages(ctx context.Context, id identity) int64 {
+	r := e.newRequest(contactkit.OpListContacts, id, "", "")
+	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
+	e.quiet = true
+	a, _ := e.send(ctx, r)
+	e.quiet = false
+	total, ok := check.Int(check.Field(check.Field(a.body, "meta"), "total"))
+	if !ok || total <= 0 {
+		return 0
+	}
+	for l := min(total, int64(e.maxLimit())); l > 1; l-- {
+		if total%l == 0 {
+			return l
+		}
+	}
+	return 1
+}

@@ -56,6 +56,8 @@ type Contact struct {
 	// Claimed says the caller created it and nobody else writes to it, so its block
 	// state is the model's to predict.
 	Claimed bool
+	// MadeUp says the caller made the id up: it names no contact, in any app.
+	MadeUp bool
 }
 
 // Model is the model of the contacts observed so far. It is safe for concurrent
@@ -109,6 +111,18 @@ func (m *Model) Claim(app, id, name, phone, createdAt string, blocked bool) []ch
 	return nil
 }
 
+// MadeUp tells the model that the caller made id up: it names no contact in
+// any app, so a get, PUT or delete of it answers 404.
+func (m *Model) MadeUp(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.contacts[id]; ok && !c.MadeUp {
+		return // a contact after all: what answers showed stands
+	}
+	c := m.remember("", id)
+	c.Gone, c.MadeUp = true, true
+}
+
 // Observe checks one answer against the model, learns from it, and returns every
 // finding: the ways the answer disagrees with what earlier answers told.
 func (m *Model) Observe(x Exchange) []check.Finding {
@@ -134,7 +148,7 @@ func (m *Model) Observe(x Exchange) []check.Finding {
 // one judges an answer about the contact x's path names.
 func (m *Model) one(x Exchange) []check.Finding {
 	c := m.contacts[x.ContactID]
-	if c != nil && c.App != x.App {
+	if c != nil && !c.MadeUp && c.App != x.App {
 		// Another app's contact: only a refusal or "no such contact" is right.
 		if x.Status >= 200 && x.Status < 300 {
 			return []check.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s of app %q answered %d through app %q", x.ContactID, c.App, x.Status, x.App),
@@ -157,6 +171,10 @@ func (m *Model) one(x Exchange) []check.Finding {
 	case http.StatusOK:
 	default:
 		return nil
+	}
+	if c != nil && c.MadeUp {
+		return []check.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s names no contact (it was made up), yet %s answered 200", x.ContactID, x.Op),
+			"404: no such contact", "200", opFragment(m.spec, x.Op))}
 	}
 	if c != nil && c.Gone {
 		return []check.Finding{m.finding(x.Op, "", fmt.Sprintf("contact %s was deleted, yet %s answered 200", x.ContactID, x.Op),
@@ -187,6 +205,10 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 	}
 	var out []check.Finding
 	c := m.contacts[id]
+	if c != nil && c.MadeUp {
+		// A contact has the id after all: learn it as any other.
+		*c = Contact{ID: id, App: x.App}
+	}
 	if c != nil && c.App != x.App {
 		return []check.Finding{m.finding(x.Op, at+"/id", fmt.Sprintf("contact %s of app %q shows up in an answer for app %q", id, c.App, x.App),
 			"only app "+strconv.Quote(x.App)+"'s contacts", id, "#/components/parameters/AppId")}

@@ -1,0 +1,278 @@
+package journal
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/contactkit/contactkit/redact"
+)
+
+// A record is an exchange as the journal keeps it between Keep and a read: the
+// first bytes of its texts and bodies, copied into one string, the header maps as
+// the server had them, and the few fields filters read. Keep does no more than
+// that on a server's hot path; the Entry (credentials out, every text clipped) is
+// built from the record when someone reads it. The texts are kept a little past
+// their clip (rawFactor), so that a credential taken out at read time cannot
+// shorten a text below what the clip shows; a text cut at its raw bound is
+// scrubbed as cut, so a credential it ends in the middle of never shows.
+type record struct {
+	raw    string          // the kept parts, back to back
+	ends   [numParts]int32 // where each part ends in raw
+	cut    [numParts]bool  // whether the part was cut at its bound
+	seq    int64
+	time   time.Time
+	took   time.Duration
+	status int
+
+	reqHeader, respHeader http.Header
+	reqSize, respSize     int64 // the bodies' full sizes, -1 when unknown
+	violations            []Violation
+	moreViolations        int      // how many violations past MaxViolations were not kept
+	secrets               []string // shared with the server: never written
+	size                  int      // the bytes the record holds, for Config.MaxBytes
+}
+
+// The parts of a record's raw string.
+const (
+	partMethod = iota
+	partURI
+	partOp
+	partApp
+	partInjected
+	partProblem
+	partReqBody
+	partRespBody
+	numParts
+)
+
+// rawFactor is how much longer than its clip a text is kept raw.
+const rawFactor = 2
+
+// recordOverhead is what a record costs besides its texts, bodies, headers and
+// violations: the struct in the ring, its maps' and slices' headers.
+const recordOverhead = 200
+
+// part returns part i of the raw string.
+func (r *record) part(i int) string {
+	start := int32(0)
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return r.raw[start:r.ends[i]]
+}
+
+// record keeps what an entry will need of x, bounded.
+func (j *Journal) record(x Exchange) record {
+	c := j.cfg
+	texts := [partReqBody]string{x.Method, x.URI, x.OperationID, x.App, x.Injected, x.Problem}
+	bounds := [partReqBody]int{maxMethod, rawFactor * c.MaxPath, rawFactor * c.MaxText, rawFactor * c.MaxText,
+		rawFactor * c.MaxText, rawFactor * c.MaxText}
+	bodies := [2][]byte{x.RequestBody, x.ResponseBody}
+	r := record{time: x.Time, took: x.Duration, status: x.Status, secrets: x.Secrets,
+		reqSize:  bodySize(x.RequestBody, x.RequestBodySize, x.RequestTruncated),
+		respSize: bodySize(x.ResponseBody, x.ResponseBodySize, x.ResponseTruncated)}
+	total := 0
+	for i, s := range texts {
+		texts[i] = redact.Cut(s, bounds[i])
+		r.cut[i] = len(texts[i]) < len(s)
+		total += len(texts[i])
+	}
+	for i, body := range bodies {
+		bodies[i] = body[:min(len(body), c.MaxBody)]
+		r.cut[partReqBody+i] = len(bodies[i]) < len(body)
+		total += len(bodies[i])
+	}
+	r.cut[partReqBody] = r.cut[partReqBody] || x.RequestTruncated
+	r.cut[partRespBody] = r.cut[partRespBody] || x.ResponseTruncated
+	// One allocation: the parts, back to back, in one string.
+	var b strings.Builder
+	b.Grow(total)
+	for i, s := range texts {
+		b.WriteString(s)
+		r.ends[i] = int32(b.Len())
+	}
+	for i, body := range bodies {
+		b.Write(body)
+		r.ends[partReqBody+i] = int32(b.Len())
+	}
+	r.raw = b.String()
+	var reqBytes, respBytes int
+	r.reqHeader, reqBytes = j.keepHeader(x.RequestHeader)
+	r.respHeader, respBytes = j.keepHeader(x.ResponseHeader)
+	for i, v := range x.Violations {
+		if i == c.MaxViolations {
+			r.moreViolations = len(x.Violations) - i
+			break
+		}
+		t := func(s string) string { return keepText(s, rawFactor*c.MaxText) }
+		r.violations = append(r.violations, Violation{Check: t(v.Check), Message: t(v.Message), Pointer: t(v.Pointer),
+			Expected: t(v.Expected), Actual: t(v.Actual), Contract: t(v.Contract)})
+	}
+	r.size = r.sizeOf(reqBytes + respBytes)
+	return r
+}
+
+// bodySize is a body's full size as the entry reports it: given, or the body's
+// own length when it was given whole.
+func bodySize(body []byte, size int64, truncated bool) int64 {
+	if size == 0 && !truncated {
+		return int64(len(body))
+	}
+	return size
+}
+
+// keepText is s, or a copy of its first n bytes: a slice would keep all of s.
+func keepText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.Clone(redact.Cut(s, n))
+}
+
+// keepHeader returns h itself when it is within the journal's bounds, the common
+// case; otherwise a copy of what fits (MaxHeaders lines, each value kept raw as
+// texts are), with a note that there were more. It also returns the bytes the
+// header kept holds (headerBytes).
+func (j *Journal) keepHeader(h http.Header) (http.Header, int) {
+	lines, bound, size := 0, rawFactor*j.cfg.MaxText, 0
+	fits := true
+	for name, values := range h {
+		lines += len(values)
+		for _, v := range values {
+			fits = fits && len(v) <= bound && len(name) <= bound
+			size += len(name) + len(v) + headerLineCost
+		}
+	}
+	if fits && lines <= j.cfg.MaxHeaders {
+		return h, size
+	}
+	out := make(http.Header, min(len(h), j.cfg.MaxHeaders+1))
+	lines = 0
+	for name, values := range h {
+		for _, v := range values {
+			if lines == j.cfg.MaxHeaders {
+				out[truncatedHeader] = []string{"more headers not kept"}
+				return out, headerBytes(out)
+			}
+			lines++
+			k := keepText(name, bound)
+			out[k] = append(out[k], keepText(v, bound))
+		}
+	}
+	return out, headerBytes(out)
+}
+
+// headerLineCost is what a header line costs besides its name and value.
+const headerLineCost = 16
+
+// headerBytes is what h holds, as Config.MaxBytes counts it.
+func headerBytes(h http.Header) int {
+	n := 0
+	for name, values := range h {
+		for _, v := range values {
+			n += len(name) + len(v) + headerLineCost
+		}
+	}
+	return n
+}
+
+// truncatedHeader notes, in an entry's headers, that some were not kept.
+const truncatedHeader = "X-Journal-Truncated"
+
+// sizeOf is what r holds, counted as Config.MaxBytes counts it: every byte of
+// its texts, bodies, headers (headers bytes, from headerBytes) and violations,
+// and a fixed overhead.
+func (r *record) sizeOf(headers int) int {
+	n := recordOverhead + len(r.raw) + headers
+	for _, v := range r.violations {
+		n += 64 + len(v.Check) + len(v.Message) + len(v.Pointer) + len(v.Expected) + len(v.Actual) + len(v.Contract)
+	}
+	return n
+}
+
+// entry builds r's entry: credentials out first, then every text clipped.
+func (j *Journal) entry(r *record) Entry {
+	reqHeader, secrets := redact.Header(r.reqHeader)
+	respHeader, respSecrets := redact.Header(r.respHeader)
+	secrets = append(append(secrets, respSecrets...), r.secrets...)
+	sc := redact.NewScrubber(secrets...)
+	c := j.cfg
+	// The raw string is the record's own and outlives the entry, so clips of it
+	// are fine here; a text the server handed over is copied (a violation's).
+	text := func(s string, cut bool) string {
+		out, _ := sc.Clip(s, c.MaxText, cut)
+		return out
+	}
+	e := Entry{
+		Seq:         r.seq,
+		Time:        r.time,
+		Method:      r.part(partMethod),
+		OperationID: text(r.part(partOp), r.cut[partOp]),
+		App:         text(r.part(partApp), r.cut[partApp]),
+		Status:      r.status,
+		DurationMs:  float64(r.took.Microseconds()) / 1000,
+		Injected:    text(r.part(partInjected), r.cut[partInjected]),
+		Problem:     text(r.part(partProblem), r.cut[partProblem]),
+		Violations:  make([]Violation, 0, len(r.violations)+1),
+	}
+	var pathCut bool
+	e.Path, pathCut = sc.Clip(redact.Query(r.part(partURI)), c.MaxPath, r.cut[partURI])
+	e.PathTruncated = pathCut || r.cut[partURI]
+	e.Request = j.message(sc, reqHeader, r.part(partReqBody), r.reqSize, r.cut[partReqBody])
+	e.Response = j.message(sc, respHeader, r.part(partRespBody), r.respSize, r.cut[partRespBody])
+	bound := rawFactor * c.MaxText
+	for _, v := range r.violations {
+		vt := func(s string) string { return strings.Clone(text(s, len(s) == bound)) }
+		e.Violations = append(e.Violations, Violation{Check: vt(v.Check), Message: vt(v.Message), Pointer: vt(v.Pointer),
+			Expected: vt(v.Expected), Actual: vt(v.Actual), Contract: vt(v.Contract)})
+	}
+	if r.moreViolations > 0 {
+		e.Violations = append(e.Violations, Violation{Check: "more", Message: strconv.Itoa(r.moreViolations) + " more violations not kept"})
+	}
+	return e
+}
+
+// message builds a request's or an answer's side of an entry from its headers
+// (credentials already masked), its kept body and the body's full size.
+func (j *Journal) message(sc *redact.Scrubber, h http.Header, body string, size int64, cut bool) Message {
+	m := Message{BodyBytes: size}
+	bound := rawFactor * j.cfg.MaxText
+	if len(h) > 0 {
+		m.Header = make(http.Header, min(len(h), j.cfg.MaxHeaders+1))
+		lines := 0
+		for name, values := range h {
+			for _, v := range values {
+				if lines == j.cfg.MaxHeaders {
+					m.Header[truncatedHeader] = []string{"more headers not kept"}
+					break
+				}
+				lines++
+				// A value at its raw bound may have been cut there.
+				k, _ := sc.Clip(redact.Cut(name, j.cfg.MaxText), j.cfg.MaxText, false)
+				val, _ := sc.Clip(v, j.cfg.MaxText, len(v) == bound)
+				m.Header[k] = append(m.Header[k], val)
+			}
+		}
+	}
+	if len(body) == 0 {
+		m.Truncated = cut
+		return m
+	}
+	if utf8.ValidString(body) {
+		m.Body, m.Truncated = sc.Clip(body, j.cfg.MaxBody, cut)
+		m.Truncated = m.Truncated || cut
+		return m
+	}
+	// Not text: scrub what can be, then keep base64 of the start.
+	raw := sc.Scrub(body)
+	short := len(raw) > j.cfg.MaxBody*3/4
+	if short {
+		raw = raw[:j.cfg.MaxBody*3/4]
+	}
+	m.Body, m.BodyEncoding, m.Truncated = base64.StdEncoding.EncodeToString([]byte(raw)), "base64", short || cut
+	return m
+}
