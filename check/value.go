@@ -1,8 +1,11 @@
 package check
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strconv"
 	"strings"
@@ -26,6 +29,24 @@ func Show(v any) string {
 		s = redact.Cut(s, 200) + "…"
 	}
 	return s
+}
+
+// errTrailing says a text holds more than one JSON value.
+var errTrailing = errors.New("data after the JSON value")
+
+// DecodeJSON reads b as one JSON value, numbers as json.Number (exact), and
+// refuses anything after it.
+func DecodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.Decode(new(any)) != io.EOF {
+		return nil, errTrailing
+	}
+	return v, nil
 }
 
 // JSONType names a decoded value's JSON type, integers apart from other numbers.
