@@ -88,8 +88,8 @@ const (
 // phone key goes: if a server takes it anyway, the explorer finds what it
 // stored by that phone.
 type raw struct {
-	body    string
-	reading string // the reading a server that takes it departs from
+	body      string
+	mediaType string // "" for application/json
 }
 
 // auth is a way of sending credentials.
@@ -167,12 +167,21 @@ type gen struct {
 	words      deck[string]
 	mediaTypes deck[string]
 	variants   deck[string]
+	contactOps deck[contactOp]
+	authOps    deck[string]
+}
+
+// contactOp is a get, PUT or delete by one identity, on its own contact or
+// (cross) on the other identity's through its own app.
+type contactOp struct {
+	kind           kind
+	foreign, cross bool
 }
 
 // mediaTypes a create is sent with: JSON as the docs say it, with a charset or
-// another letter case (the same media type, RFC 9110 8.3.1), and text, which a
-// server may refuse.
-var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "text/plain"}
+// another letter case (the same media type, RFC 9110 8.3.1). Text, which a
+// server may refuse, is a raw body's.
+var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON"}
 
 // appVariants turn the app's id into another: wildcards a LIKE lookup lets
 // through to other apps, another letter case a lookup that folds case takes,
@@ -240,8 +249,15 @@ func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *g
 	}
 	g.raws.cards = rawBodies
 	g.edges.cards, g.words.cards = edges, pieces
+	g.authOps.cards = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}
 	g.mediaTypes.cards = mediaTypes
 	g.variants.cards = appVariants
+	for _, k := range []kind{kGet, kGet, kToggle, kToggle, kDelete} {
+		g.contactOps.cards = append(g.contactOps.cards, contactOp{kind: k})
+		if foreignToken {
+			g.contactOps.cards = append(g.contactOps.cards, contactOp{kind: k, foreign: true}, contactOp{kind: k, cross: true}, contactOp{kind: k, foreign: true, cross: true})
+		}
+	}
 	return g
 }
 
@@ -390,22 +406,23 @@ func (g *gen) newRow(wantRefused bool) row {
 	return r
 }
 
-// rawBodies are bodies that are not a batch of rows; each should be refused (400
-// or 422) and store nothing. %[1]s is a phone key.
+// rawBodies are bodies that are not a batch of plain rows sent as JSON; each
+// should be refused (400 or 422) and store nothing. %[1]s is a phone key.
 var rawBodies = []raw{
-	{"", contactkit.ReadingCreateNotBatch},
-	{"[]", contactkit.ReadingCreateNotBatch},
-	{"{}", contactkit.ReadingCreateNotBatch},
-	{"null", contactkit.ReadingCreateNotBatch},
-	{`"x"`, contactkit.ReadingCreateNotBatch},
-	{"1", contactkit.ReadingCreateNotBatch},
-	{"[1,2]", contactkit.ReadingCreateNotBatch},
-	{"[{", contactkit.ReadingCreateNotBatch},
-	{"[[]]", contactkit.ReadingCreateNotBatch},
-	{`{"name":"John","phone":%[1]s}`, contactkit.ReadingCreateNotBatch},
-	{`[{"name":"John","phone":%[1]s},]`, contactkit.ReadingCreateNotBatch},
-	{`[{"name":"a","phone":%[1]s}] x`, contactkit.ReadingCreateLenient},
-	{"[{\"name\":\"\xff\",\"phone\":%[1]s}]", contactkit.ReadingCreateLenient},
+	{"", ""},
+	{"[]", ""},
+	{"{}", ""},
+	{"null", ""},
+	{`"x"`, ""},
+	{"1", ""},
+	{"[1,2]", ""},
+	{"[{", ""},
+	{"[[]]", ""},
+	{`{"name":"John","phone":%[1]s}`, ""},
+	{`[{"name":"John","phone":%[1]s},]`, ""},
+	{`[{"name":"a","phone":%[1]s}] x`, ""},
+	{"[{\"name\":\"\xff\",\"phone\":%[1]s}]", ""},
+	{`[{"name":"John","phone":%[1]s}]`, "text/plain"},
 }
 
 // keyed reports whether the body names a phone key.
@@ -445,17 +462,17 @@ func (g *gen) newAction() action {
 				a.rows = append(a.rows, g.newRow(bad[i]))
 			}
 		}
-		if g.chance(0.08) {
+		if g.chance(0.15) {
 			// A field the server makes, beside a plain row to compare with.
 			a.rows = append([]row{{focusName: true, value: jsonString("Plain")}}, a.rows...)
 			a.rows[1+g.pick(len(a.rows)-1)].shape = serverFields[g.pick(len(serverFields))]
 		}
 		a.mediaType = g.mediaTypes.deal(g.r)
 		a.foreign = g.twoIds && g.chance(0.35)
-	case p < 29:
+	case p < 32:
 		a.kind = kCreateRaw
 		a.raw = g.raws.deal(g.r)
-	case p < 37:
+	case p < 39:
 		a.kind = kWalk
 		a.limit = strconv.FormatInt(g.limit(), 10)
 		a.exact = g.chance(0.25)
@@ -468,28 +485,31 @@ func (g *gen) newAction() action {
 			a.recheck = g.refused.deal(g.r)
 		}
 	case p < 77:
-		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/11)]
-		a.foreign = g.twoIds && g.chance(0.2)
-		a.otherApp = a.kind == kGet && g.chance(0.15)
-		a.putBody = a.kind == kToggle && g.chance(0.25)
-		if a.kind == kGet && g.chance(0.2) {
-			a.recheck = g.refused.deal(g.r)
-		}
-		if g.twoIds && g.chance(0.25) {
-			// Broken object level authorization: the right token on its own app,
-			// naming the other identity's contact.
+		// The operations on one contact, by every identity the run has: each
+		// comes up once a round (contactOps).
+		c := g.contactOps.deal(g.r)
+		a.kind, a.foreign = c.kind, c.foreign
+		if c.cross {
+			// Broken object level authorization: the right token on its own
+			// app, naming the other identity's contact.
 			a.op = map[kind]string{kGet: contactkit.OpGetContact, kToggle: contactkit.OpToggleContactBlock, kDelete: contactkit.OpDeleteContact}[a.kind]
 			a.kind, a.cred, a.crossRef = kAuth, authToken, true
 			if a.foreign {
 				a.cred = authForeignOwn
 			}
+			break
+		}
+		a.otherApp = a.kind == kGet && g.chance(0.15)
+		a.putBody = a.kind == kToggle && g.chance(0.25)
+		if a.kind == kGet && g.chance(0.2) {
+			a.recheck = g.refused.deal(g.r)
 		}
 	case p < 80:
 		a.kind = kAppVariant
 		a.variant = g.variants.deal(g.r)
 	default:
 		a.kind = kAuth
-		a.op = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}[g.pick(5)]
+		a.op = g.authOps.deal(g.r)
 		a.cred = g.creds.deal(g.r)
 		if a.cred == authLower && (a.op != contactkit.OpListContacts && a.op != contactkit.OpGetContact) {
 			a.op = contactkit.OpGetContact // either answer is right: only reads keep the model exact
