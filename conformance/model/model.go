@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
@@ -242,7 +243,7 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 		}
 	}
 	if hasCreated {
-		if c.CreatedAt != "" && c.CreatedAt != created {
+		if c.CreatedAt != "" && !sameInstant(c.CreatedAt, created) {
 			// The docs' own PUT example shows another created_at than their list
 			// does: that it never changes is a reading.
 			f := m.finding(x.Op, at+"/created_at", fmt.Sprintf("contact %s's created_at changed from %s to %s", id, c.CreatedAt, created),
@@ -296,6 +297,17 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 		c.Blocked = blocked
 	}
 	return out
+}
+
+// sameInstant compares two RFC 3339 times by the instant they name: the same
+// time written in another zone is the same created_at.
+func sameInstant(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && ta.Equal(tb)
 }
 
 // sameTags compares two lists of tags as sets with counts: the docs fix no order.
