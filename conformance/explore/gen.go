@@ -169,6 +169,8 @@ type gen struct {
 	variants   deck[string]
 	contactOps deck[contactOp]
 	authOps    deck[string]
+	// Kinds of limit and page values (see limit and query).
+	limitKinds, pageKinds, queryLimits deck[string]
 }
 
 // contactOp is a get, PUT or delete by one identity, on its own contact or
@@ -250,6 +252,9 @@ func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *g
 	g.raws.cards = rawBodies
 	g.edges.cards, g.words.cards = edges, pieces
 	g.authOps.cards = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}
+	g.limitKinds.cards = []string{"least", "largest", "largest", "small", "any", "any"}
+	g.pageKinds.cards = []string{"below", "odd", "int32", "int64", "first", "first", "past", "", "", ""}
+	g.queryLimits.cards = []string{"below", "odd", "above", "within", "within", "within", "", "", "", ""}
 	g.mediaTypes.cards = mediaTypes
 	g.variants.cards = appVariants
 	for _, k := range []kind{kGet, kGet, kToggle, kToggle, kDelete} {
@@ -457,7 +462,7 @@ func (g *gen) newAction() action {
 		for i := range n {
 			switch {
 			case bad[i] && notNumbers:
-				a.rows = append(a.rows, row{value: []string{`"6280000000000"`, "true", "null", "[6280000000000]", `{"n":1}`}[g.pick(5)]})
+				a.rows = append(a.rows, row{value: []string{`"6280000000000"`, "true", "null", "[6280000000000]", "false"}[g.pick(5)]})
 			default:
 				a.rows = append(a.rows, g.newRow(bad[i]))
 			}
@@ -528,50 +533,53 @@ func (g *gen) newAction() action {
 	return a
 }
 
+// limit draws a limit within the contract's bounds: the least, the largest, a
+// small one, or any, each kind dealt in turn.
 func (g *gen) limit() int64 {
 	lo, hi := max(g.paging.Limit.Min, 1), g.paging.Limit.Max
 	if hi == 0 {
 		hi = lo + 50
 	}
-	switch g.pick(6) {
-	case 0:
+	switch g.limitKinds.deal(g.r) {
+	case "least":
 		return lo
-	case 1, 2:
+	case "largest":
 		return hi
-	case 3:
+	case "small":
 		return max(lo, min(hi, 2+g.r.Int64N(4)))
 	}
 	return lo + g.r.Int64N(hi-lo+1)
 }
 
-// query draws page and limit values around the contract's bounds.
+// query draws page and limit values around the contract's bounds, each kind of
+// page and of limit dealt in turn.
 func (g *gen) query() (page, limit string) {
 	pg := g.paging.Page
-	switch g.pick(10) {
-	case 0:
+	switch g.pageKinds.deal(g.r) {
+	case "below":
 		page = strconv.FormatInt(pg.Min-1, 10)
-	case 1:
+	case "odd":
 		page = []string{"-1", "abc", "1.5", "1e3", "0x10", "", " 1", "１"}[g.pick(8)]
-	case 2:
+	case "int32":
 		page = strconv.FormatInt(math.MaxInt32+1, 10) // past the end; some servers keep int32 pages
-	case 3:
+	case "int64":
 		page = "9223372036854775808"
-	case 4, 5:
+	case "first":
 		page = strconv.FormatInt(pg.Min+g.r.Int64N(4), 10)
-	case 6:
+	case "past":
 		page = strconv.FormatInt(1000+g.r.Int64N(1000), 10) // past the last page
 	}
 	lb := g.paging.Limit
-	switch g.pick(10) {
-	case 0:
+	switch g.queryLimits.deal(g.r) {
+	case "below":
 		limit = strconv.FormatInt(lb.Min-1, 10)
-	case 1:
+	case "odd":
 		limit = []string{"-1", "x", "2.5", "", "9223372036854775808"}[g.pick(5)]
-	case 2:
+	case "above":
 		if lb.Max > 0 {
 			limit = strconv.FormatInt(lb.Max+1, 10)
 		}
-	case 3, 4, 5:
+	case "within":
 		limit = strconv.FormatInt(g.limit(), 10)
 	}
 	return page, limit
