@@ -243,8 +243,8 @@ func (p *contactRound) finding(r *runner, init contactState, events []*event, w 
 		expected = "an answer some order of the operations gives"
 	}
 	return check.Finding{Check: check.Linear, Source: check.Docs,
-		Message: fmt.Sprintf("round %d: %d clients sent %d GETs, PUTs and DELETEs at once to one contact (%s before; c%d read it once all were done), and no order of them explains their answers: %s; under way with it: %s",
-			p.n+1, len(p.ops), len(events)-1, init, len(p.ops)+1, w.story(init.String()), list(overlapping(events, c), 8)),
+		Message: fmt.Sprintf("round %d: %d clients sent %d GETs, PUTs and DELETEs at once to one contact (%s before; c%d read it once all were done), and no order of them explains their answers: %s%s",
+			p.n+1, len(p.ops), len(events)-1, init, len(p.ops)+1, w.story(init.String()), beside(events, c)),
 		Expected: expected, Actual: c.text(c.got),
 		Contract: check.OpLocation(r.spec, rule) + "/description", Curl: c.curl}
 }

@@ -210,21 +210,21 @@ func (p *createRound) finding(r *runner, before int64, events []*event, w *why) 
 		if totals := possibleTotals(before, events, c); !slices.Contains(totals, c.got.total) {
 			// Said without any order: what the batches before it and beside it allow.
 			story = fmt.Sprintf("%s answered %s, where the batches done before it began, and any of those under way with it, give only %s",
-				c.who()+" "+c.kind.String()+" "+span(c.call, c.ret), c.text(c.got), orList(totals, 8))
-			expected = "one of " + orList(totals, 8)
+				c.who()+" "+c.kind.String()+" "+span(c.call, c.ret), c.text(c.got), orList(totals, 8, "or"))
+			expected = "total " + orList(totals, 8, "or")
 		}
 	}
-	var sizes []string
+	var sizes []int64
 	for _, b := range p.batches {
-		sizes = append(sizes, strconv.Itoa(len(b)))
+		sizes = append(sizes, int64(len(b)))
 	}
 	readers := ""
 	if p.readers > 0 {
-		readers = fmt.Sprintf(" while %d read it", p.readers)
+		readers = fmt.Sprintf(" while %d read page 1's meta.total", p.readers)
 	}
 	return check.Finding{Check: check.Linear, Source: check.Docs,
-		Message: fmt.Sprintf("round %d: %d clients created batches of %s rows at once%s (page 1's meta.total %d before; c%d read it once all were done), and no order of them explains their answers: %s; under way with it: %s",
-			p.n+1, len(p.batches), strings.Join(sizes, ", "), readers, before, len(p.batches)+p.readers+1, story, list(overlapping(events, c), 8)),
+		Message: fmt.Sprintf("round %d: %d clients created batches of %s rows at once%s (%s before; c%d read it once all were done), and no order of them explains their answers: %s%s",
+			p.n+1, len(p.batches), orList(sizes, len(sizes), "and"), readers, describeTotal(before), len(p.batches)+p.readers+1, story, beside(events, c)),
 		Expected: expected, Actual: c.text(c.got),
 		Contract: check.OpLocation(r.spec, contactkit.OpCreateContacts) + "/description", Curl: c.curl}
 }
@@ -250,9 +250,10 @@ func possibleTotals(before int64, events []*event, read *event) []int64 {
 	return slices.Compact(sums)
 }
 
-func orList(totals []int64, n int) string {
+// orList writes the first n of numbers as "1, 2 or 3" (with "and" for "or").
+func orList(numbers []int64, n int, or string) string {
 	var parts []string
-	for i, t := range totals {
+	for i, t := range numbers {
 		if i == n {
 			parts = append(parts, "…")
 			break
@@ -262,7 +263,7 @@ func orList(totals []int64, n int) string {
 	if len(parts) == 1 {
 		return parts[0]
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+	return strings.Join(parts[:len(parts)-1], ", ") + " " + or + " " + parts[len(parts)-1]
 }
 
 // stored checks that every row of every batch is in the list exactly once: a

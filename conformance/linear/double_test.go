@@ -344,3 +344,19 @@ func (f failPuts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.d.ServeHTTP(w, r)
 }
+
+// hostile wraps the faithful double and answers the requests match picks with
+// answer instead: a target that hangs, floods or echoes.
+type hostile struct {
+	d      *double
+	match  func(r *http.Request) bool
+	answer func(w http.ResponseWriter, r *http.Request)
+}
+
+func (h hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.match(r) {
+		h.answer(w, r)
+		return
+	}
+	h.d.ServeHTTP(w, r)
+}

@@ -142,8 +142,20 @@ func explain[S comparable](m machine[S], events []*event, order []int) *why {
 	done := make([]bool, len(events))
 	for _, i := range order {
 		s, _ = m.step(s, events[i])
-		w.prefix = append(w.prefix, events[i])
 		done[i] = true
+	}
+	// The story tells the order up to its last change of state: what follows
+	// leaves the state as it is, and only makes the story longer.
+	t := m.init
+	for n, i := range order {
+		if t == s {
+			order = order[:n]
+			break
+		}
+		t, _ = m.step(t, events[i])
+	}
+	for _, i := range order {
+		w.prefix = append(w.prefix, events[i])
 	}
 	w.state = m.describe(s)
 	var left []*event
@@ -206,7 +218,7 @@ func (w *why) story(start string) string {
 	} else {
 		shown := w.prefix
 		if len(shown) > 4 {
-			fmt.Fprintf(&b, "after %d earlier operations and ", len(shown)-4)
+			fmt.Fprintf(&b, "after %s and ", plural(len(shown)-4, "earlier operation"))
 			shown = shown[len(shown)-4:]
 		} else {
 			b.WriteString("after ")
@@ -219,4 +231,20 @@ func (w *why) story(start string) string {
 		b.WriteString(" it must answer " + w.culprit.text(w.want))
 	}
 	return b.String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// beside says which operations were under way with e, if any.
+func beside(events []*event, e *event) string {
+	o := overlapping(events, e)
+	if len(o) == 0 {
+		return ""
+	}
+	return "; under way with it: " + list(o, 8)
 }

@@ -194,7 +194,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Judged++
 		}
 		res.Operations += out.ops
-		res.Findings = append(res.Findings, out.findings...)
+		res.Findings = append(res.Findings, fold(out.findings)...)
 		res.Notes = append(res.Notes, out.notes...)
 	}
 	res.Requests = r.requests.Load()
@@ -240,4 +240,21 @@ type outcome struct {
 
 func (o *outcome) note(format string, args ...any) {
 	o.notes = append(o.notes, fmt.Sprintf(format, args...))
+}
+
+// fold makes the same finding on many answers of a round (every PUT timed
+// out) one finding, counted.
+func fold(fs []check.Finding) []check.Finding {
+	var out []check.Finding
+	seen := map[string]int{}
+	for _, f := range fs {
+		k := fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s|%s|%q", f.Check, f.Source, f.Reading, f.Message, f.Pointer, f.Expected, f.Actual, f.Contract, f.More)
+		if i, ok := seen[k]; ok {
+			out[i].Count = max(out[i].Count, 1) + max(f.Count, 1)
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, f)
+	}
+	return out
 }

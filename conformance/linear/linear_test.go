@@ -3,6 +3,7 @@ package linear_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -192,4 +193,47 @@ func TestUnreadableAnswersAreNotJudged(t *testing.T) {
 	assert.Less(t, res.Judged, res.Rounds, "rounds with a 500 are not judged")
 	assert.True(t, strings.Contains(strings.Join(res.Notes, "\n"), "not judged") || res.Judged == 0)
 	assert.Len(t, d.names(), seeded, "left behind")
+}
+
+// TestHostileTargets: a target that hangs, floods or echoes the token costs a
+// bounded time, yields no linear finding (its rounds are not judged), is
+// reported for what it breaks, never shows the token, and is cleaned up after.
+func TestHostileTargets(t *testing.T) {
+	isPut := func(r *http.Request) bool { return r.Method == http.MethodPut }
+	for _, tc := range []struct {
+		name   string
+		answer func(w http.ResponseWriter, r *http.Request)
+		check  check.Check
+	}{
+		{"a PUT that never answers", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, check.Transport},
+		{"a PUT answered with 2 MiB", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"data":"` + strings.Repeat("x", 2<<20) + `"}`))
+		}, check.Body},
+		{"a PUT answered with the token, not JSON", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte("oops " + r.Header.Get("Authorization")))
+		}, check.Body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, err := contactkit.LoadSpec()
+			require.NoError(t, err)
+			d := newDouble(spec, faithful)
+			srv := httptest.NewServer(hostile{d: d, match: isPut, answer: tc.answer})
+			defer srv.Close()
+			start := time.Now()
+			res, err := linear.Run(context.Background(), linear.Config{Target: srv.URL, Token: doubleToken, App: doubleApp, Seed: 2,
+				Timeout: 200 * time.Millisecond, CreateRounds: -1})
+			require.NoError(t, err, tc.name)
+			assert.Less(t, time.Since(start), 10*time.Second, "%s: bounded", tc.name)
+			assert.Empty(t, linearFindings(res), "%s: no round judged on answers it cannot read", tc.name)
+			require.NotEmpty(t, res.Findings, tc.name)
+			assert.Equal(t, tc.check, res.Findings[0].Check, "%s: %s", tc.name, res.Findings[0])
+			b, err := json.Marshal(res)
+			require.NoError(t, err)
+			assert.NotContains(t, string(b), doubleToken[:8], "%s: the token in the result", tc.name)
+			assert.Less(t, len(b), 64<<10, "%s: the result stays small", tc.name)
+			assert.Len(t, d.names(), seeded, "%s: left behind", tc.name)
+		})
+	}
 }
