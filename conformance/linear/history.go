@@ -140,21 +140,16 @@ func explain[S comparable](m machine[S], events []*event, order []int) *why {
 	w := &why{}
 	s := m.init
 	done := make([]bool, len(events))
-	for _, i := range order {
-		s, _ = m.step(s, events[i])
+	told := 0 // the story tells the order up to its last change of state
+	for n, i := range order {
+		next, _ := m.step(s, events[i])
+		if next != s {
+			told = n + 1
+		}
+		s = next
 		done[i] = true
 	}
-	// The story tells the order up to its last change of state: what follows
-	// leaves the state as it is, and only makes the story longer.
-	t := m.init
-	for n, i := range order {
-		if t == s {
-			order = order[:n]
-			break
-		}
-		t, _ = m.step(t, events[i])
-	}
-	for _, i := range order {
+	for _, i := range order[:told] {
 		w.prefix = append(w.prefix, events[i])
 	}
 	w.state = m.describe(s)
