@@ -50,7 +50,7 @@ func TestPeersPass(t *testing.T) {
 					took += res.Duration
 					requests += res.Requests
 				}
-				t.Logf("%d runs: %s a run, %d requests a run", seeds, took/time.Duration(seeds), requests/int64(seeds))
+				t.Logf("%s: %d runs, %s and %d requests a run", name, seeds, took/time.Duration(seeds), requests/int64(seeds))
 			})
 		}
 	}
