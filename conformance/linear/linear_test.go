@@ -146,18 +146,23 @@ func TestTokenNeverShown(t *testing.T) {
 // TestInterruptedRunCleansUp: a run cut short mid-round says so, and still
 // deletes what it made.
 func TestInterruptedRunCleansUp(t *testing.T) {
-	for _, after := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
-		d, cfg := serve(t, faithful)
-		ctx, cancel := context.WithTimeout(context.Background(), after)
-		res, err := linear.Run(ctx, cfg)
-		cancel()
-		if err == nil {
-			continue // it ended in time
+	for _, creates := range []bool{false, true} {
+		for _, after := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
+			d, cfg := serve(t, faithful)
+			if creates {
+				cfg.Rounds = -1 // create rounds only
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), after)
+			res, err := linear.Run(ctx, cfg)
+			cancel()
+			if err == nil {
+				continue // it ended in time
+			}
+			require.ErrorIs(t, err, linear.ErrInterrupted, "after %s, creates only %v", after, creates)
+			require.NotNil(t, res, "after %s, creates only %v: the result of what ran", after, creates)
+			assert.Empty(t, res.Findings, "after %s, creates only %v: a cut history is no finding", after, creates)
+			assert.Len(t, d.names(), seeded, "after %s, creates only %v: left behind", after, creates)
 		}
-		require.ErrorIs(t, err, linear.ErrInterrupted, "after %s", after)
-		require.NotNil(t, res, "after %s: the result of what ran", after)
-		assert.Empty(t, linearFindings(res), "after %s: a cut history is no finding", after)
-		assert.Len(t, d.names(), seeded, "after %s: left behind", after)
 	}
 }
 

@@ -45,15 +45,24 @@ func (r *runner) path(contact string) string {
 }
 
 // send makes one request, bounded by the Config's Timeout, and reads at most
-// check.MaxBody of its answer.
+// check.MaxBody of its answer. Once ctx is done it sends nothing.
 func (r *runner) send(ctx context.Context, q request) *answer {
-	r.requests.Add(1)
 	method := r.spec.Op(q.op).Method
 	target := r.path(q.contact)
 	if len(q.query) > 0 {
 		target += "?" + q.query.Encode()
 	}
 	a := &answer{curl: curl(method, r.shown+target, q.body)}
+	if a.err = ctx.Err(); a.err != nil {
+		return a // nothing is sent once ctx is done
+	}
+	r.requests.Add(1)
+	if method != http.MethodGet {
+		// A write runs to its answer even when ctx ends meanwhile (bounded by
+		// Timeout): a write cut off may still land on the server after the
+		// cleanup looked, and what it made would stay.
+		ctx = context.WithoutCancel(ctx)
+	}
 	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	var body io.Reader
