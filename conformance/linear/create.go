@@ -100,15 +100,17 @@ func (p *createRound) play(ctx context.Context, r *runner) (o outcome) {
 	}
 	events, troubles := p.race(ctx, r)
 	o.ops = len(events)
-	if len(troubles) > 0 || ctx.Err() != nil {
+	if ctx.Err() != nil {
+		troubles = append(troubles, trouble{note: "cut short: " + context.Cause(ctx).Error()})
+	}
+	if len(troubles) > 0 {
 		for _, tr := range troubles {
 			o.add(p.n, tr)
 		}
 		return o
 	}
 
-	init := before
-	verdict, w := judge(machine[int64]{init: init, step: totalStep, describe: describeTotal}, events, r.cfg.CheckTimeout)
+	verdict, w := judge(machine[int64]{init: before, step: totalStep, describe: describeTotal}, events, r.cfg.CheckTimeout)
 	switch verdict {
 	case porcupine.Unknown:
 		o.note("round %d not judged: the check of its %d operations did not end within %s (porcupine's Unknown is no verdict)", p.n+1, len(events), r.cfg.CheckTimeout)
@@ -120,7 +122,14 @@ func (p *createRound) play(ctx context.Context, r *runner) (o outcome) {
 	}
 
 	f, tr := r.seek(ctx, keys)
-	o.add(p.n, tr)
+	o.findings = append(o.findings, tr.findings...)
+	if tr.note != "" || len(tr.findings) > 0 {
+		why := tr.note
+		if why == "" {
+			why = tr.findings[0].String()
+		}
+		o.note("round %d: its rows were not sought in the list: %s", p.n+1, check.Clip(why, 300))
+	}
 	lost = nil
 	for _, k := range keys {
 		ids = append(ids, f.ids[k.phone]...)

@@ -29,6 +29,8 @@ const (
 	// lostBatch: a create copies the app's rows, waits, and stores the copy
 	// with its rows: of two creates at once, one is lost.
 	lostBatch = "lost-batch"
+	// twice: a create stores every row twice (a retried insert), at once.
+	twice = "twice"
 )
 
 const (
@@ -221,8 +223,10 @@ func (d *double) create(w http.ResponseWriter, r *http.Request) {
 	default:
 		d.mu.Lock()
 		time.Sleep(roundTrip)
-		for _, row := range rows {
-			d.contacts = append(d.contacts, dContact{id: d.newID(), name: row.Name, phone: row.Phone})
+		for range 1 + btoi(d.bug == twice) {
+			for _, row := range rows {
+				d.contacts = append(d.contacts, dContact{id: d.newID(), name: row.Name, phone: row.Phone})
+			}
 		}
 		d.mu.Unlock()
 	}
@@ -359,4 +363,11 @@ func (h hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.d.ServeHTTP(w, r)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -245,3 +245,26 @@ func TestHostileTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestRowsAreSoughtAfterCreates: after a create round the list is walked for
+// every row of every batch answered 201: a row lost, or stored twice, is named.
+func TestRowsAreSoughtAfterCreates(t *testing.T) {
+	for bug, says := range map[string]string{lostBatch: "are not in it", twice: "more than once"} {
+		named := false
+		for seed := int64(0); seed < 5 && !named; seed++ {
+			d, cfg := serve(t, bug)
+			cfg.Seed, cfg.Rounds = seed, -1
+			res, err := linear.Run(context.Background(), cfg)
+			require.NoError(t, err, "%s, seed %d", bug, seed)
+			for _, f := range linearFindings(res) {
+				if strings.Contains(f.Message, says) {
+					named = true
+					assert.Equal(t, "every row of a batch answered 201, once", f.Expected, "%s: %s", bug, f)
+					t.Logf("%s: %s", bug, f)
+				}
+			}
+			assert.Len(t, d.names(), seeded, "%s, seed %d: left behind", bug, seed)
+		}
+		assert.True(t, named, "%s: no finding says the rows %s", bug, says)
+	}
+}
