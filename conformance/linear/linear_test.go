@@ -73,7 +73,7 @@ func TestBrokenDoublesAreCaught(t *testing.T) {
 				require.NoError(t, err, "seed %d", seed)
 				fs := linearFindings(res)
 				if len(fs) == 0 {
-					t.Logf("seed %d: not caught (%d rounds, %d judged, notes %q)", seed, res.Rounds, res.Judged, res.Notes)
+					t.Logf("%s, seed %d: not caught (%d rounds, %d judged, notes %q)", tc.bug, seed, res.Rounds, res.Judged, res.Notes)
 					continue
 				}
 				caught++
