@@ -101,8 +101,9 @@ type Result struct {
 	Requests   int64
 	Duration   time.Duration
 	// Findings are what breaks the contract: one check.Linear finding for each
-	// round no order explains, and the answers that kept a round from being
-	// judged or its rows from being found.
+	// round no order explains, one for a create round whose 201 rows the list
+	// lacks or holds twice, and the every-answer checks' findings (or a
+	// check.Expect one) on the answers that kept a round from being judged.
 	Findings []check.Finding
 	// Notes say what was not judged and why: a check out of time, a round cut
 	// short, a walk that did not read the whole list.
