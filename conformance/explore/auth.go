@@ -196,6 +196,18 @@ func (e *execution) appVariant(ctx context.Context, i int, tpl string) {
 	}
 }
 
+// holdStill keeps every other sequence's writes back, when the read about to be
+// sent is to be rechecked, until the returned func is called: a server that
+// keeps answers by URL may drop them on any write, and the recheck must meet
+// what the read left.
+func (e *execution) holdStill(recheck auth) func() {
+	if recheck == authToken {
+		return func() {}
+	}
+	e.x.still.Lock()
+	return e.x.still.Unlock
+}
+
 // recheck sends r, a read that answered 200, once more at once with cred, which
 // must be refused: a server that keeps answers by URL before it checks the
 // token answers the owner's page to anyone.

@@ -404,7 +404,20 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 	if d.bug == "batch-drop-last" && len(made) > 1 {
 		made = made[:len(made)-1]
 	}
-	if d.bug != "batch-partial" {
+	switch d.bug {
+	case "batch-partial":
+	case "create-torn":
+		// One INSERT a row, outside a transaction: a reader meanwhile sees part
+		// of the batch.
+		for i, c := range made {
+			if i > 0 {
+				d.mu.Unlock()
+				time.Sleep(500 * time.Microsecond)
+				d.mu.Lock()
+			}
+			d.rows = append(d.rows, c)
+		}
+	default:
 		d.rows = append(d.rows, made...)
 	}
 	if d.bug == "create-touches-other" {
@@ -428,6 +441,17 @@ func (d *double) one(w http.ResponseWriter, r *http.Request, op, app, id string)
 	case contactkit.OpGetContact:
 		d.write(w, op, 200, map[string]any{"data": d.view(c, true)})
 	case contactkit.OpToggleContactBlock:
+		if d.bug == "toggle-lost-update" {
+			// Read, wait on the store, write back without a lock: of two PUTs
+			// at once, one is lost.
+			was := c.blocked
+			d.mu.Unlock()
+			time.Sleep(time.Millisecond)
+			d.mu.Lock()
+			c.blocked, c.toggled = !was, true
+			d.write(w, op, 200, map[string]any{"data": d.view(c, false)})
+			return
+		}
 		if d.bug == "toggle-not-stored" {
 			v := d.view(c, false)
 			v["is_blocked"] = !c.blocked

@@ -168,9 +168,11 @@ func (e *execution) do(ctx context.Context, i int, a action) {
 		ex := e.predict(r)
 		ex.onPage = &id
 		r.step.Name = fmt.Sprintf("list with %s answers %s", queryText(r), statusList(ex.statuses))
+		release := e.holdStill(a.recheck)
 		if ans, failed := e.check(ctx, i, r, ex); !failed && ans.status == http.StatusOK && a.recheck != authToken {
 			e.recheck(ctx, i, r, a.recheck)
 		}
+		release()
 	case kGet, kToggle, kDelete:
 		id := e.who(a.foreign)
 		c := e.pickMine(a.ref, id.app)
@@ -225,6 +227,9 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 		body := fmt.Sprintf(`{"is_blocked":%t}`, c.blocked)
 		r.body, r.hasBody = []byte(body), true
 		r.step.Body, r.step.HasBody = map[string]any{"is_blocked": c.blocked}, true
+	}
+	if op == contactkit.OpGetContact && id.app == e.x.cfg.App {
+		defer e.holdStill(opt.recheck)()
 	}
 	ex := e.predict(r)
 	verb := map[string]string{contactkit.OpGetContact: "get", contactkit.OpToggleContactBlock: "PUT", contactkit.OpDeleteContact: "delete"}[op]
