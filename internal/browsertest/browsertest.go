@@ -49,6 +49,15 @@ func New(t testing.TB) context.Context {
 	return ctx
 }
 
+// WaitFor polls a JavaScript predicate in the page until it holds, failing the
+// test when it does not within 45 s.
+func WaitFor(t testing.TB, ctx context.Context, what, predicate string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(45*time.Second))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, predicate, err)
+	}
+}
+
 // Eval evaluates a JavaScript expression in the page, failing the test when it
 // cannot.
 func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
