@@ -5,8 +5,7 @@
 #    every run must pass;
 #  - the time the exploration adds to a run: the median of RUNS runs with the
 #    default budget minus the median of RUNS runs with --explore 0, same mock;
-#  - the exploration's own rate: requests it sent over its own time, from the JSON
-#    report (the explore scenario's step counts its requests).
+#  - the exploration's own rate, from `go test -bench ExploreMock`.
 # Usage: bench/explore.sh [SEEDS]   (default 50)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +13,8 @@ cd "$(dirname "$0")/.."
 
 SEEDS=${1:-50}
 RUNS=${RUNS:-7}
-OPEN=127.0.0.1:$(( 41000 + RANDOM % 7000 ))
-AUTHD=127.0.0.1:$(( 41000 + RANDOM % 7000 ))
+OPEN=127.0.0.1:$(( 20000 + RANDOM % 5000 )) # below the ephemeral range (32768 up)
+AUTHD=127.0.0.1:$(( 25000 + RANDOM % 5000 ))
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 build_contactkit
@@ -53,11 +52,9 @@ without=$(time_runs "${auth_args[@]}" --explore 0)
 with=$(time_runs "${auth_args[@]}" --seed 7)
 echo "time: suite alone ${without} ms, suite + exploration ${with} ms: exploration adds $((with - without)) ms (median of $RUNS, target <= 2000 ms)"
 
-# The exploration's own rate, from its report.
-for mode in open auth; do
-  if [ "$mode" = open ]; then args=("${open_args[@]}"); else args=("${auth_args[@]}"); fi
-  "$bin" "${args[@]}" --seed 7 --json "$BENCH_TMP/r.json" >/dev/null
-  jq -r --arg mode "$mode" '.scenarios[] | select(.tags != null and (.tags | index("explore"))) | .steps[0] |
-    "rate (\($mode)): \(.requests) requests in \(.duration_ns / 1e6 | floor) ms: \(.requests / (.duration_ns / 1e9) | floor) requests/s (target >= 2000)"' "$BENCH_TMP/r.json"
-done
+# The exploration's own rate: the benchmark runs it against the mock in one
+# process (the report counts no requests: their number depends on what the
+# sequences beside each other did first, and the same seed writes the same
+# report).
+go test ./cmd/contactkit -run '^$' -bench ExploreMock -benchtime 5x | awk '/req\/s/ {print "rate: " $(NF-1) " requests/s (target >= 2000)"}'
 [ "$fails" -eq 0 ]

@@ -179,22 +179,70 @@ func (c *Checker) judge(x Exchange) judgement {
 		j.schema = route.Operation.Responses.Status(x.Status) != nil
 		j.documented = j.schema
 	}
-	switch x.Status {
-	case http.StatusMethodNotAllowed:
-		j.httpAllowed = j.operation == nil && errors.Is(err, routers.ErrMethodNotAllowed) || j.operation == nil && x.Method != http.MethodGet
-	case http.StatusNotAcceptable:
-		j.httpAllowed = x.RequestHeader.Get("Accept") != "" && !strings.Contains(x.RequestHeader.Get("Accept"), "application/json")
-	case http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
-		j.httpAllowed = x.RequestBody
-	case http.StatusRequestURITooLong, http.StatusRequestHeaderFieldsTooLarge, http.StatusTooManyRequests:
-		j.httpAllowed = true
-	}
-	if j.operation != nil && j.op == contactkit.OpCreateContacts && x.Status == http.StatusBadRequest {
+	j.httpAllowed = httpAllows(x, j.operation != nil, errors.Is(err, routers.ErrMethodNotAllowed))
+	if j.operation != nil && readingStatus(j.op, x.Status) {
 		// A create body that is not a batch may answer 400 (a reading: the
 		// contract documents 422); the envelope must still be right.
 		j.documented = true
 	}
 	return j
+}
+
+// httpStatuses are the statuses HTTP gives for what a request is, where the docs
+// give none; httpAllows says when each does.
+var httpStatuses = []int{http.StatusMethodNotAllowed, http.StatusNotAcceptable, http.StatusRequestEntityTooLarge,
+	http.StatusRequestURITooLong, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusRequestHeaderFieldsTooLarge}
+
+// httpAllows reports whether HTTP gives x's status for the request x is: 405 for
+// a route the contract does not have (a method its path lacks, or any method but
+// GET), 406 for an Accept without JSON, 413 and 415 for a body, 414, 431 and 429
+// for any request.
+func httpAllows(x Exchange, known, methodNotAllowed bool) bool {
+	switch x.Status {
+	case http.StatusMethodNotAllowed:
+		return !known && (methodNotAllowed || x.Method != http.MethodGet)
+	case http.StatusNotAcceptable:
+		return x.RequestHeader.Get("Accept") != "" && !strings.Contains(x.RequestHeader.Get("Accept"), "application/json")
+	case http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
+		return x.RequestBody
+	case http.StatusRequestURITooLong, http.StatusRequestHeaderFieldsTooLarge, http.StatusTooManyRequests:
+		return true
+	}
+	return false
+}
+
+// readingStatus reports a status op answers by a reading of the docs' silence,
+// beyond those the contract documents: a create body that is not a batch may
+// answer 400.
+func readingStatus(op string, status int) bool {
+	return op == contactkit.OpCreateContacts && status == http.StatusBadRequest
+}
+
+// AnswerStatuses lists, ascending, every status an answer to op may have for some
+// request without a status finding: those the contract documents, those a reading
+// adds, and those HTTP gives for what a request is. An op of "" is a route the
+// contract does not have: 404, and 405 and the rest HTTP gives. A scenario that
+// expects another status expects what no faithful server answers.
+func AnswerStatuses(spec *contactkit.Spec, op string) []int {
+	var out []int
+	if o := spec.Op(op); o != nil {
+		out = append(out, o.Statuses...)
+		if readingStatus(op, http.StatusBadRequest) {
+			out = append(out, http.StatusBadRequest)
+		}
+	} else {
+		out = append(out, http.StatusNotFound)
+	}
+	for _, status := range httpStatuses {
+		// The most any request could be: a method no route has, an Accept
+		// without JSON, a body.
+		x := Exchange{Method: "X", Status: status, RequestHeader: http.Header{"Accept": {"text/plain"}}, RequestBody: true}
+		if httpAllows(x, op != "", op == "") {
+			out = append(out, status)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // isJSONMediaType accepts application/json and any +json type, with parameters

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -56,14 +57,28 @@ func Decode(raw []byte) (v any, whole bool, err error) {
 	return v, err == nil && len(skipped) == 0, err
 }
 
+// DecodeJSON reads b as one JSON value, numbers as json.Number (exact), whole,
+// and refuses anything after it: the decoder of texts a judge trusts (a request
+// body it sent or recorded, a --var). An answer is read with Decode.
+func DecodeJSON(b []byte) (any, error) {
+	if !json.Valid(b) {
+		return nil, syntaxError(b)
+	}
+	d := decoder{src: b, left: math.MaxInt, items: math.MaxInt, members: math.MaxInt}
+	return d.value(), nil
+}
+
 // decodeAnswer is Decode for the checks, with what was skipped.
 func decodeAnswer(raw []byte) (any, []skipped, error) {
 	if !json.Valid(raw) {
 		return nil, nil, syntaxError(raw)
 	}
-	d := decoder{src: raw, left: MaxJudgedValues}
+	d := decoder{src: raw, left: MaxJudgedValues, items: MaxJudgedItems, members: MaxJudgedMembers}
 	return d.value(), d.skipped, nil
 }
+
+// errTrailing says a text holds more than one JSON value.
+var errTrailing = errors.New("data after the JSON value")
 
 // syntaxError says why raw is not one JSON value, as encoding/json's Decoder
 // says it, without building any of it.
@@ -72,7 +87,7 @@ func syntaxError(raw []byte) error {
 	if err := dec.Decode(new(json.RawMessage)); err != nil {
 		return err
 	}
-	return errors.New("data after the JSON value")
+	return errTrailing
 }
 
 // decoder reads a valid JSON text (json.Valid said so) into Go values within
@@ -80,6 +95,8 @@ func syntaxError(raw []byte) error {
 type decoder struct {
 	src     []byte
 	i       int
+	items   int      // items of an array decoded, at most
+	members int      // members of an object decoded, at most
 	left    int      // values that may still be decoded
 	path    []string // tokens of the value being read, for a skipped part's pointer
 	skipped []skipped
@@ -148,7 +165,7 @@ func (d *decoder) array() []any {
 			d.i++
 			d.space()
 		}
-		if len(out) < MaxJudgedItems && d.left > 0 {
+		if len(out) < d.items && d.left > 0 {
 			d.path = append(d.path, strconv.Itoa(total))
 			out = append(out, d.value())
 			d.path = d.path[:len(d.path)-1]
@@ -177,7 +194,7 @@ func (d *decoder) object() map[string]any {
 			d.i++
 			d.space()
 		}
-		keep := kept < MaxJudgedMembers && d.left > 0
+		keep := kept < d.members && d.left > 0
 		var key string
 		if keep {
 			key = d.str()

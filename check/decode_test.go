@@ -41,12 +41,19 @@ func TestDecodeAsEncodingJSON(t *testing.T) {
 		require.NoError(t, err, raw)
 		assert.True(t, whole, "%s: whole", raw)
 		assert.Equal(t, want, got, "Decode(%s)", raw)
+		got, err = DecodeJSON([]byte(raw))
+		require.NoError(t, err, raw)
+		assert.Equal(t, want, got, "DecodeJSON(%s)", raw)
 	}
+	big := `[` + strings.TrimSuffix(strings.Repeat(`1,`, MaxJudgedItems+10), ",") + `]`
+	all, err := DecodeJSON([]byte(big))
+	require.NoError(t, err)
+	assert.Len(t, all, MaxJudgedItems+10, "DecodeJSON reads a trusted text whole")
 	for _, raw := range []string{``, `{`, `[1,]`, `{} x`, `{"a"}`, "\"\x01\"", `nul`} {
 		_, _, err := Decode([]byte(raw))
 		assert.Error(t, err, "Decode(%q)", raw)
 	}
-	_, _, err := Decode([]byte(`{} x`))
+	_, _, err = Decode([]byte(`{} x`))
 	assert.EqualError(t, err, "data after the JSON value")
 }
 
@@ -75,6 +82,13 @@ func FuzzDecode(f *testing.F) {
 		}
 		if err == nil && whole {
 			assert.Equal(t, want, got, "Decode(%q)", raw)
+		}
+		exact, err := DecodeJSON(raw)
+		if (werr == nil) != (err == nil) {
+			t.Fatalf("DecodeJSON(%q) error %v, encoding/json %v", raw, err, werr)
+		}
+		if err == nil {
+			assert.Equal(t, want, exact, "DecodeJSON(%q)", raw)
 		}
 	})
 }

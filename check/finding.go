@@ -25,6 +25,7 @@ const (
 	BadRequest  Check = "request"      // the request breaks the contract (Checker.Request)
 	Model       Check = "model"        // an answer disagrees with what earlier answers told
 	Unjudged    Check = "unjudged"     // part of an answer too large to judge within the bounds
+	Linear      Check = "linear"       // overlapping operations whose answers no order of them explains
 )
 
 // Source says what makes an assertion true: the API's docs, HTTP itself (an RFC),

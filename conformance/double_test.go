@@ -15,12 +15,12 @@ import (
 	"github.com/contactkit/contactkit"
 )
 
-// double is a small in-memory Contacts API that answers as design.md's "the mock
+// double is a small in-memory Contacts API that answers as the readings' "the mock
 // answers" column says, unless told to break one documented behaviour (flaw). It
 // lives in the tests so the runner is proven without importing the mock.
 type double struct {
 	flaw flaw
-	// alt answers with the other readings design.md allows where the docs are
+	// alt answers with the other readings the contract allows where the docs are
 	// silent: 400 for a bad create body, 405 for an unknown method, a limit above
 	// 50 clamped, previous_page past the end pointing at the last page.
 	alt bool

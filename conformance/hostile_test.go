@@ -202,13 +202,14 @@ func TestTokenEchoedIsScrubbed(t *testing.T) {
 	}
 }
 
-// TestShortTokenKeepsWords checks a one-letter token is redacted where it stands
-// alone and nowhere else: "Bearer t" hides, "conform-wrong-token" stays readable.
+// TestShortTokenKeepsWords checks a one-letter token is redacted where a
+// credential goes and nowhere else: "Bearer t" hides, "conform-wrong-token" and
+// "t is a letter" stay readable.
 func TestShortTokenKeepsWords(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, `{"statusCode":403,"code":"FORBIDDEN","message":"You do not have access to this resource.","echo":"`+r.Header.Get("Authorization")+`"}`)
+		io.WriteString(w, `{"statusCode":403,"code":"FORBIDDEN","message":"You do not have access to this resource.","echo":"`+r.Header.Get("Authorization")+`","note":"t is a letter","path":"/contacts/t"}`)
 	}))
 	defer srv.Close()
 	suite := fstest.MapFS{"a.yaml": {Data: []byte("name: a\nsteps:\n  - name: wrong\n    op: listContacts\n    auth: wrong-token\n    expect: {status: 200}\n  - name: right\n    op: listContacts\n    expect: {status: 200}\n")}}
@@ -219,6 +220,7 @@ func TestShortTokenKeepsWords(t *testing.T) {
 	assert.Contains(t, steps[0].Curl, "Bearer conform-wrong-token-", "wrong token stays readable")
 	assert.Contains(t, steps[1].Curl, "'Authorization: Bearer ***'", "the token is redacted in curl")
 	assert.Contains(t, steps[1].Body, `"echo":"Bearer ***"`, "the echoed token is redacted in the body")
+	assert.Contains(t, steps[1].Body, `"note":"t is a letter","path":"/contacts/t"`, "the token as an ordinary word stays")
 }
 
 // TestInterruptedRunStillCleansUp cancels the run while a step waits for an answer:

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/redact"
@@ -26,8 +27,12 @@ type request struct {
 	apiPath string
 	query   []scenario.Pair // values are strings now
 	header  http.Header
-	body    []byte
-	hasBody bool
+	// stepHeaders are the headers the step's own headers set, which may carry
+	// a credential the runner does not know (an admin token from the
+	// environment).
+	stepHeaders map[string]bool
+	body        []byte
+	hasBody     bool
 }
 
 func (r *runner) build(st *scenario.Step, scope *scope) (*request, error) {
@@ -80,6 +85,8 @@ func (r *runner) build(st *scenario.Step, scope *scope) (*request, error) {
 		req.header.Set("Authorization", "Bearer "+r.cfg.Token+"x")
 	case scenario.AuthTokenPrefix:
 		req.header.Set("Authorization", "Bearer x"+r.cfg.Token)
+	case scenario.AuthTokenCase:
+		req.header.Set("Authorization", "Bearer "+scenario.SwapCase(r.cfg.Token))
 	case scenario.AuthBasic:
 		req.header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("conform:not-a-bearer-token")))
 	case scenario.AuthBearerOnly:
@@ -93,6 +100,10 @@ func (r *runner) build(st *scenario.Step, scope *scope) (*request, error) {
 			return nil, err
 		}
 		req.header.Set(h.Name, check.TextOf(v))
+		if req.stepHeaders == nil {
+			req.stepHeaders = map[string]bool{}
+		}
+		req.stepHeaders[http.CanonicalHeaderKey(h.Name)] = true
 	}
 
 	switch {
@@ -160,10 +171,15 @@ func (r *runner) curl(req *request) string {
 		if k == "User-Agent" || k == "Accept" {
 			continue
 		}
-		for _, v := range req.header[k] {
-			if k == "Authorization" {
-				v = r.showAuthorization(v)
-			}
+		values := req.header[k]
+		switch {
+		case req.stepHeaders[k]:
+			shown, _ := redact.Header(http.Header{k: values}) // credentials by their names
+			values = shown[k]
+		case k == "Authorization":
+			values = []string{r.showAuthorization(values[0])}
+		}
+		for _, v := range values {
 			b.WriteString(" -H " + shellQuote(k+": "+v))
 		}
 	}
@@ -178,7 +194,8 @@ func (r *runner) curl(req *request) string {
 }
 
 // showAuthorization masks the tokens in an Authorization header the runner
-// built, short ones too (the scrubber leaves a short token inside a word).
+// built, short ones too (the scrubber leaves a short token that touches other
+// characters, as in "Bearer tx").
 func (r *runner) showAuthorization(v string) string {
 	for _, t := range []string{r.cfg.Token, r.cfg.ForeignToken} {
 		switch {
@@ -189,6 +206,8 @@ func (r *runner) showAuthorization(v string) string {
 			return "Bearer " + redact.Mask + "x"
 		case v == "Bearer x"+t:
 			return "Bearer x" + redact.Mask
+		case strings.EqualFold(v, "Bearer "+t):
+			return "Bearer " + redact.Mask + " (its letters' case swapped)"
 		}
 	}
 	return v
@@ -198,9 +217,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// send makes one request and returns the exchange, or a transport finding when
-// there was no (complete) answer.
-func (r *runner) send(ctx context.Context, op string, req *request) (check.Exchange, *check.Finding) {
+// send makes one request and returns the exchange and how long it took to be
+// answered in full, or a transport finding when there was no (complete) answer.
+func (r *runner) send(ctx context.Context, op string, req *request) (check.Exchange, time.Duration, *check.Finding) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	var body io.Reader
@@ -209,9 +228,10 @@ func (r *runner) send(ctx context.Context, op string, req *request) (check.Excha
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, r.fullURL(req), body)
 	if err != nil {
-		return check.Exchange{}, &check.Finding{Check: check.Transport, Message: "cannot build the request: " + err.Error()}
+		return check.Exchange{}, 0, &check.Finding{Check: check.Transport, Message: "cannot build the request: " + err.Error()}
 	}
 	hreq.Header = req.header.Clone()
+	start := time.Now()
 	resp, err := r.client.Do(hreq)
 	if err != nil {
 		if isDialError(err) {
@@ -219,14 +239,15 @@ func (r *runner) send(ctx context.Context, op string, req *request) (check.Excha
 			why := r.scrub(rootCause(err))
 			r.lost.CompareAndSwap(nil, &why)
 		}
-		return check.Exchange{}, r.transportFinding(ctx, err)
+		return check.Exchange{}, 0, r.transportFinding(ctx, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, check.MaxBody+1))
+	took := time.Since(start)
 	if err != nil {
 		f := r.transportFinding(ctx, err)
 		f.Message = fmt.Sprintf("answered %d but the body broke off: %s", resp.StatusCode, f.Message)
-		return check.Exchange{}, f
+		return check.Exchange{}, 0, f
 	}
 	x := check.Exchange{Op: op, Method: req.method, Path: req.apiPath, Query: req.values(), RequestHeader: req.header, RequestBody: req.hasBody,
 		Status: resp.StatusCode, Header: resp.Header, Body: data}
@@ -241,7 +262,7 @@ func (r *runner) send(ctx context.Context, op string, req *request) (check.Excha
 			vs[i] = r.scrub(vs[i])
 		}
 	}
-	return x, nil
+	return x, took, nil
 }
 
 func (r *runner) transportFinding(ctx context.Context, err error) *check.Finding {

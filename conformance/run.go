@@ -123,6 +123,13 @@ type Config struct {
 	// StrictReadings makes a departure from a reading of the docs' silences
 	// (contactkit.Readings) fail the run; by default it warns.
 	StrictReadings bool
+
+	// Vars are the run's own variables (--var, --vars): every scenario may use
+	// them as {{NAME}}, in place of its own var of that name.
+	Vars map[string]any
+	// Env looks up {{env.NAME}}, when the suite loads and when it runs; nil
+	// reads the process's environment.
+	Env func(name string) (string, bool)
 }
 
 // Run replays every selected scenario of cfg.Suite against cfg.Target and returns
@@ -154,13 +161,24 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 		return rep, err
 	}
 
-	// Exclusive scenarios first, one at a time, while nothing else writes; then
-	// the rest, in parallel.
+	// The suite's setup first, one scenario at a time; then its exclusive
+	// scenarios, one at a time, while nothing else writes; then the rest, in
+	// parallel; then its teardown, whatever happened before.
 	var shared []int
+	setupFailed := ""
 	for i, sc := range scenarios {
-		if sc.Exclusive {
+		switch {
+		case sc.Phase == scenario.PhaseTeardown:
+		case sc.Phase == scenario.PhaseSetup:
 			rep.Scenarios[i] = r.scenario(ctx, i, sc)
-		} else {
+			if rep.Scenarios[i].Status == report.Failed && setupFailed == "" {
+				setupFailed = sc.Name
+			}
+		case setupFailed != "":
+			rep.Scenarios[i] = notRun(sc, fmt.Sprintf("the suite's setup failed (scenario %q)", setupFailed))
+		case sc.Exclusive:
+			rep.Scenarios[i] = r.scenario(ctx, i, sc)
+		default:
 			shared = append(shared, i)
 		}
 	}
@@ -180,6 +198,13 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	close(work)
 	wg.Wait()
+	// The teardown, as a scenario's cleanup, runs even when the run was
+	// cancelled, each request still bounded by the timeout.
+	for i, sc := range scenarios {
+		if sc.Phase == scenario.PhaseTeardown {
+			rep.Scenarios[i] = r.scenario(context.WithoutCancel(ctx), i, sc)
+		}
+	}
 
 	rep.Duration = time.Since(start)
 	var runErr error
@@ -281,6 +306,11 @@ func prepare(cfg Config) (*runner, []*scenario.Scenario, error) {
 	if cfg.WalkItems < 0 || cfg.WalkTime < 0 || cfg.Deadline < 0 {
 		errs = append(errs, errors.New("walk bounds and deadline must not be negative"))
 	}
+	for name := range cfg.Vars {
+		if err := scenario.CheckVarName(name); err != nil {
+			errs = append(errs, fmt.Errorf("var: %w", err))
+		}
+	}
 	var runRE *regexp.Regexp
 	if cfg.Run != "" {
 		if runRE, err = regexp.Compile(cfg.Run); err != nil {
@@ -305,23 +335,33 @@ func prepare(cfg Config) (*runner, []*scenario.Scenario, error) {
 			name = DefaultSuiteName
 		}
 	}
-	all, err := scenario.Load(spec, suite, name)
+	loader := &scenario.Loader{Spec: spec, Vars: cfg.Vars, Env: cfg.Env}
+	all, err := loader.Load(suite, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrSuite, err)
 	}
-	var selected []*scenario.Scenario
+	// Every run of every scenario (one per example row), the suite's setup
+	// first and its teardown last; the setup and teardown run whenever anything
+	// else does.
+	var setup, selected, teardown []*scenario.Scenario
 	for _, sc := range all {
-		if runRE != nil && !runRE.MatchString(sc.Name) {
-			continue
+		for _, run := range sc.Runs() {
+			switch {
+			case sc.Phase == scenario.PhaseSetup:
+				setup = append(setup, run)
+			case sc.Phase == scenario.PhaseTeardown:
+				teardown = append(teardown, run)
+			case runRE != nil && !runRE.MatchString(run.Name):
+			case len(cfg.Tags) > 0 && !slices.ContainsFunc(cfg.Tags, func(t string) bool { return slices.Contains(sc.Tags, t) }):
+			default:
+				selected = append(selected, run)
+			}
 		}
-		if len(cfg.Tags) > 0 && !slices.ContainsFunc(cfg.Tags, func(t string) bool { return slices.Contains(sc.Tags, t) }) {
-			continue
-		}
-		selected = append(selected, sc)
 	}
 	if len(selected) == 0 {
 		return nil, nil, fmt.Errorf("%w: no scenario matches the run pattern and tags (%d in the suite)", ErrConfig, len(all))
 	}
+	selected = slices.Concat(setup, selected, teardown)
 
 	client := &http.Client{}
 	if cfg.Client != nil {
@@ -341,7 +381,8 @@ func prepare(cfg Config) (*runner, []*scenario.Scenario, error) {
 		seed:     cfg.Seed,
 		parallel: cmp.Or(cfg.Parallel, DefaultParallel),
 		timeout:  cmp.Or(cfg.Timeout, DefaultTimeout),
-		scrub:    redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub,
+		// The token with its case swapped is the token to a reader: scrubbed too.
+		scrub: redact.NewScrubber(redact.WithSwappedCase(cfg.Token, cfg.ForeignToken)...).Scrub,
 
 		walkItems: cmp.Or(cfg.WalkItems, DefaultWalkItems),
 		walkTime:  cmp.Or(cfg.WalkTime, DefaultWalkTime),
@@ -421,15 +462,11 @@ func (r *runner) scenario(ctx context.Context, index int, sc *scenario.Scenario)
 	}
 	start := time.Now()
 	res := report.ScenarioResult{Name: sc.Name, File: sc.File, Line: sc.Line, Tags: sc.Tags, Status: report.Passed}
-	scope := newScope(newGenerator(r.seed, index), r.spec.Paging, r.cfg.App, r.cfg.ForeignApp)
-	for _, v := range sc.Vars {
-		val, err := scope.expand(v.Value)
-		if err != nil {
-			// The loader checked every name, so only a bound the contract does
-			// not set can be missing.
-			return notRun(sc, fmt.Sprintf("var %s: %v", v.Name, err))
-		}
-		scope.values[v.Name] = val
+	scope, err := r.newScope(index, sc)
+	if err != nil {
+		// The loader checked every name, so only a bound the contract does
+		// not set can be missing.
+		return notRun(sc, err.Error())
 	}
 	noAnswer := ""
 	for _, st := range sc.Steps {
@@ -460,7 +497,7 @@ func (r *runner) scenario(ctx context.Context, index int, sc *scenario.Scenario)
 // when the target gave no answer, so the scenario stops there.
 func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.Step, scope *scope, cleanup bool) (res report.StepResult, answered bool) {
 	start := time.Now()
-	res = report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: cleanup, Status: report.Passed}
+	res = report.StepResult{Name: st.Name, File: st.File, Line: st.Line, Operation: st.Op, Cleanup: cleanup, Unchecked: st.Unchecked, Status: report.Passed}
 	defer func() { res.Duration = time.Since(start) }()
 
 	req, err := r.build(st, scope)
@@ -477,21 +514,26 @@ func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.S
 		}
 		return res, true
 	}
-	attempts := 1
+	// A step with retry is tried again while its expectations fail; a walk
+	// beside other scenarios is read again while only its expectations fail,
+	// since their writes shift contacts between pages.
+	tries, rereads := 1, 1
+	if st.Retry != nil {
+		tries += st.Retry.Times
+	}
 	if st.Walk && !sc.Exclusive {
-		attempts = walkAttempts
+		rereads = walkAttempts
 	}
 	for try := 1; ; try++ {
 		var (
-			status   int
-			doc      any
+			ans      answer
 			findings []check.Finding
 			ok       bool
 		)
 		if st.Walk {
-			status, doc, findings, ok = r.walk(ctx, st, req, &res, r.seeker(st, scope))
+			ans, findings, ok = r.walk(ctx, st, req, &res, r.seeker(st, scope))
 		} else {
-			status, doc, findings, ok = r.single(ctx, st, req, &res)
+			ans, findings, ok = r.single(ctx, st, req, &res)
 		}
 		if !ok {
 			res.Findings = findings
@@ -499,8 +541,14 @@ func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.S
 			return res, false
 		}
 		// Captures first, so a capture finding sits with the expectations'.
-		exp := r.expect(st, status, doc, scope)
-		if len(exp) > 0 && try < attempts && len(findings) == 0 {
+		exp := r.expect(st, ans, scope)
+		if st.Retry != nil {
+			res.Tries = try
+		}
+		if try < tries && len(check.Failing(exp, r.cfg.StrictReadings)) > 0 && sleep(ctx, st.Retry.Interval) {
+			continue
+		}
+		if try < rereads && len(exp) > 0 && len(findings) == 0 {
 			continue
 		}
 		res.Findings = append(findings, exp...)
@@ -519,26 +567,55 @@ func (r *runner) step(ctx context.Context, sc *scenario.Scenario, st *scenario.S
 	return res, true
 }
 
-func (r *runner) single(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult) (int, any, []check.Finding, bool) {
+// answer is what a step's request got (a walk's: its pages), as the step's
+// expectations see it.
+type answer struct {
+	status int
+	doc    any // the decoded body, nil when it is not JSON
+	header http.Header
+	// slowest is the longest a request of the step took to be answered in full.
+	slowest time.Duration
+}
+
+func (r *runner) single(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult) (answer, []check.Finding, bool) {
 	res.Curl = r.curl(req)
 	res.Requests++
-	x, tf := r.send(ctx, st.Op, req)
+	x, took, tf := r.send(ctx, st.Op, req)
 	if tf != nil {
-		return 0, nil, []check.Finding{*tf}, false
+		return answer{}, []check.Finding{*tf}, false
 	}
 	res.HTTPStatus = x.Status
 	res.Body = snippet(x.Body, x.Truncated)
+	ans := answer{status: x.Status, header: x.Header, slowest: took}
+	if st.Unchecked {
+		// Outside the contract: only the step's own expectations judge it.
+		ans.doc, _ = check.DecodeJSON(x.Body) // nil when it is not JSON
+		return ans, nil, true
+	}
 	r.countToken(st, x.Status)
 	op, doc, findings := r.check.Check(ctx, x)
 	if st.Op == "" && op != "" {
 		res.Operation = op
 	}
-	return x.Status, doc, findings, true
+	ans.doc = doc
+	return ans, findings, true
+}
+
+// sleep waits d, or less when ctx ends first; it reports whether it waited d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (r *runner) countToken(st *scenario.Step, status int) {
 	ok := status >= 200 && status < 300
-	if (st.Auth == scenario.AuthWrongToken || st.Auth == scenario.AuthForeignApp || st.Auth == scenario.AuthTokenSuffix || st.Auth == scenario.AuthTokenPrefix) && ok {
+	if (st.Auth == scenario.AuthWrongToken || st.Auth == scenario.AuthForeignApp || st.Auth == scenario.AuthTokenSuffix || st.Auth == scenario.AuthTokenPrefix || st.Auth == scenario.AuthTokenCase) && ok {
 		r.anyToken.Store(true)
 	}
 	if st.Auth != scenario.AuthToken {

@@ -51,7 +51,7 @@ func TestFaithfulDoublePasses(t *testing.T) {
 }
 
 // TestFaithfulAlternativesPass answers, where the docs are silent, with the
-// other readings design.md allows; none of them may raise an alarm.
+// other readings the contract allows (readings.go); none of them may raise an alarm.
 func TestFaithfulAlternativesPass(t *testing.T) {
 	d := newDouble(flawNone)
 	d.alt = true

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strings"
 
-	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/scenario"
 )
 
@@ -79,25 +80,57 @@ type unsetError struct{ name string }
 func (e *unsetError) Error() string { return fmt.Sprintf("{{%s}} was %v", e.name, errUnset) }
 func (e *unsetError) Unwrap() error { return errUnset }
 
-// scope holds a scenario's values: built-ins, vars and captures. One goroutine
-// uses it: its scenario's.
+// scope holds a scenario's values: built-ins, the run's variables, its example
+// row, its vars and captures. One goroutine uses it: its scenario's.
 type scope struct {
 	gen    *generator
 	values map[string]any
+	env    func(string) (string, bool)
 }
 
-func newScope(gen *generator, paging contactkit.Paging, app, foreignApp string) *scope {
-	s := &scope{gen: gen, values: map[string]any{
-		scenario.BuiltinApp:   app,
+// newScope holds the values a run of sc starts with, the index-th of the suite
+// (which fixes its generated values). A value the scenario gives from more than
+// one place is the most particular one's: its example row's, then the run's
+// variable, then its own var (the file's default).
+func (r *runner) newScope(index int, sc *scenario.Scenario) (*scope, error) {
+	gen := newGenerator(r.seed, index)
+	s := &scope{gen: gen, env: r.cfg.Env, values: map[string]any{
+		scenario.BuiltinApp:   r.cfg.App,
 		scenario.BuiltinRunID: gen.runID,
 	}}
-	if foreignApp != "" {
-		s.values[scenario.BuiltinForeignApp] = foreignApp
+	if s.env == nil {
+		s.env = os.LookupEnv
 	}
-	for name, v := range scenario.PagingBuiltins(paging) {
+	if r.cfg.ForeignApp != "" {
+		s.values[scenario.BuiltinForeignApp] = r.cfg.ForeignApp
+	}
+	for name, v := range scenario.PagingBuiltins(r.spec.Paging) {
 		s.values[name] = v
 	}
-	return s
+	given := map[string]bool{}
+	for name, v := range r.cfg.Vars {
+		s.values[name], given[name] = v, true
+	}
+	if sc.Row != nil {
+		for _, v := range sc.Row.Values {
+			val, err := s.expand(v.Value)
+			if err != nil {
+				return nil, fmt.Errorf("example %s: %w", v.Name, err)
+			}
+			s.values[v.Name], given[v.Name] = val, true
+		}
+	}
+	for _, v := range sc.Vars {
+		if given[v.Name] {
+			continue
+		}
+		val, err := s.expand(v.Value)
+		if err != nil {
+			return nil, fmt.Errorf("var %s: %w", v.Name, err)
+		}
+		s.values[v.Name] = val
+	}
+	return s, nil
 }
 
 func (s *scope) lookup(name string) (any, error) {
@@ -108,6 +141,12 @@ func (s *scope) lookup(name string) (any, error) {
 		return s.gen.phone(), nil
 	case scenario.BuiltinRandomUUID:
 		return s.gen.uuid(), nil
+	}
+	if env, ok := strings.CutPrefix(name, scenario.EnvPrefix); ok {
+		if v, set := s.env(env); set {
+			return scenario.VarValue(v), nil
+		}
+		return nil, &unsetError{name: name}
 	}
 	v, ok := s.values[name]
 	if !ok {

@@ -35,7 +35,7 @@ const (
 // holds and by time (Config.WalkItems, Config.WalkTime), not by a page count, and
 // it stops at the first page the page checks fault, since a wrong next_page or
 // last_page can point anywhere (a hostile one never ends).
-func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult, seek func([]any) bool) (int, any, []check.Finding, bool) {
+func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res *report.StepResult, seek func([]any) bool) (answer, []check.Finding, bool) {
 	paging := r.spec.Paging
 	page, err := check.QueryInt(req.values(), "page", paging.Page.Default)
 	if err != nil || page < paging.Page.Min {
@@ -50,6 +50,8 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 		items    int
 		kept     int // bytes of the pages whose items the walk keeps
 		order    []int64
+		header   http.Header
+		slowest  time.Duration
 	)
 	deadline := time.Now().Add(r.walkTime)
 	for n := 0; ; n++ {
@@ -57,10 +59,14 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 		curl := r.curl(preq)
 		res.Curl = curl
 		res.Requests++
-		x, tf := r.send(ctx, st.Op, preq)
+		x, took, tf := r.send(ctx, st.Op, preq)
 		if tf != nil {
 			tf.Curl = curl
-			return 0, nil, append(findings, *tf), false
+			return answer{}, append(findings, *tf), false
+		}
+		slowest = max(slowest, took)
+		if header == nil {
+			header = x.Header // the first page's, as /meta is
 		}
 		res.HTTPStatus = x.Status
 		res.Body = snippet(x.Body, x.Truncated)
@@ -75,7 +81,7 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 		findings = append(findings, fs...)
 		obj, _ := doc.(map[string]any)
 		if x.Status != http.StatusOK || obj == nil {
-			return x.Status, doc, findings, true
+			return answer{status: x.Status, doc: doc, header: x.Header, slowest: slowest}, findings, true
 		}
 		meta, _ := obj["meta"].(map[string]any)
 		if first == nil {
@@ -121,7 +127,7 @@ func (r *runner) walk(ctx context.Context, st *scenario.Step, req *request, res 
 	}
 	agg["data"] = collect(read)
 	agg["pages"] = len(read)
-	return http.StatusOK, agg, findings, true
+	return answer{status: http.StatusOK, doc: agg, header: header, slowest: slowest}, findings, true
 }
 
 // bothEnds orders the pages of a big list for reading: the first page read,

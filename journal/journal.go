@@ -113,8 +113,9 @@ type Message struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// Violation is one way an exchange breaks the contract; its fields are those of
-// conformance.Finding, which the proxy fills it from.
+// Violation is one way an exchange breaks the contract, or departs from a reading
+// of its silences (Source "reading"); its fields are those of check.Finding,
+// which the proxy fills it from.
 type Violation struct {
 	Check    string `json:"check"`
 	Message  string `json:"message"`
@@ -122,6 +123,11 @@ type Violation struct {
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
 	Contract string `json:"contract,omitempty"`
+	// Source is what the broken assertion rests on: "docs" (when empty), "http",
+	// or "reading", a reading of a silence of the docs, named by Reading; a
+	// departure from a reading is worth a look, not a violation.
+	Source  string `json:"source,omitempty"`
+	Reading string `json:"reading,omitempty"`
 }
 
 // Exchange is what a server saw, handed to Keep or Add. They keep it bounded, as

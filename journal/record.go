@@ -110,7 +110,7 @@ func (j *Journal) record(x Exchange) record {
 		}
 		t := func(s string) string { return keepText(s, rawFactor*c.MaxText) }
 		r.violations = append(r.violations, Violation{Check: t(v.Check), Message: t(v.Message), Pointer: t(v.Pointer),
-			Expected: t(v.Expected), Actual: t(v.Actual), Contract: t(v.Contract)})
+			Expected: t(v.Expected), Actual: t(v.Actual), Contract: t(v.Contract), Source: t(v.Source), Reading: t(v.Reading)})
 	}
 	r.size = r.sizeOf(reqBytes + respBytes)
 	return r
@@ -278,7 +278,7 @@ func (j *Journal) entry(r *record) Entry {
 	for _, v := range r.violations {
 		vt := func(s string) string { return strings.Clone(text(s, len(s) == bound)) }
 		e.Violations = append(e.Violations, Violation{Check: vt(v.Check), Message: vt(v.Message), Pointer: vt(v.Pointer),
-			Expected: vt(v.Expected), Actual: vt(v.Actual), Contract: vt(v.Contract)})
+			Expected: vt(v.Expected), Actual: vt(v.Actual), Contract: vt(v.Contract), Source: vt(v.Source), Reading: vt(v.Reading)})
 	}
 	if r.moreViolations > 0 {
 		e.Violations = append(e.Violations, Violation{Check: "more", Message: strconv.Itoa(r.moreViolations) + " more violations not kept"})

@@ -1,73 +1,21 @@
 package mock
 
 import (
-	"context"
 	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/contactkit/contactkit/internal/browsertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// chromium finds a Chromium or Chrome binary, or skips the test saying why.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("no chromium binary found (looked for /usr/bin/chromium, chromium, chromium-browser, google-chrome): " +
-		"install Debian's chromium package to run the page's browser test")
-	return ""
-}
-
-// browser starts a headless Chromium with a fresh profile and returns a tab.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromium(t)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 900),
-	)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	// Generous: CI machines are loaded, and a first Chromium start is slow.
-	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
-	return ctx
-}
-
-// waitFor polls a JavaScript predicate in the page until it holds.
-func waitFor(t *testing.T, ctx context.Context, what, predicate string) {
-	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(45*time.Second)))
-	require.NoError(t, err, "waiting for %s (%s)", what, predicate)
-}
-
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(t, err, "evaluate %s", expr)
-	return v
-}
 
 // rawRequest sends a request line as written, so a path can hold what Go's client
 // would escape.
@@ -87,31 +35,31 @@ func rawRequest(t *testing.T, addr, head, body string) {
 // in the live feed, what clients sent is shown as text and never run, a fault
 // added from the page is injected and shown as such, and reset clears it.
 func TestPageInBrowser(t *testing.T) {
-	ctx := browser(t)
+	ctx := browsertest.New(t)
 	m := newMock(t, Config{})
 	addr := m.http.Listener.Addr().String()
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(m.http.URL+"/__admin/")))
-	waitFor(t, ctx, "the live feed to connect", `document.getElementById('live').classList.contains('on')`)
+	browsertest.WaitFor(t, ctx, "the live feed to connect", `document.getElementById('live').classList.contains('on')`)
 
 	// An API request appears in the feed, as it happens.
 	m.do("GET", "/contacts/browser-app?limit=3", "")
-	waitFor(t, ctx, "the request in the feed",
+	browsertest.WaitFor(t, ctx, "the request in the feed",
 		`[...document.querySelectorAll('#feed td.path')].some(td => td.textContent === '/contacts/browser-app?limit=3')`)
 
 	// Client-controlled text is shown as text: a path and a body with markup.
 	const payload = `[{"name":"<img src=x onerror=\"window.__xss=1\">","phone":6281234567890}]`
 	rawRequest(t, addr, "POST /contacts/<i>xss<i> HTTP/1.1", payload)
-	waitFor(t, ctx, "the hostile request in the feed",
+	browsertest.WaitFor(t, ctx, "the hostile request in the feed",
 		`[...document.querySelectorAll('#feed td.path')].some(td => td.textContent === '/contacts/<i>xss<i>')`)
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
 		`(() => { const td = [...document.querySelectorAll('#feed td.path')].find(td => td.textContent === '/contacts/<i>xss<i>'); td.click(); return true })()`))
 	require.NoError(t, err)
-	waitFor(t, ctx, "the exchange expanded", `document.querySelectorAll('#feed tr.detail pre.body').length > 0`)
-	shown := eval[string](t, ctx, `document.querySelector('#feed tr.detail pre.body').textContent`)
+	browsertest.WaitFor(t, ctx, "the exchange expanded", `document.querySelectorAll('#feed tr.detail pre.body').length > 0`)
+	shown := browsertest.Eval[string](t, ctx, `document.querySelector('#feed tr.detail pre.body').textContent`)
 	assert.Contains(t, shown, `<img src=x onerror=\"window.__xss=1\">`, "the request body is shown as sent")
-	assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('#feed i, #feed img, #apps i').length`), "no markup from clients became elements")
-	assert.True(t, eval[bool](t, ctx, `window.__xss === undefined`), "no script from clients ran")
+	assert.Equal(t, 0, browsertest.Eval[int](t, ctx, `document.querySelectorAll('#feed i, #feed img, #apps i').length`), "no markup from clients became elements")
+	assert.True(t, browsertest.Eval[bool](t, ctx, `window.__xss === undefined`), "no script from clients ran")
 
 	// A fault added from the page is injected, and the feed says so.
 	for _, step := range []string{
@@ -123,9 +71,9 @@ func TestPageInBrowser(t *testing.T) {
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[any](step))
 		require.NoError(t, err, step)
 	}
-	waitFor(t, ctx, "the fault listed", `document.querySelector('#faults li') && document.querySelector('#faults li').textContent.includes('status=503')`)
+	browsertest.WaitFor(t, ctx, "the fault listed", `document.querySelector('#faults li') && document.querySelector('#faults li').textContent.includes('status=503')`)
 	assert.Equal(t, 503, m.rawDo("GET", "/contacts/browser-app?limit=1", "").status, "the page's fault is in force")
-	waitFor(t, ctx, "the injected answer in the feed",
+	browsertest.WaitFor(t, ctx, "the injected answer in the feed",
 		`[...document.querySelectorAll('#feed tr.entry')].some(tr => tr.textContent.includes('503') && tr.querySelector('.badge.injected'))`)
 
 	if path := os.Getenv("CONTACTKIT_SCREENSHOT"); path != "" {
@@ -137,7 +85,7 @@ func TestPageInBrowser(t *testing.T) {
 	// Reset from the page: the fault is gone (none were given at start).
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById('reset').click()`))
 	require.NoError(t, err)
-	waitFor(t, ctx, "the faults cleared by reset", `document.querySelector('#faults li.empty') !== null`)
+	browsertest.WaitFor(t, ctx, "the faults cleared by reset", `document.querySelector('#faults li.empty') !== null`)
 	assert.Equal(t, 200, m.do("GET", "/contacts/browser-app?limit=1", "").status)
 }
 
@@ -145,7 +93,7 @@ func TestPageInBrowser(t *testing.T) {
 // the browser has the credentials (here as a header on every request, as a
 // browser sends Basic credentials after asking once), and shows nothing without.
 func TestPageInBrowserWithAdminToken(t *testing.T) {
-	ctx := browser(t)
+	ctx := browsertest.New(t)
 	m := newMock(t, Config{AdminToken: "page-admin-token"})
 
 	resp, err := http.Get(m.http.URL + "/__admin/")
@@ -160,10 +108,10 @@ func TestPageInBrowserWithAdminToken(t *testing.T) {
 		Headers: network.Headers{"Authorization": basic}})
 	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(m.http.URL+"/__admin/")))
-	waitFor(t, ctx, "the live feed to connect", `document.getElementById('live').classList.contains('on')`)
+	browsertest.WaitFor(t, ctx, "the live feed to connect", `document.getElementById('live').classList.contains('on')`)
 	m.do("GET", "/contacts/locked-app", "")
-	waitFor(t, ctx, "the request in the feed",
+	browsertest.WaitFor(t, ctx, "the request in the feed",
 		`[...document.querySelectorAll('#feed td.path')].some(td => td.textContent === '/contacts/locked-app')`)
-	feed := eval[string](t, ctx, `document.getElementById('feed').textContent`)
+	feed := browsertest.Eval[string](t, ctx, `document.getElementById('feed').textContent`)
 	assert.False(t, strings.Contains(feed, "page-admin-token"), "the admin token is not shown")
 }

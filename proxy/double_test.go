@@ -14,7 +14,7 @@ import (
 	"github.com/contactkit/contactkit"
 )
 
-// double is a small in-memory Contacts API that answers as design.md says the
+// double is a small in-memory Contacts API that answers as docs/design.md says the
 // mock does, unless told to break one behaviour (flaw). The proxy is proven
 // against it without importing the mock; the messages come from the contract.
 type double struct {

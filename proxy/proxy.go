@@ -297,7 +297,7 @@ func (s *Server) modifyResponse(resp *http.Response) error {
 	if !f.preflight {
 		s.checkAnswer(resp.Request.Context(), f)
 	}
-	if s.cfg.Strict && len(f.findings) > 0 {
+	if s.cfg.Strict && len(check.Failing(f.findings, false)) > 0 {
 		s.replace(resp, f)
 	}
 	// Journaled before the client has the answer, so whoever reads the journal
@@ -329,10 +329,11 @@ func (s *Server) decode(enc string, data []byte) ([]byte, error) {
 // replace turns a violating answer into the proxy's 502, keeping the target's
 // other headers (CORS among them, so a browser can read the 502).
 func (s *Server) replace(resp *http.Response, f *flight) {
-	n := len(f.findings)
+	failing := check.Failing(f.findings, false)
+	n := len(failing)
 	f.respHeader = resp.Header.Clone() // the journal keeps what the target sent
 	msg := fmt.Sprintf("contactkit proxy --strict: the target's answer (%d) to %s breaks the contract (%d violation%s, first: %s); see /__admin/requests",
-		f.status, orText(f.op, f.method+" "+clip(f.path, 100)), n, plural(n), clip(f.findings[0].String(), 300))
+		f.status, orText(f.op, f.method+" "+clip(f.path, 100)), n, plural(n), clip(failing[0].String(), 300))
 	body := envelopeBytes(http.StatusBadGateway, s.scrubber(f).Scrub(msg))
 	resp.StatusCode, resp.Status = http.StatusBadGateway, "502 Bad Gateway"
 	for _, h := range []string{"Content-Encoding", "Etag", "Last-Modified", "Content-Range", "Transfer-Encoding"} {
@@ -422,7 +423,8 @@ func (s *Server) finish(f *flight) {
 	var viol []journal.Violation
 	for _, side := range [][]check.Finding{f.reqFindings, f.findings} {
 		for _, fd := range side {
-			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract})
+			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract,
+				Source: string(fd.Source), Reading: fd.Reading})
 		}
 	}
 	respBody := f.respBody
@@ -475,7 +477,11 @@ func (s *Server) log(f *flight, sc *redact.Scrubber, path string, took time.Dura
 				break
 			}
 			logged++
-			lg.LogAttrs(ctx, slog.LevelWarn, "contract violation",
+			level, what := slog.LevelWarn, "contract violation"
+			if fd.IsReading() {
+				level, what = slog.LevelInfo, "departs from a reading of a silence (not a violation): "+fd.Reading
+			}
+			lg.LogAttrs(ctx, level, what,
 				slog.String("side", side.name),
 				slog.String("operation", orText(f.op, "(no operation)")),
 				slog.String("method", clip(f.method, 32)),

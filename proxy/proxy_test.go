@@ -23,6 +23,7 @@ import (
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/conformance"
+	"github.com/contactkit/contactkit/internal/peers/goserver"
 	"github.com/contactkit/contactkit/journal"
 	"github.com/contactkit/contactkit/scenario"
 
@@ -417,6 +418,26 @@ func TestStrict(t *testing.T) {
 		direct := send(t, r.target.URL, "GET", "/contacts/app1?limit=2", "")
 		assert.Equal(t, http.StatusOK, a.status)
 		assert.Equal(t, string(direct.body), string(a.body))
+	})
+	t.Run("an answer that only departs from a reading passes", func(t *testing.T) {
+		// The Go peer answers page=0 with the first page where our reading says
+		// 400: the docs are silent, so the journal notes it and the client gets
+		// the target's answer.
+		peer, err := goserver.New(goserver.Config{Grants: map[string][]string{testToken: {"app1"}}})
+		require.NoError(t, err)
+		r := newRig(t, peer, Config{Strict: true})
+		a := r.do("GET", "/contacts/app1?page=0&limit=2", "")
+		assert.Equal(t, http.StatusOK, a.status)
+		e := r.proxy.Journal().Entries(journal.Filter{})
+		require.Len(t, e, 1)
+		require.NotEmpty(t, e[0].Violations)
+		for _, v := range e[0].Violations {
+			assert.Equal(t, "reading", v.Source, "%+v", v)
+			assert.Equal(t, "paging-invalid", v.Reading)
+		}
+		assert.Empty(t, e[0].Problem)
+		assert.NotContains(t, r.logs.String(), `"level":"WARN"`, "a reading's departure is not a warning")
+		assert.Contains(t, r.logs.String(), "departs from a reading")
 	})
 }
 

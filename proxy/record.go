@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,16 +20,17 @@ import (
 	"time"
 
 	"github.com/contactkit/contactkit"
-
+	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/redact"
 	"github.com/contactkit/contactkit/scenario"
 )
 
 // Bounds of what a recording keeps of one exchange.
 const (
-	maxRecordBody  = 64 << 10 // a larger request body is not recorded
-	maxRecordItems = 1000     // contacts kept of one answer
-	maxRecordApps  = 100      // apps a session records, one scenario each
+	maxRecordBody   = 64 << 10 // a larger request body is not recorded
+	maxRecordItems  = 1000     // contacts kept of one answer
+	maxRecordApps   = 100      // apps a session records, one scenario each
+	maxRecordErrors = 50       // keys kept of a 422's errors
 	// maxRecordBytes bounds what a recording holds in memory all together.
 	maxRecordBytes = 32 << 20
 )
@@ -80,6 +81,7 @@ type recStep struct {
 	items                            []contactView // a list's page
 	whole                            bool          // the page held the whole app
 	detail                           *contactView  // getContact, toggleContactBlock
+	errorKeys                        []string      // a 422's errors, <row>.<field>
 }
 
 func newRecorder(dir string, max int, start time.Time, logger *slog.Logger) *recorder {
@@ -109,6 +111,15 @@ func (r *recorder) add(f *flight, sc *redact.Scrubber) {
 	for i := range st.query {
 		st.query[i] = [2]string{sc.Scrub(st.query[i][0]), sc.Scrub(st.query[i][1])}
 	}
+	if f.plain != nil && f.status == http.StatusUnprocessableEntity {
+		var body struct {
+			Errors map[string]json.RawMessage `json:"errors"`
+		}
+		if json.Unmarshal(f.plain, &body) == nil {
+			st.errorKeys = slices.Sorted(maps.Keys(body.Errors))
+			st.errorKeys = st.errorKeys[:min(len(st.errorKeys), maxRecordErrors)]
+		}
+	}
 	if f.plain != nil && f.status == http.StatusOK {
 		switch f.op {
 		case contactkit.OpListContacts:
@@ -133,6 +144,9 @@ func (r *recorder) add(f *flight, sc *redact.Scrubber) {
 		}
 	}
 	size := 256 + len(st.path) + len(st.app) + len(st.contactID) + len(st.prefer) + len(st.contentType) + len(st.body)
+	for _, k := range st.errorKeys {
+		size += 16 + len(k)
+	}
 	for _, q := range st.query {
 		size += len(q[0]) + len(q[1])
 	}
@@ -276,6 +290,9 @@ func render(steps []recStep, start time.Time, spec *contactkit.Spec) ([]byte, er
 		if app != "" {
 			s.Comment = []string{fmt.Sprintf("app %s of the recorded session", strconv.Quote(clip(app, 100)))}
 		}
+		if sc.skipped > 0 {
+			s.Comment = append(s.Comment, fmt.Sprintf("exchanges left out, since no scenario can replay them: %d (a status the contract does not document, such as a fault or the target's error, or text that reads as a placeholder)", sc.skipped))
+		}
 		scs = append(scs, s)
 	}
 	var out bytes.Buffer
@@ -376,6 +393,11 @@ func (sc *scene) step(n int, st *recStep) {
 			return
 		}
 	}
+	if !slices.Contains(check.AnswerStatuses(sc.spec, st.op), st.status) {
+		// Not the API's answer (a fault, a 500): a replay cannot expect it.
+		sc.skipped++
+		return
+	}
 	label := st.op
 	if label == "" {
 		label = st.method + " " + clip(st.path, 60)
@@ -419,44 +441,75 @@ func (sc *scene) step(n int, st *recStep) {
 	}
 	out.Expect.Status = []int{st.status}
 	sc.steps = append(sc.steps, out)
-	if st.status == http.StatusOK || st.status == http.StatusCreated {
+	switch st.status {
+	case http.StatusOK, http.StatusCreated:
 		sc.expectations(out, st)
-	}
-}
-
-// body writes the request body: names and phones of a create become vars.
-func (sc *scene) body(out *scenario.Step, st *recStep) {
-	dec := json.NewDecoder(bytes.NewReader(st.body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.Decode(new(any)) != io.EOF {
-		out.RawBody = ptr(string(st.body))
-		return
-	}
-	if rows, ok := v.([]any); ok && st.op == contactkit.OpCreateContacts {
-		for _, r := range rows {
-			obj, ok := r.(map[string]any)
-			if !ok {
-				continue
-			}
-			if name, ok := obj["name"].(string); ok {
-				if _, ok := sc.names[name]; !ok {
-					sc.names[name] = sc.newVar("name", "{{unique_name}}")
-				}
-				obj["name"] = "{{" + sc.names[name] + "}}"
-			}
-			if phone, ok := obj["phone"].(json.Number); ok {
-				if _, ok := sc.phones[phone.String()]; !ok {
-					sc.phones[phone.String()] = sc.newVar("phone", "{{unique_phone}}")
-				}
-				if st.status == http.StatusCreated {
-					sc.created = append(sc.created, sc.phones[phone.String()])
-				}
-				obj["phone"] = "{{" + sc.phones[phone.String()] + "}}"
+	case http.StatusUnprocessableEntity:
+		// The replay must refuse the same fields.
+		for _, k := range st.errorKeys {
+			if !strings.ContainsAny(k, "[]{}") {
+				expectBody(out, "/errors/"+check.EscapeToken(k), scenario.MatchPresent, true)
 			}
 		}
 	}
+}
+
+// body writes the request body: names and phones of a create become vars, so a
+// replay sends fresh ones, unless they were refused: an invalid value (an empty
+// name, a phone as text or a fraction) stays as sent, so the replay is refused
+// as the session was.
+func (sc *scene) body(out *scenario.Step, st *recStep) {
+	v, err := check.DecodeJSON(st.body)
+	if err != nil {
+		out.RawBody = ptr(string(st.body))
+		return
+	}
+	rows, ok := v.([]any)
+	if !ok || st.op != contactkit.OpCreateContacts {
+		out.Body, out.HasBody = v, true
+		return
+	}
+	refused := func(row int, field string) bool {
+		// A refusal that names no field may be any row's: keep every value.
+		return st.status == http.StatusBadRequest || st.status == http.StatusUnprocessableEntity && !slices.ContainsFunc(st.errorKeys, isRowKey) ||
+			slices.Contains(st.errorKeys, strconv.Itoa(row)+"."+field)
+	}
+	for i, r := range rows {
+		obj, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		if name, ok := obj["name"].(string); ok && strings.TrimSpace(name) != "" && !refused(i, "name") {
+			if _, ok := sc.names[name]; !ok {
+				sc.names[name] = sc.newVar("name", "{{unique_name}}")
+			}
+			obj["name"] = "{{" + sc.names[name] + "}}"
+		}
+		if phone, ok := obj["phone"].(json.Number); ok && isInt(phone) && !refused(i, "phone") {
+			if _, ok := sc.phones[phone.String()]; !ok {
+				sc.phones[phone.String()] = sc.newVar("phone", "{{unique_phone}}")
+			}
+			if st.status == http.StatusCreated {
+				sc.created = append(sc.created, sc.phones[phone.String()])
+			}
+			obj["phone"] = "{{" + sc.phones[phone.String()] + "}}"
+		}
+	}
 	out.Body, out.HasBody = v, true
+}
+
+// isInt reports a whole number in int64: a phone a replay may make anew.
+func isInt(n json.Number) bool {
+	_, ok := check.Int(n)
+	return ok
+}
+
+// isRowKey reports whether a 422's errors key names a row's field (0.phone),
+// not the body as a whole.
+func isRowKey(k string) bool {
+	row, _, ok := strings.Cut(k, ".")
+	_, err := strconv.Atoi(row)
+	return ok && err == nil
 }
 
 // idRef writes a contact id a request names: the var an earlier answer's

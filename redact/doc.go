@@ -9,9 +9,12 @@
 // alignment within a longer encoded text). A secret of PrefixLen characters or
 // more is cut out wherever a form's first PrefixLen characters start, as far as
 // the form goes on, so a secret that was cut (by a server, a reader or a report)
-// goes too; a shorter one (a test's "t") only where it stands as a word of its
-// own, so ordinary words survive. Header and Query take credentials out of
-// headers and URLs by their names.
+// goes too. A shorter one (the README's "t") is also an ordinary word, so it is
+// masked only where a credential goes, as a word of its own: after an
+// Authorization scheme ("Bearer t"), or as the value of a header, query
+// parameter or JSON field whose name says credential ("token=t",
+// `"api_key":"t"`); a name, a path or a sentence keeps it. Header and Query take
+// credentials out of headers and URLs by their names.
 //
 // The package imports nothing of contactkit: the mock, the runner, the proxy and
 // the journal all use it, and the mock must never import the runner.

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // Mask stands in for a credential wherever one would show.
@@ -145,4 +147,30 @@ func Query(uri string) string {
 		return uri
 	}
 	return path + "?" + strings.Join(parts, "&")
+}
+
+// SwapCase is s with its letters' case swapped: a token a runner sends to see
+// whether a server compares tokens without case. It is the token to a reader.
+func SwapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsUpper(r):
+			return unicode.ToLower(r)
+		case unicode.IsLower(r):
+			return unicode.ToUpper(r)
+		}
+		return r
+	}, s)
+}
+
+// WithSwappedCase lists tokens and each one's SwapCase, for the scrubber of a
+// run that may send either.
+func WithSwappedCase(tokens ...string) []string {
+	out := slices.Clone(tokens)
+	for _, t := range tokens {
+		if s := SwapCase(t); s != t {
+			out = append(out, s)
+		}
+	}
+	return out
 }

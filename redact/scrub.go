@@ -17,7 +17,7 @@ type Scrubber struct {
 	// a text holding none of the heads holds no long secret, and one pass per
 	// head cuts every run that starts like a form.
 	groups []group
-	words  []string // forms of short secrets, replaced only as whole words
+	words  []string // forms of short secrets, replaced only where a credential goes
 	forms  []string // every form of a long secret, longest first, for trimHead
 }
 
@@ -146,7 +146,7 @@ func (s *Scrubber) Scrub(text string) string {
 		text = g.cut(text)
 	}
 	for _, w := range s.words {
-		text = replaceWord(text, w)
+		text = replaceCredential(text, w)
 	}
 	return text
 }
@@ -168,35 +168,71 @@ func (g group) cut(text string) string {
 	})
 }
 
-// replaceWord replaces word where it stands alone, not inside a longer word.
-func replaceWord(s, word string) string {
-	return replace(s, word, func(s string, i int) (int, bool) {
-		end := i + len(word)
-		return end, (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end]))
+// replaceCredential replaces word where it stands alone (not inside a longer
+// word) in a credential's place: a short secret ("t") is also an ordinary word,
+// and a report or a journal must keep those.
+func replaceCredential(s, word string) string {
+	return replace(s, word, func(s string, at int) (int, bool) {
+		end := at + len(word)
+		return end, (at == 0 || !isWordByte(s[at-1])) && (end == len(s) || !isWordByte(s[end])) && credentialBefore(s[:at])
 	})
 }
 
-// replace walks s from one occurrence of head to the next; match says where the
-// run at i ends and whether it is to be replaced by Mask.
-func replace(s, head string, match func(s string, i int) (end int, replace bool)) string {
-	if !strings.Contains(s, head) {
+// maxSeparators is how many separator bytes may stand between a credential's
+// name and its value: `": "` in JSON, `\":\"` in JSON within JSON.
+const maxSeparators = 6
+
+// credentialBefore reports whether what text ends with puts a credential next:
+// an Authorization scheme ("Bearer t", "Basic t"), or the name of a header, a
+// query parameter or a JSON field that carries one ("token=t", `"api_key":"t"`,
+// "Authorization: t").
+func credentialBefore(text string) bool {
+	end := len(text)
+	for n := 0; end > 0 && n < maxSeparators && strings.IndexByte(" \t\"'\\:=", text[end-1]) >= 0; n++ {
+		end--
+	}
+	if end == len(text) {
+		return false // the secret touches the word before it
+	}
+	start := end
+	for start > 0 && isWordByte(text[start-1]) {
+		start--
+	}
+	name := text[start:end]
+	for _, scheme := range authSchemes {
+		if strings.EqualFold(name, scheme) {
+			return true
+		}
+	}
+	return name != "" && isCredential(name)
+}
+
+// authSchemes are the Authorization schemes a credential follows.
+var authSchemes = []string{"Bearer", "Basic", "Token", "Digest"}
+
+// replace replaces with Mask each run of s that starts with head and that match
+// takes, up to the end match gives; match sees the whole of s, so it can read
+// what stands before the run.
+func replace(s, head string, match func(s string, at int) (end int, take bool)) string {
+	var b strings.Builder
+	kept := 0 // s[:kept] is written
+	for from := 0; ; {
+		i := strings.Index(s[from:], head)
+		if i < 0 {
+			break
+		}
+		at := from + i
+		end, take := match(s, at)
+		if take {
+			b.WriteString(s[kept:at] + Mask)
+			kept = end
+		}
+		from = end
+	}
+	if kept == 0 {
 		return s
 	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, head)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		end, replace := match(s, i)
-		if replace {
-			b.WriteString(s[:i] + Mask)
-		} else {
-			b.WriteString(s[:end])
-		}
-		s = s[end:]
-	}
+	return b.String() + s[kept:]
 }
 
 func isWordByte(c byte) bool {

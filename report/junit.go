@@ -105,6 +105,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			case Warned:
 				_, text := stepText(st)
 				c.SystemOut = xmlSafe(text)
+			case Passed:
+				if st.Tries > 1 {
+					c.SystemOut = fmt.Sprintf("passed after %d tries", st.Tries)
+				}
 			case Skipped:
 				if r.Error != "" && strings.HasPrefix(st.SkipReason, NotRunPrefix) {
 					c.Error = &junitFailure{Message: xmlSafe(st.SkipReason), Type: "not-run"}
@@ -147,7 +151,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 // story: where, the request, the answer and every finding.
 func stepText(st StepResult) (msgs []string, text string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d %s\n", st.File, st.Line, st.Operation)
+	fmt.Fprintf(&b, "%s:%d %s%s\n", st.File, st.Line, st.Operation, st.triesText())
 	if st.Curl != "" {
 		fmt.Fprintf(&b, "request: %s\n", st.Curl)
 	}

@@ -107,15 +107,21 @@ type ScenarioResult struct {
 
 // StepResult is one step's outcome, with the request that shows it.
 type StepResult struct {
-	Name       string        `json:"name"`
-	File       string        `json:"file"`
-	Line       int           `json:"line"`
-	Operation  string        `json:"operation,omitempty"`
-	Cleanup    bool          `json:"cleanup,omitempty"`
+	Name      string `json:"name"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Operation string `json:"operation,omitempty"`
+	Cleanup   bool   `json:"cleanup,omitempty"`
+	// Unchecked says the answer was judged by the step's own expectations only,
+	// not by the contract (a call outside it, such as the mock's admin API).
+	Unchecked  bool          `json:"unchecked,omitempty"`
 	Status     Status        `json:"status"`
 	SkipReason string        `json:"skip_reason,omitempty"`
 	Duration   time.Duration `json:"duration_ns"`
 	Requests   int           `json:"requests"`
+	// Tries is how many times a step with retry was tried, the last try's
+	// answer the one reported.
+	Tries int `json:"tries,omitempty"`
 	// Curl is the (last) request as a curl command, the token redacted.
 	Curl string `json:"curl,omitempty"`
 	// HTTPStatus and Body are the (last) answer, the body cut short.

@@ -81,10 +81,13 @@ func (r *Report) writeStep(ew *errWriter, st StepResult, verbose bool) {
 		kind = "cleanup"
 	}
 	op := st.Operation
-	if op == "" {
+	switch {
+	case st.Unchecked:
+		op = strings.TrimSpace(op + " unchecked")
+	case op == "":
 		op = "raw request"
 	}
-	ew.printf("  %s %s %q (%s:%d) %s\n", st.Status, kind, st.Name, st.File, st.Line, op)
+	ew.printf("  %s %s %q (%s:%d) %s%s\n", st.Status, kind, st.Name, st.File, st.Line, op, st.triesText())
 	if st.SkipReason != "" {
 		ew.printf("      %s\n", st.SkipReason)
 	}
@@ -125,6 +128,14 @@ func (r *Report) writeStep(ew *errWriter, st StepResult, verbose bool) {
 	if st.FindingsLeftOut > 0 {
 		ew.printf("      (%d more findings left out: the report keeps %d a step and %d in all)\n", st.FindingsLeftOut, MaxStepFindings, MaxFindings)
 	}
+}
+
+// triesText says how many tries a step with retry took, "" when one.
+func (st StepResult) triesText() string {
+	if st.Tries > 1 {
+		return fmt.Sprintf(", %d tries", st.Tries)
+	}
+	return ""
 }
 
 type errWriter struct {

@@ -67,6 +67,13 @@ func scenarioNode(sc *Scenario) *yaml.Node {
 		}
 		add(n, "vars", vars)
 	}
+	if len(sc.Examples) > 0 {
+		rows := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, r := range sc.Examples {
+			rows.Content = append(rows.Content, pairsNode(r.Values, yaml.FlowStyle))
+		}
+		add(n, "examples", rows)
+	}
 	add(n, "steps", stepsNode(sc.Steps))
 	if len(sc.Cleanup) > 0 {
 		add(n, "cleanup", stepsNode(sc.Cleanup))
@@ -95,14 +102,9 @@ func stepNode(st *Step) *yaml.Node {
 		key   string
 		pairs []Pair
 	}{{"params", st.Params}, {"query", st.Query}, {"headers", st.Headers}} {
-		if len(ps.pairs) == 0 {
-			continue
+		if len(ps.pairs) > 0 {
+			add(n, ps.key, pairsNode(ps.pairs, 0))
 		}
-		m := mapping()
-		for _, p := range ps.pairs {
-			add(m, p.Name, Value(p.Value))
-		}
-		add(n, ps.key, m)
 	}
 	if st.Auth != "" && st.Auth != AuthToken {
 		add(n, "auth", str(st.Auth))
@@ -118,6 +120,16 @@ func stepNode(st *Step) *yaml.Node {
 	}
 	if st.AcrossPages {
 		add(n, "across_pages", boolean(true))
+	}
+	if st.Unchecked {
+		add(n, "unchecked", boolean(true))
+	}
+	if st.Retry != nil {
+		r := mapping()
+		r.Style = yaml.FlowStyle
+		add(r, "times", integer(int64(st.Retry.Times)))
+		add(r, "interval", str(st.Retry.Interval.String()))
+		add(n, "retry", r)
 	}
 	add(n, "expect", expectNode(st.Expect))
 	if len(st.Capture) > 0 {
@@ -171,27 +183,50 @@ func expectNode(e Expect) *yaml.Node {
 		}
 		add(n, "on", on)
 	}
+	if len(e.Headers) > 0 {
+		h := mapping()
+		for _, a := range e.Headers {
+			add(h, a.Name, matchersNode(a.Matchers))
+		}
+		add(n, "headers", h)
+	}
+	if e.MaxDuration > 0 {
+		add(n, "max_duration", str(e.MaxDuration.String()))
+	}
 	return n
 }
 
-// assertionsNode writes `pointer: matchers`; a lone equals of a value that is
-// not a mapping is written bare, as people write it.
+func pairsNode(ps []Pair, style yaml.Style) *yaml.Node {
+	m := mapping()
+	m.Style = style
+	for _, p := range ps {
+		add(m, p.Name, Value(p.Value))
+	}
+	return m
+}
+
+// assertionsNode writes `pointer: matchers`.
 func assertionsNode(as []Assertion) *yaml.Node {
 	n := mapping()
 	for _, a := range as {
-		if len(a.Matchers) == 1 && a.Matchers[0].Kind == matcherEquals {
-			if _, isMap := a.Matchers[0].Arg.(map[string]any); !isMap {
-				add(n, a.Pointer, Value(a.Matchers[0].Arg))
-				continue
-			}
-		}
-		m := mapping()
-		for _, mt := range a.Matchers {
-			add(m, mt.Kind, Value(mt.Arg))
-		}
-		add(n, a.Pointer, m)
+		add(n, a.Pointer, matchersNode(a.Matchers))
 	}
 	return n
+}
+
+// matchersNode writes the matchers of a pointer or a header; a lone equals of a
+// value that is not a mapping is written bare, as people write it.
+func matchersNode(ms []Matcher) *yaml.Node {
+	if len(ms) == 1 && ms[0].Kind == matcherEquals {
+		if _, isMap := ms[0].Arg.(map[string]any); !isMap {
+			return Value(ms[0].Arg)
+		}
+	}
+	m := mapping()
+	for _, mt := range ms {
+		add(m, mt.Kind, Value(mt.Arg))
+	}
+	return m
 }
 
 // Value renders a value of a scenario (what Parse gives, or decoded JSON with

@@ -51,10 +51,16 @@ func plain(t *testing.T, sc *scenario.Scenario) any {
 		for i := range s.Capture {
 			s.Capture[i].Line = 0
 		}
+		for i := range s.Expect.Headers {
+			s.Expect.Headers[i].Line = 0
+		}
 		steps = append(steps, s)
 	}
 	for i := range c.Vars {
 		c.Vars[i].Line = 0
+	}
+	for i := range c.Examples {
+		c.Examples[i].Line = 0
 	}
 	c.Steps, c.Cleanup = nil, nil
 	b, err := json.Marshal(struct {

@@ -34,6 +34,8 @@ const (
 	MatchEquals    = matcherEquals
 	MatchNotEquals = "not_equals"
 	MatchContains  = "contains"
+	// MatchSameItems holds an array to the items of another, in any order.
+	MatchSameItems = "same_items"
 	MatchPresent   = "present"
 	MatchAbsent    = "absent"
 )
@@ -85,6 +87,7 @@ var matcherKinds = []matcherKind{
 	{MatchNotEquals, func(any) (matchTest, error) { return needsValue{MatchNotEquals, notEqualsTest{}}, nil }},
 	{"one_of", buildOneOf},
 	{MatchContains, func(any) (matchTest, error) { return needsValue{MatchContains, containsTest{}}, nil }},
+	{MatchSameItems, buildSameItems},
 	{"type", buildType},
 	{"length", buildLength},
 	{"min", buildBound("min")},
@@ -156,6 +159,34 @@ func (notEqualsTest) judgeValue(arg, val any) *check.Finding {
 }
 
 type oneOfTest struct{}
+
+type sameItemsTest struct{}
+
+func buildSameItems(arg any) (matchTest, error) {
+	if _, ok := arg.([]any); !ok && !isPlaceholder(arg) {
+		return nil, errors.New("same_items needs a list (or a placeholder holding one)")
+	}
+	return needsValue{MatchSameItems, sameItemsTest{}}, nil
+}
+
+func (sameItemsTest) judgeValue(arg, val any) *check.Finding {
+	want, _ := arg.([]any)
+	got, ok := val.([]any)
+	if ok && len(got) == len(want) {
+		left := slices.Clone(want)
+		for _, g := range got {
+			i := slices.IndexFunc(left, func(w any) bool { return check.Equal(g, w) })
+			if i < 0 {
+				break
+			}
+			left = slices.Delete(left, i, i+1)
+		}
+		if len(left) == 0 {
+			return nil
+		}
+	}
+	return mismatch(val, "the items "+check.Show(arg)+" in any order", "want the items "+check.Show(arg)+" in any order")
+}
 
 func buildOneOf(arg any) (matchTest, error) {
 	if _, ok := arg.([]any); !ok {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
 	"reflect"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,6 +34,7 @@ type scenarioDoc struct {
 	Needs     yaml.Node `yaml:"needs"`
 	Exclusive bool      `yaml:"exclusive"`
 	Vars      yaml.Node `yaml:"vars"`
+	Examples  yaml.Node `yaml:"examples"`
 	Steps     yaml.Node `yaml:"steps"`
 	Cleanup   yaml.Node `yaml:"cleanup"`
 }
@@ -53,13 +56,22 @@ type stepDoc struct {
 	Capture     yaml.Node `yaml:"capture"`
 	Rule        string    `yaml:"rule"`
 	Reading     yaml.Node `yaml:"reading"`
+	Unchecked   bool      `yaml:"unchecked"`
+	Retry       yaml.Node `yaml:"retry"`
 }
 
 type expectDoc struct {
-	Status   yaml.Node `yaml:"status"`
-	Readings yaml.Node `yaml:"readings"`
-	Body     yaml.Node `yaml:"body"`
-	On       yaml.Node `yaml:"on"`
+	Status      yaml.Node `yaml:"status"`
+	Readings    yaml.Node `yaml:"readings"`
+	Body        yaml.Node `yaml:"body"`
+	On          yaml.Node `yaml:"on"`
+	Headers     yaml.Node `yaml:"headers"`
+	MaxDuration yaml.Node `yaml:"max_duration"`
+}
+
+type retryDoc struct {
+	Times    int       `yaml:"times"`
+	Interval yaml.Node `yaml:"interval"`
 }
 
 type captureDoc struct {
@@ -82,11 +94,38 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-// Load reads every .yaml and .yml file of fsys, in name order, and returns their
-// scenarios, checked against the contract spec indexes. prefix is prepended to
-// file names in errors and reports. Every problem of every file is returned, each
-// a *LoadError, joined.
+// Loader reads scenario files against a contract, with the values a run gives
+// them from outside the files. Its zero Vars and Env are useful: no run
+// variables, and the process's environment.
+type Loader struct {
+	// Spec is the contract the files are checked against: operations, the
+	// statuses they answer and the fields of their answers.
+	Spec *contactkit.Spec
+	// Vars are the run's own variables (--var, --vars), which every scenario may
+	// use as {{NAME}}; see CheckVarName.
+	Vars map[string]any
+	// Env looks up {{env.NAME}}; nil reads the process's environment. A name it
+	// does not have is a load error.
+	Env func(name string) (string, bool)
+}
+
+// Load reads every .yaml and .yml file of fsys with no run variables; see
+// Loader.Load.
 func Load(spec *contactkit.Spec, fsys fs.FS, prefix string) ([]*Scenario, error) {
+	return (&Loader{Spec: spec}).Load(fsys, prefix)
+}
+
+// Parse reads the scenarios of one file with no run variables; see Loader.Parse.
+func Parse(spec *contactkit.Spec, file string, data []byte) ([]*Scenario, error) {
+	return (&Loader{Spec: spec}).Parse(file, data)
+}
+
+// Load reads every .yaml and .yml file of fsys, in name order, and returns their
+// scenarios, checked against the contract. The top's SetupFile and TeardownFile
+// hold the suite's setup and teardown scenarios (their Phase). prefix is
+// prepended to file names in errors and reports. Every problem of every file is
+// returned, each a *LoadError, joined.
+func (l *Loader) Load(fsys fs.FS, prefix string) ([]*Scenario, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -116,27 +155,59 @@ func Load(spec *contactkit.Spec, fsys fs.FS, prefix string) ([]*Scenario, error)
 			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
 			continue
 		}
-		scs, err := Parse(spec, name, data)
+		phase := phaseOf(path.Base(f))
+		if phase != "" && path.Dir(f) != "." {
+			errs = append(errs, &LoadError{File: name, Msg: fmt.Sprintf("%s holds a suite's %s only at the top of the suite; move it there or rename it", path.Base(f), phase)})
+			continue
+		}
+		scs, err := l.Parse(name, data)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		for _, sc := range scs {
-			if prev, dup := seen[sc.Name]; dup {
-				errs = append(errs, &LoadError{File: sc.File, Line: sc.Line, Msg: fmt.Sprintf("scenario name %q is already used at %s", sc.Name, prev)})
-				continue
+			sc.Phase = phase
+			dup := false
+			for _, run := range sc.Runs() {
+				if prev, taken := seen[run.Name]; taken {
+					errs = append(errs, &LoadError{File: sc.File, Line: runLine(run), Msg: fmt.Sprintf("scenario name %q is already used at %s", run.Name, prev)})
+					dup = true
+					continue
+				}
+				seen[run.Name] = fmt.Sprintf("%s:%d", sc.File, runLine(run))
 			}
-			seen[sc.Name] = fmt.Sprintf("%s:%d", sc.File, sc.Line)
-			all = append(all, sc)
+			if !dup {
+				all = append(all, sc)
+			}
 		}
 	}
 	return all, errors.Join(errs...)
 }
 
-// Parse reads the scenarios of one file, checked against the contract spec
-// indexes: one YAML document per scenario. It returns the scenarios that loaded
-// and every problem found, each a *LoadError, joined.
-func Parse(spec *contactkit.Spec, file string, data []byte) ([]*Scenario, error) {
-	p := &parser{file: file, spec: spec}
+// phaseOf is the phase of the scenarios of a file named base (.yml as .yaml).
+func phaseOf(base string) string {
+	stem := func(f string) string { return strings.TrimSuffix(strings.TrimSuffix(f, ".yaml"), ".yml") }
+	switch stem(base) {
+	case stem(SetupFile):
+		return PhaseSetup
+	case stem(TeardownFile):
+		return PhaseTeardown
+	}
+	return ""
+}
+
+// runLine is where a run of a scenario is written: its row, or the scenario.
+func runLine(sc *Scenario) int {
+	if sc.Row != nil {
+		return sc.Row.Line
+	}
+	return sc.Line
+}
+
+// Parse reads the scenarios of one file, checked against the contract: one YAML
+// document per scenario. It returns the scenarios that loaded and every problem
+// found, each a *LoadError, joined.
+func (l *Loader) Parse(file string, data []byte) ([]*Scenario, error) {
+	p := &parser{file: file, spec: l.Spec, loader: l}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []*Scenario
 	for {
@@ -159,6 +230,14 @@ func Parse(spec *contactkit.Spec, file string, data []byte) ([]*Scenario, error)
 	return out, errors.Join(p.errs...)
 }
 
+// env looks name up in the Loader's environment.
+func (l *Loader) env(name string) (string, bool) {
+	if l.Env != nil {
+		return l.Env(name)
+	}
+	return os.LookupEnv(name)
+}
+
 var yamlLine = regexp.MustCompile(`line (\d+): `)
 
 func yamlErrLine(err error) int {
@@ -170,9 +249,10 @@ func yamlErrLine(err error) int {
 }
 
 type parser struct {
-	file string
-	spec *contactkit.Spec
-	errs []error
+	file   string
+	spec   *contactkit.Spec
+	loader *Loader
+	errs   []error
 }
 
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
@@ -334,6 +414,9 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	if given(&d.Vars) {
 		sc.Vars = p.vars(&d.Vars)
 	}
+	if given(&d.Examples) {
+		sc.Examples = p.examples(&d.Examples)
+	}
 	if given(&d.Steps) {
 		sc.Steps = p.steps(&d.Steps, "steps")
 	}
@@ -353,23 +436,59 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	return sc
 }
 
-var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func (p *parser) vars(n *yaml.Node) []Var {
 	var out []Var
 	p.entries(n, "vars must be a mapping of name: value", func(k, v *yaml.Node) {
-		if !varName.MatchString(k.Value) {
-			p.fail(k, "vars: %q is not a variable name (letters, digits, _)", k.Value)
-			return
-		}
-		if IsBuiltin(k.Value) {
-			p.fail(k, "vars: %q is a built-in name", k.Value)
+		if err := CheckVarName(k.Value); err != nil {
+			p.fail(k, "vars: %v", err)
 			return
 		}
 		if val, ok := p.value(v); ok {
 			out = append(out, Var{Name: k.Value, Value: val, Line: k.Line})
 		}
 	})
+	return out
+}
+
+// examples reads a list of rows, each a mapping of name: value; every row names
+// the same variables, so each run of the scenario has them all.
+func (p *parser) examples(n *yaml.Node) []Row {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.fail(n, "examples must be a list of rows, each a mapping of name: value")
+		return nil
+	}
+	var out []Row
+	for i, item := range n.Content {
+		row := Row{Line: item.Line}
+		p.entries(item, "an example row must be a mapping of name: value", func(k, v *yaml.Node) {
+			if err := CheckVarName(k.Value); err != nil {
+				p.fail(k, "examples: %v", err)
+				return
+			}
+			if val, ok := p.value(v); ok {
+				row.Values = append(row.Values, Pair{Name: k.Value, Value: val})
+			}
+		})
+		if len(row.Values) == 0 {
+			p.fail(item, "example row %d names no variable", i+1)
+			continue
+		}
+		if len(out) > 0 && !slices.Equal(pairNames(out[0].Values), pairNames(row.Values)) {
+			p.fail(item, "example row %d names %s; every row names the same variables as the first (%s)", i+1,
+				strings.Join(pairNames(row.Values), ", "), strings.Join(pairNames(out[0].Values), ", "))
+			continue
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func pairNames(ps []Pair) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -392,7 +511,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 	if !p.decode(n, "step", &d) {
 		return nil
 	}
-	st := &Step{Name: d.Name, File: p.file, Line: n.Line, Auth: AuthToken, RawBody: d.RawBody, Walk: d.Walk, AcrossPages: d.AcrossPages, Rule: d.Rule}
+	st := &Step{Name: d.Name, File: p.file, Line: n.Line, Auth: AuthToken, RawBody: d.RawBody, Walk: d.Walk, AcrossPages: d.AcrossPages, Rule: d.Rule, Unchecked: d.Unchecked}
 	if given(&d.Op) {
 		st.Op = p.text(&d.Op, "op")
 		if p.spec.Op(st.Op) == nil {
@@ -466,12 +585,49 @@ func (p *parser) step(n *yaml.Node) *Step {
 	if st.AcrossPages && !st.Walk {
 		p.fail(n, "step %q: across_pages needs walk: true", st.Name)
 	}
+	if st.Unchecked && st.Walk {
+		p.fail(n, "step %q: a walk reads the contract's pages; it cannot be unchecked", st.Name)
+	}
+	if given(&d.Retry) {
+		st.Retry = p.retry(&d.Retry)
+	}
 	if !given(&d.Expect) {
 		p.fail(n, "step %q has no expect (at least expect: {status: ...})", st.Name)
 	} else {
 		st.Expect = p.expect(&d.Expect, st.Name)
+		if !st.Unchecked {
+			p.checkContract(st, &d.Expect)
+		}
 	}
 	return st
+}
+
+func (p *parser) retry(n *yaml.Node) *Retry {
+	var d retryDoc
+	if !p.decode(n, "retry", &d) {
+		return nil
+	}
+	r := &Retry{Times: d.Times, Interval: DefaultRetryInterval}
+	if r.Times < 1 || r.Times > MaxRetryTimes {
+		p.fail(n, "retry: times must be 1 to %d (the tries after the first), not %d", MaxRetryTimes, r.Times)
+	}
+	if given(&d.Interval) {
+		var ok bool
+		if r.Interval, ok = p.duration(&d.Interval, "retry: interval"); ok && r.Interval > MaxRetryInterval {
+			p.fail(&d.Interval, "retry: interval must be at most %s", MaxRetryInterval)
+		}
+	}
+	return r
+}
+
+// duration reads a Go duration with its unit: 300ms, 2s, 1m30s.
+func (p *parser) duration(n *yaml.Node, what string) (time.Duration, bool) {
+	d, err := time.ParseDuration(p.text(n, what))
+	if n.Kind == yaml.ScalarNode && (err != nil || d < 0) {
+		p.fail(n, "%s %q is not a duration with its unit, such as 300ms or 2s", what, n.Value)
+		return 0, false
+	}
+	return d, err == nil
 }
 
 func readingIDs() []string {
@@ -512,7 +668,43 @@ func (p *parser) expect(n *yaml.Node, step string) Expect {
 	if given(&d.On) {
 		e.On = p.on(&d.On, append(slices.Clone(e.Status), slices.Collect(maps.Keys(e.Readings))...))
 	}
+	if given(&d.Headers) {
+		e.Headers = p.headerAssertions(&d.Headers)
+	}
+	if given(&d.MaxDuration) {
+		if dur, ok := p.duration(&d.MaxDuration, "expect.max_duration"); ok && dur == 0 {
+			p.fail(&d.MaxDuration, "expect.max_duration must be more than 0")
+		} else {
+			e.MaxDuration = dur
+		}
+	}
 	return e
+}
+
+// headerToken is a header's name as HTTP allows it (RFC 9110 5.1).
+var headerToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// headerAssertions reads `Name: matchers`, as body assertions read pointers: a
+// bare value means equals.
+func (p *parser) headerAssertions(n *yaml.Node) []HeaderAssertion {
+	var out []HeaderAssertion
+	seen := map[string]bool{}
+	p.entries(n, "expect.headers must map a header name to a matcher", func(k, v *yaml.Node) {
+		switch {
+		case !headerToken.MatchString(k.Value):
+			p.fail(k, "expect.headers: %q is not a header name", k.Value)
+			return
+		case seen[strings.ToLower(k.Value)]:
+			p.fail(k, "expect.headers: %q is given twice (names are read in any case)", k.Value)
+			return
+		}
+		seen[strings.ToLower(k.Value)] = true
+		h := HeaderAssertion{Name: k.Value, Line: k.Line, Matchers: p.matchersOf(v)}
+		if len(h.Matchers) > 0 {
+			out = append(out, h)
+		}
+	})
+	return out
 }
 
 // statusReadings reads `status: reading`: statuses that depart only from a
@@ -597,17 +789,24 @@ func (p *parser) assertions(n *yaml.Node) []Assertion {
 			p.fail(k, "pointer %q: %v", k.Value, err)
 			return
 		}
-		a := Assertion{Pointer: k.Value, Line: k.Line}
-		if v.Kind == yaml.MappingNode {
-			a.Matchers = p.matchers(v)
-		} else if m, ok := p.matcher(matcherEquals, v); ok {
-			a.Matchers = []Matcher{m}
-		}
+		a := Assertion{Pointer: k.Value, Line: k.Line, Matchers: p.matchersOf(v)}
 		if len(a.Matchers) > 0 {
 			out = append(out, a)
 		}
 	})
 	return out
+}
+
+// matchersOf reads what follows a pointer or a header name: a mapping of
+// matchers, or a bare value that means equals.
+func (p *parser) matchersOf(n *yaml.Node) []Matcher {
+	if n.Kind == yaml.MappingNode {
+		return p.matchers(n)
+	}
+	if m, ok := p.matcher(matcherEquals, n); ok {
+		return []Matcher{m}
+	}
+	return nil
 }
 
 func (p *parser) matchers(n *yaml.Node) []Matcher {
@@ -652,8 +851,8 @@ func (p *parser) matcher(kind string, n *yaml.Node) (Matcher, bool) {
 func (p *parser) captures(n *yaml.Node) []Capture {
 	var out []Capture
 	p.entries(n, "capture must map a name to a JSON pointer", func(k, v *yaml.Node) {
-		if !varName.MatchString(k.Value) || IsBuiltin(k.Value) {
-			p.fail(k, "capture: %q is not a usable name", k.Value)
+		if err := CheckVarName(k.Value); err != nil {
+			p.fail(k, "capture: %v", err)
 			return
 		}
 		c := Capture{Name: k.Value, Line: k.Line}
@@ -822,15 +1021,25 @@ func stringsIn(v any) []string {
 }
 
 // checkScenario checks what needs the whole scenario: every placeholder names a
-// built-in, a var or a capture, and across_pages only runs alone.
+// value defined where it is used (see unset), and across_pages only runs alone.
 func (p *parser) checkScenario(sc *Scenario) {
 	defined := map[string]bool{}
-	for _, v := range sc.Vars {
-		for _, name := range Placeholders(v.Value) {
-			if !defined[name] && !IsBuiltin(name) {
-				p.errs = append(p.errs, &LoadError{File: p.file, Line: v.Line, Msg: fmt.Sprintf("var %q uses {{%s}}, which is not defined before it", v.Name, name)})
-			}
+	for name := range p.loader.Vars {
+		defined[name] = true
+	}
+	for _, row := range sc.Examples {
+		for _, v := range row.Values {
+			// A row comes before the vars: it may use what the run defines only.
+			p.unset(row.Line, fmt.Sprintf("example row %q", v.Name), Placeholders(v.Value), defined, "not a built-in, a --var or --vars")
 		}
+	}
+	if len(sc.Examples) > 0 {
+		for _, v := range sc.Examples[0].Values {
+			defined[v.Name] = true
+		}
+	}
+	for _, v := range sc.Vars {
+		p.unset(v.Line, fmt.Sprintf("var %q", v.Name), Placeholders(v.Value), defined, "not defined before it, nor by an example row, --var or --vars")
 		defined[v.Name] = true
 	}
 	for _, st := range slices.Concat(sc.Steps, sc.Cleanup) {
@@ -839,13 +1048,28 @@ func (p *parser) checkScenario(sc *Scenario) {
 		}
 	}
 	for _, st := range slices.Concat(sc.Steps, sc.Cleanup) {
-		for _, name := range st.placeholderNames() {
-			if !defined[name] && !IsBuiltin(name) {
-				p.errs = append(p.errs, &LoadError{File: p.file, Line: st.Line, Msg: fmt.Sprintf("step %q uses {{%s}}, which is neither a var, a capture nor a built-in (%s)", st.Name, name, strings.Join(BuiltinNames(), ", "))})
-			}
-		}
+		p.unset(st.Line, fmt.Sprintf("step %q", st.Name), st.placeholderNames(), defined,
+			"neither a var, an example row's, a --var, a capture nor a built-in ("+strings.Join(BuiltinNames(), ", ")+")")
 		if st.AcrossPages && !sc.Exclusive {
 			p.errs = append(p.errs, &LoadError{File: p.file, Line: st.Line, Msg: fmt.Sprintf("step %q: across_pages needs the scenario to be exclusive: true (concurrent writers shift pages)", st.Name)})
+		}
+	}
+}
+
+// unset reports each name of names that is neither defined, a built-in, nor an
+// environment variable that is set; what says who uses it, and why says what an
+// undefined name is not.
+func (p *parser) unset(line int, what string, names []string, defined map[string]bool, why string) {
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		env, isEnv := strings.CutPrefix(name, EnvPrefix)
+		switch {
+		case isEnv:
+			if _, set := p.loader.env(env); !set {
+				p.errs = append(p.errs, &LoadError{File: p.file, Line: line, Msg: fmt.Sprintf("%s uses {{%s}}, but %s is not set in the environment", what, name, env)})
+			}
+		case !defined[name] && !IsBuiltin(name):
+			p.errs = append(p.errs, &LoadError{File: p.file, Line: line, Msg: fmt.Sprintf("%s uses {{%s}}, which is %s", what, name, why)})
 		}
 	}
 }

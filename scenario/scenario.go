@@ -7,6 +7,11 @@ package scenario
 import (
 	"slices"
 	"sort"
+	"strings"
+	"time"
+
+	"github.com/contactkit/contactkit/check"
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Scenario is one scripted conversation with the API: steps run in order, then the
@@ -24,11 +29,71 @@ type Scenario struct {
 	Exclusive bool
 	// Needs lists what the run must offer for the scenario to run; see needsKinds.
 	Needs []string
-	// Vars are evaluated once, in order, when the scenario starts.
-	Vars    []Var
-	Steps   []*Step
-	Cleanup []*Step
+	// Vars are evaluated once, in order, when the scenario starts. A run's own
+	// variable (Loader.Vars) or an example row's value of the same name takes a
+	// var's place: the file gives defaults.
+	Vars []Var
+	// Examples run the scenario once per row (see Runs); each row's values are
+	// vars of its run.
+	Examples []Row
+	Steps    []*Step
+	Cleanup  []*Step
+	// Phase says when the scenario runs in its suite: among the others (""),
+	// before them all (PhaseSetup) or after them all (PhaseTeardown). Load sets it
+	// from the file's name (SetupFile, TeardownFile); the file does not say it.
+	Phase string
+	// Row is the example row this run of the scenario has (see Runs), nil for a
+	// scenario read from a file.
+	Row *Row
 }
+
+// Row is one row of a scenario's examples: values by name, in the file's order.
+type Row struct {
+	Values []Pair
+	Line   int
+}
+
+// Phases of a suite's scenarios, and the files that hold them, at the top of a
+// suite's directory.
+const (
+	PhaseSetup    = "setup"
+	PhaseTeardown = "teardown"
+	SetupFile     = "_setup.yaml"
+	TeardownFile  = "_teardown.yaml"
+)
+
+// Runs returns the scenario as it runs: itself, or once per example row, each
+// copy named with its row ("name [who=Ana, phone=6281]"), which depends only on
+// the file, so a report's names stay the same from run to run.
+func (s *Scenario) Runs() []*Scenario {
+	if len(s.Examples) == 0 {
+		return []*Scenario{s}
+	}
+	out := make([]*Scenario, len(s.Examples))
+	for i := range s.Examples {
+		c := *s
+		c.Examples, c.Row = nil, &s.Examples[i]
+		c.Name = s.Name + " " + s.Examples[i].label()
+		out[i] = &c
+	}
+	return out
+}
+
+// label writes a row as its run's name ends: [name=value, ...].
+func (r Row) label() string {
+	parts := make([]string, len(r.Values))
+	for i, v := range r.Values {
+		text := strings.Join(strings.Fields(check.TextOf(v.Value)), " ")
+		if rs := []rune(text); len(rs) > maxLabelValue {
+			text = string(rs[:maxLabelValue]) + "…"
+		}
+		parts[i] = v.Name + "=" + text
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// maxLabelValue is how much of a row's value its run's name shows.
+const maxLabelValue = 40
 
 // NeedsForeignApp reports whether a step talks to the foreign app, so the scenario
 // is skipped when the run has none.
@@ -89,9 +154,15 @@ const (
 	// prefixes takes.
 	AuthTokenSuffix = "token-suffix" // Authorization: Bearer <token>x
 	AuthTokenPrefix = "token-prefix" // Authorization: Bearer x<token>
+	// AuthTokenCase sends the run's token with its letters' case swapped: a
+	// token nobody issued that a server comparing without case takes.
+	AuthTokenCase = "token-case"
 )
 
-var authModes = []string{AuthToken, AuthNone, AuthBasic, AuthBearerOnly, AuthWrongToken, AuthForeignApp, AuthForeignToken, AuthTokenSuffix, AuthTokenPrefix}
+// SwapCase is token with its letters' case swapped, as AuthTokenCase sends it.
+func SwapCase(token string) string { return redact.SwapCase(token) }
+
+var authModes = []string{AuthToken, AuthNone, AuthBasic, AuthBearerOnly, AuthWrongToken, AuthForeignApp, AuthForeignToken, AuthTokenSuffix, AuthTokenPrefix, AuthTokenCase}
 
 // Step is one request and what its answer must be.
 type Step struct {
@@ -130,7 +201,27 @@ type Step struct {
 	// step's own expectations assert: a mismatch of them warns, unless the run is
 	// strict about readings. The checks every answer gets keep their own source.
 	Reading string
+	// Unchecked steps call something outside the contract (the mock's
+	// /__admin/, a fault): their answers are judged by their own expectations
+	// only, not by the checks every answer of the API gets.
+	Unchecked bool
+	// Retry sends the step again while its expectations do not hold; nil sends
+	// it once.
+	Retry *Retry
 }
+
+// Retry says how often a step is tried again, and how long apart.
+type Retry struct {
+	Times    int // tries after the first
+	Interval time.Duration
+}
+
+// Bounds of a retry: a step waits for a server, it does not poll one for ever.
+const (
+	DefaultRetryInterval = time.Second
+	MaxRetryTimes        = 100
+	MaxRetryInterval     = time.Minute
+)
 
 // Pair is a name and a value, kept in the order the file gives them.
 type Pair struct {
@@ -148,6 +239,19 @@ type Expect struct {
 	// On holds assertions that apply only when the answer has that status, for
 	// cases where the docs allow several answers.
 	On map[int][]Assertion
+	// Headers check the answer's headers, by name in any case.
+	Headers []HeaderAssertion
+	// MaxDuration bounds how long each request of the step may take to be
+	// answered in full; zero for no bound.
+	MaxDuration time.Duration
+}
+
+// HeaderAssertion checks the value of an answer's header, named in any case: its
+// values joined by ", " as HTTP joins them, absent when the answer has none.
+type HeaderAssertion struct {
+	Name     string
+	Line     int
+	Matchers []Matcher
 }
 
 // Assertion checks the value a JSON pointer addresses.
@@ -178,6 +282,11 @@ func (st *Step) placeholderNames() []string {
 	for _, a := range st.AllAssertions() {
 		vals = append(vals, a.Pointer)
 		for _, m := range a.Matchers {
+			vals = append(vals, m.Arg)
+		}
+	}
+	for _, h := range st.Expect.Headers {
+		for _, m := range h.Matchers {
 			vals = append(vals, m.Arg)
 		}
 	}

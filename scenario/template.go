@@ -63,14 +63,15 @@ func IsBuiltin(name string) bool {
 	return slices.Contains(BuiltinNames(), name)
 }
 
-var placeholderRE = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+// placeholderRE matches {{name}} and {{env.NAME}}.
+var placeholderRE = regexp.MustCompile(`\{\{\s*((?:env\.)?[A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 
 // checkTemplate refuses text with an unclosed or malformed placeholder, so a typo
 // fails at load time and not as a strange request.
 func checkTemplate(s string) error {
 	rest := placeholderRE.ReplaceAllString(s, "")
 	if strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
-		return fmt.Errorf("malformed placeholder in %q: write {{name}} with a letters-digits-underscore name", s)
+		return fmt.Errorf("malformed placeholder in %q: write {{name}} or {{env.NAME}} with a letters-digits-underscore name", s)
 	}
 	return nil
 }

@@ -4,16 +4,20 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/contactkit/contactkit/conformance"
 	"github.com/contactkit/contactkit/conformance/explore"
 	"github.com/contactkit/contactkit/report"
+	"github.com/contactkit/contactkit/scenario"
 )
 
 // tokenEnv lets CI pass the token without it showing in the process list.
@@ -24,13 +28,14 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"Replays scenarios against an implementation and reports every mismatch.\n"+
 		"Exit status: 0 all match, 1 a mismatch (or an interrupted run), 2 a usage, config or suite error,\n"+
 		"3 the target is unreachable, does not speak HTTP, or stopped answering mid-run.\n"+
-		"--json and --junit are written whatever the exit status. Departures from the contract's readings of the\n"+
+		"--json, --junit and --html are written whatever the exit status. Departures from the contract's readings of the\n"+
 		"docs' silences are warnings (exit 0) unless --strict-readings.", stderr)
 	var (
-		cfg               conformance.Config
-		suiteDir, tags    string
-		junitOut, jsonOut string
-		verbose           bool
+		cfg                        conformance.Config
+		suiteDir, tags, varsFile   string
+		junitOut, jsonOut, htmlOut string
+		verbose                    bool
+		vars                       = varFlag{}
 	)
 	fs.StringVar(&cfg.Target, "target", "", "base URL of the implementation under test (required), e.g. http://127.0.0.1:4010")
 	fs.StringVar(&cfg.Token, "token", "", "bearer token granted --app (required; or $"+tokenEnv+"); never printed")
@@ -41,6 +46,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&tags, "tags", "", "run only scenarios with any of these comma-separated tags")
 	fs.StringVar(&junitOut, "junit", "", "write a JUnit XML report to this file")
 	fs.StringVar(&jsonOut, "json", "", "write a JSON report to this file")
+	fs.StringVar(&htmlOut, "html", "", "write an HTML report to this file: one page, nothing fetched, failures first")
+	fs.Var(vars, "var", "set {{NAME}} in every scenario, NAME=VALUE (repeatable; a JSON number, true, false or null is that value, else text)")
+	fs.StringVar(&varsFile, "vars", "", "YAML file of NAME: VALUE for {{NAME}}; --var beats it")
 	fs.IntVar(&cfg.Parallel, "parallel", conformance.DefaultParallel, "scenarios run at once")
 	fs.DurationVar(&cfg.Timeout, "timeout", conformance.DefaultTimeout, "time limit of each request")
 	var deadline time.Duration
@@ -90,6 +98,22 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			cfg.Tags = append(cfg.Tags, t)
 		}
 	}
+	if varsFile != "" {
+		data, err := os.ReadFile(varsFile)
+		if err != nil {
+			return usageError("conform: --vars: %v", err)
+		}
+		fileVars, err := scenario.ReadVars(varsFile, data)
+		if err != nil {
+			return usageError("conform: --vars: %v", err)
+		}
+		for name, v := range fileVars {
+			if _, given := vars[name]; !given {
+				vars[name] = v
+			}
+		}
+	}
+	cfg.Vars = vars
 	if suiteDir != "" {
 		info, err := os.Stat(suiteDir)
 		if err != nil || !info.IsDir() {
@@ -146,6 +170,9 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if junitOut != "" {
 		errs = append(errs, writeFile(junitOut, rep.WriteJUnit))
 	}
+	if htmlOut != "" {
+		errs = append(errs, writeFile(htmlOut, rep.WriteHTML))
+	}
 	if werr := errors.Join(errs...); werr != nil {
 		if code == exitOK || code == exitMismatch {
 			code = exitUsage
@@ -161,7 +188,28 @@ func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return &exitError{code: code, err: fmt.Errorf("conform: %w", err)}
 }
 
+// varFlag collects repeated --var NAME=VALUE.
+type varFlag map[string]any
+
+var _ flag.Value = varFlag{}
+
+func (v varFlag) String() string { return strings.Join(slices.Sorted(maps.Keys(v)), " ") }
+
+func (v varFlag) Set(arg string) error {
+	name, value, err := scenario.ParseVar(arg)
+	if err != nil {
+		return err
+	}
+	v[name] = value
+	return nil
+}
+
+// writeFile writes a report to name, making its directory when it is missing
+// (CI names a reports/ directory for its artifacts).
 func writeFile(name string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
 	f, err := os.Create(name)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)

@@ -26,6 +26,7 @@ type exploreFlags struct {
 	seedSet      bool
 	out          string
 	foreignToken string
+	concurrency  bool
 }
 
 func addExploreFlags(fs *flag.FlagSet) *exploreFlags {
@@ -40,6 +41,7 @@ func addExploreFlags(fs *flag.FlagSet) *exploreFlags {
 		return nil
 	})
 	fs.StringVar(&ef.out, "explore-out", "", "directory where a failing exploration is written as a scenario file")
+	fs.BoolVar(&ef.concurrency, "concurrency", true, "after the exploration, overlap PUTs and DELETEs on one contact and creates in one app, each round held to some order of its operations (needs the app to itself; --concurrency=false: skip)")
 	fs.StringVar(&ef.foreignToken, "foreign-token", "", "a second token, granted --foreign-app only (or $"+foreignTokenEnv+"): checks authorization both ways, and steps with auth: foreign-token send it; never printed")
 	return ef
 }
@@ -53,10 +55,11 @@ func exploreAfter(ctx context.Context, cfg conformance.Config, ef *exploreFlags,
 	res, err := explore.Run(ctx, explore.Config{
 		Target: cfg.Target, Token: cfg.Token, App: cfg.App, ForeignApp: cfg.ForeignApp, ForeignToken: ef.foreignToken,
 		Ops: ef.ops, Seed: cfg.Seed, Out: ef.out, Timeout: cfg.Timeout, Client: cfg.Client, StrictReadings: cfg.StrictReadings,
+		NoConcurrency: !ef.concurrency,
 	})
 	if res != nil {
 		res.AddTo(rep)
-		rep.Scrub(redact.NewScrubber(cfg.Token, ef.foreignToken).Scrub)
+		rep.Scrub(redact.NewScrubber(redact.WithSwappedCase(cfg.Token, ef.foreignToken)...).Scrub)
 	}
 	switch {
 	case errors.Is(err, explore.ErrInterrupted):

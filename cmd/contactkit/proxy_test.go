@@ -104,15 +104,35 @@ func newProxyTarget(t *testing.T) *httptest.Server {
 	return ts
 }
 
-func TestProxyRecordingReplaysAgainstMock(t *testing.T) {
-	dir := t.TempDir()
-	target := newProxyTarget(t)
+// recordingProxy starts the mock and a proxy in front of it that records into a
+// new directory.
+func recordingProxy(t *testing.T) (dir string, target *httptest.Server, p *proxy.Server, url string) {
+	t.Helper()
+	dir = t.TempDir()
+	target = newProxyTarget(t)
 	p, err := proxy.New(proxy.Config{Target: target.URL, RecordDir: dir})
 	require.NoError(t, err)
 	ps := httptest.NewServer(p)
-	defer ps.Close()
+	t.Cleanup(ps.Close)
+	return dir, target, p, ps.URL
+}
 
-	frontEnd(t, ps.URL)
+// replays runs the recording in dir against target and requires it to pass (ok)
+// or fail.
+func replays(t *testing.T, dir, name, target string, ok bool, recording []byte) {
+	t.Helper()
+	rep, err := conformance.Run(context.Background(), conformance.Config{Target: target, Token: "replay-token", App: "replay-app", Suite: os.DirFS(dir), SuiteName: dir})
+	require.NoError(t, err)
+	if rep.OK() != ok {
+		var out strings.Builder
+		_ = rep.WriteText(&out, true)
+		t.Errorf("replay against %s: OK = %v, want %v\n%s\n%s", name, rep.OK(), ok, out.String(), recording)
+	}
+}
+
+func TestProxyRecordingReplaysAgainstMock(t *testing.T) {
+	dir, _, p, url := recordingProxy(t)
+	frontEnd(t, url)
 	for _, e := range p.Journal().Entries(journal.Filter{}) {
 		assert.Empty(t, e.Violations, "the mock breaks nothing: %s %s", e.Method, e.Path)
 	}
@@ -136,15 +156,54 @@ func TestProxyRecordingReplaysAgainstMock(t *testing.T) {
 		{"a fresh mock", newProxyTarget(t).URL, true},
 		{"a mock that keeps deleted contacts", broken.URL, false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep, err := conformance.Run(context.Background(), conformance.Config{Target: tc.target, Token: "replay-token", App: "replay-app", Suite: os.DirFS(dir), SuiteName: dir})
-			require.NoError(t, err)
-			if rep.OK() != tc.ok {
-				var out strings.Builder
-				_ = rep.WriteText(&out, true)
-				t.Errorf("replay against %s: OK = %v, want %v\n%s\n%s", tc.name, rep.OK(), tc.ok, out.String(), data)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { replays(t, dir, tc.name, tc.target, tc.ok, data) })
+	}
+}
+
+// TestRecordingKeepsInvalidInputInvalid records creates the mock refuses: the
+// recording sends the same invalid values again (an empty name stays empty, a
+// phone as text stays text), expects the same 422 keys, and replays green; a
+// target that takes anything fails the replay.
+func TestRecordingKeepsInvalidInputInvalid(t *testing.T) {
+	dir, target, p, url := recordingProxy(t)
+	status, _ := call(t, target.URL, "POST", "/__admin/faults", `{"op":"listContacts","status":503,"times":1}`)
+	require.Equal(t, http.StatusOK, status, "a fault rule")
+	status, _ = call(t, url, "GET", "/contacts/shop", "")
+	require.Equal(t, http.StatusServiceUnavailable, status, "the fault fires")
+	for _, body := range []string{
+		`[{"name":"","phone":6281311110001}]`,
+		`[{"name":"Rina Wijaya","phone":"6281311110002"}]`,
+		`[{"name":"Rina Wijaya","phone":6281311110003},{"name":"   ","phone":6281.5}]`,
+	} {
+		status, _ = call(t, url, "POST", "/contacts/shop", body)
+		require.Equal(t, http.StatusUnprocessableEntity, status, "the mock refuses %s", body)
+	}
+	file, err := p.WriteRecording()
+	require.NoError(t, err)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	text := string(data)
+	for _, want := range []string{
+		`- name: ""`, `phone: "6281311110002"`, `name: '   '`, `phone: 6281.5`,
+		`/errors/0.name:`, `/errors/0.phone:`, `/errors/1.name:`, `/errors/1.phone:`, `present: true`,
+	} {
+		assert.Contains(t, text, want, "the recording keeps the invalid input and the 422's keys")
+	}
+	assert.Contains(t, text, "# exchanges left out, since no scenario can replay them: 1 (a status the contract does not document", "the fault's 503 is left out, and the file says so")
+	assert.NotContains(t, text, "503")
+
+	accepting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"statusCode":201,"code":"CREATED","message":"Data has been successfully inserted."}`)
+	}))
+	defer accepting.Close()
+	for _, tc := range []struct {
+		name   string
+		target string
+		ok     bool
+	}{{"a fresh mock", newProxyTarget(t).URL, true}, {"a target that takes anything", accepting.URL, false}} {
+		replays(t, dir, tc.name, tc.target, tc.ok, data)
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
-	"unicode"
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/scenario"
@@ -55,12 +53,6 @@ func (e *execution) auth(ctx context.Context, i int, a action) {
 		}
 	}
 	r := e.newRequest(a.op, path, contact, tpl)
-	if a.replay && e.lastRead != nil && (a.op == contactkit.OpListContacts || a.op == contactkit.OpGetContact) && path == own {
-		// The URL the owner just read: an answer kept by URL before the token
-		// is checked would come back.
-		r = e.lastRead.again()
-		c = nil
-	}
 	r.authz, r.authShow = e.credHeader(a.cred, actor)
 	r.step.Auth, r.step.Headers = e.credScenario(a.cred, path)
 	if a.cred == authForeignToken {
@@ -124,25 +116,12 @@ func (e *execution) credHeader(cred auth, actor identity) (string, string) {
 	case authLower:
 		return "bearer " + t, "bearer ***"
 	case authCase:
-		if s := swapCase(t); s != t {
+		if s := scenario.SwapCase(t); s != t {
 			return "Bearer " + s, "Bearer *** (its letters' case swapped)"
 		}
 		return "Bearer contactkit-explore-wrong-token", "Bearer contactkit-explore-wrong-token"
 	}
 	return "Bearer " + t, "Bearer ***"
-}
-
-// swapCase turns upper-case letters to lower case and lower to upper.
-func swapCase(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsUpper(r):
-			return unicode.ToLower(r)
-		case unicode.IsLower(r):
-			return unicode.ToUpper(r)
-		}
-		return r
-	}, s)
 }
 
 // credScenario says cred in a scenario file. A file never holds a token, so the
@@ -161,8 +140,13 @@ func (e *execution) credScenario(cred auth, path identity) (string, []scenario.P
 		return "", []scenario.Pair{{Name: "Authorization", Value: "explore-not-the-token"}}
 	case authOtherScheme:
 		return "", []scenario.Pair{{Name: "Authorization", Value: "Token explore-not-the-token"}}
-	case authWrong, authCase:
+	case authWrong:
 		return scenario.AuthWrongToken, nil
+	case authCase:
+		if scenario.SwapCase(e.who(path.foreign).token) == e.who(path.foreign).token {
+			return scenario.AuthWrongToken, nil // no letters: a wrong token was sent
+		}
+		return scenario.AuthTokenCase, nil
 	case authSuffix:
 		return scenario.AuthTokenSuffix, nil
 	case authPrefix:
@@ -210,4 +194,28 @@ func (e *execution) appVariant(ctx context.Context, i int, tpl string) {
 		g.step.Name = fmt.Sprintf("contact %d through app %q answers %s", c.ord, app, statusList(gx.statuses))
 		e.check(ctx, i, g, gx)
 	}
+}
+
+// holdStill keeps every other sequence's writes back, when the read about to be
+// sent is to be rechecked, until the returned func is called: a server that
+// keeps answers by URL may drop them on any write, and the recheck must meet
+// what the read left.
+func (e *execution) holdStill(recheck auth) func() {
+	if recheck == authToken {
+		return func() {}
+	}
+	e.x.still.Lock()
+	return e.x.still.Unlock
+}
+
+// recheck sends r, a read that answered 200, once more at once with cred, which
+// must be refused: a server that keeps answers by URL before it checks the
+// token answers the owner's page to anyone.
+func (e *execution) recheck(ctx context.Context, i int, r *request, cred auth) {
+	again := r.again()
+	again.authz, again.authShow = e.credHeader(cred, e.who(false))
+	again.step.Auth, again.step.Headers = e.credScenario(cred, e.who(false))
+	ex := e.predict(again)
+	again.step.Name = fmt.Sprintf("the same read with %s at once answers %s", credWord(cred), statusList(ex.statuses))
+	e.check(ctx, i, again, ex)
 }

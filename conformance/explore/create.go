@@ -127,8 +127,8 @@ func (e *execution) create(ctx context.Context, i int, actor, owner identity, ro
 		keys = append(keys, k)
 		body = append(body, e.rowJSON(rw, k, false))
 		tpl = append(tpl, e.rowJSON(rw, k, true))
-		if !rw.focusName || rw.shape != shapeMissing {
-			r.vars = append(r.vars, k)
+		if rw.shape != shapeBare {
+			r.vars = append(r.vars, k) // a bare row sends its value alone, not its key
 		}
 	}
 	r.body, r.hasBody = []byte("["+strings.Join(body, ",")+"]"), true
@@ -155,6 +155,10 @@ func (e *execution) createRaw(ctx context.Context, i int, rb raw) {
 	}
 	r.body, r.hasBody = []byte(body), true
 	r.step.RawBody = ptr(tpl)
+	if rb.mediaType != "" {
+		r.contentType = rb.mediaType
+		r.step.Headers = append(r.step.Headers, scenario.Pair{Name: "Content-Type", Value: rb.mediaType})
+	}
 	r.step.Name = "a create body that is not a batch of rows: " + clip(strconv.Quote(body), 60) + " is refused"
 	ex := e.predict(r)
 	ex.rows = nil // what a server makes of such a body is its own: found, then read back the same
@@ -241,6 +245,9 @@ func (e *execution) findRows(ctx context.Context, i int, id identity, rows []row
 	var asserts []assertion
 	found := map[int]*mine{}
 	for j, k := range keys {
+		if j < len(rows) && rows[j].shape == shapeBare {
+			continue // its key was never sent
+		}
 		sel, selTpl := "phone", k.tpl
 		if k.byName {
 			sel = "tag"
@@ -336,7 +343,14 @@ func (e *execution) unhonoured(rows []row, keys []key, found map[int]*mine) []as
 		if c == nil {
 			continue
 		}
-		at := assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: fmt.Sprintf("{{c%d}}", c.ord)}
+		// Found by its key: the id is this step's capture, which its own
+		// expectations cannot use.
+		k := keys[j]
+		sel := "phone"
+		if k.byName {
+			sel = "tag"
+		}
+		at := assertion{ptr: "/data", sel: sel, selVal: k.value, selTpl: k.tpl}
 		switch rw.shape {
 		case shapeID:
 			sent := e.injected[keys[j].ord]

@@ -9,22 +9,30 @@
 // malformed JSON, an empty batch), walks of every page with varied limits, single
 // pages with page and limit around their bounds, gets, PUTs and deletes of contacts
 // made, deleted or never made, and requests with credentials or an identity that
-// must be refused. Sequences of them run against the target, several side by side,
-// each with a fresh model (package model), and every answer is judged twice: by the
-// every-answer checks (conformance.Checker) and against the model.
+// must be refused. Inputs are dealt like cards (see gen.go), so every seed tries
+// each credential, app-id variant, raw body, media type and operation by every
+// identity. Sequences of them run against the target, several side by side, each
+// with a fresh model (package model), and every answer is judged twice: by the
+// every-answer checks (check.Checker) and against the model, whose prediction
+// (model.Predict) is what each request must get. After the sequences, alone, an
+// app past a thousand contacts is walked with every page full.
 //
-// What the explorer holds a server to, and no more (design.md's readings):
+// What the explorer holds a server to, and no more (the docs, HTTP, and the
+// contract's readings, which only warn; see docs/design.md):
 //
 //   - A valid value must be accepted (201) and come back exactly: names as the
 //     same string, phones as the same number (compared exactly, never through a
-//     float64). An invalid one must be refused (400 or 422) and store nothing of
-//     its batch. Where the docs are silent (a blank or very long name, a phone of
-//     0 or below, a field the schema does not name) either is right, and what is
-//     taken must come back exactly.
+//     float64). A phone that is not a number must be refused with 422 naming its
+//     row; another invalid row should be refused (400 or 422) and store nothing
+//     of its batch. Where the docs are silent (a blank or very long name, a phone
+//     unlike the docs', a field the docs do not name) either is right, and what is
+//     taken must come back exactly; a field the server makes (id, is_blocked,
+//     created_at) is never honoured.
 //   - A create stores every row or none; every list page, walk and detail agree
 //     with each other and with the model; a PUT flips one contact and only that
-//     one; a delete removes one contact and only that one, for good; created_at
-//     never changes.
+//     one, leaving its other fields (tags too) as they were, with or without a
+//     body; a delete removes one contact and only that one, for good; created_at
+//     never changes (a reading: a change warns).
 //   - A refused request (no or malformed credentials, a token not granted the
 //     app, the other identity's contact named through one's own app) answers 403
 //     (404 for a contact id of another app through one's own) and changes

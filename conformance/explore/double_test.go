@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +19,7 @@ import (
 )
 
 // double is a small faithful in-memory Contacts API, written from the docs and
-// design.md's readings, that can break one behaviour at a time (bug). The
+// the contract's readings, that can break one behaviour at a time (bug). The
 // explorer is proven on it without importing the mock.
 type double struct {
 	spec *contactkit.Spec
@@ -30,6 +32,8 @@ type double struct {
 	rows  []*dContact // every app's, oldest first
 	rng   *rand.Rand
 	clock time.Time
+	// cache holds answers by URL, for the cache-before-auth bug.
+	cache map[string][]byte
 }
 
 type dContact struct {
@@ -39,6 +43,7 @@ type dContact struct {
 	blocked       bool
 	created       time.Time
 	deleted       bool
+	toggled       bool // a PUT reached it
 }
 
 func newDouble(spec *contactkit.Spec, grants map[string][]string, bug string) *double {
@@ -79,12 +84,15 @@ func (d *double) write(w http.ResponseWriter, op string, status int, extra map[s
 
 func (d *double) view(c *dContact, detail bool) map[string]any {
 	var phone any = c.phone
-	if d.bug == "phone-float" {
+	if d.bug == "phone-float" || d.bug == "phone-list-float" && !detail {
 		phone = json.Number(strconv.FormatFloat(c.phoneF, 'f', -1, 64))
 	}
 	v := map[string]any{"id": c.id, "phone": phone, "is_blocked": c.blocked, "created_at": c.created.In(time.FixedZone("", 7*3600)).Format("2006-01-02T15:04:05.000-07:00")}
 	if detail {
 		v["tags"] = []string{c.name}
+		if c.toggled && d.bug == "put-tags" {
+			v["tags"] = []string{c.name, "blocked"}
+		}
 	} else {
 		v["tag"] = c.name
 	}
@@ -107,12 +115,23 @@ func (d *double) allowed(h, app string) bool {
 		return true
 	}
 	for granted, apps := range d.grants {
-		match := token == granted || (d.bug == "auth-suffix" && strings.HasPrefix(token, granted))
-		if match && slices.Contains(apps, app) {
+		match := token == granted || (d.bug == "auth-suffix" && strings.HasPrefix(token, granted)) || (d.bug == "token-case" && strings.EqualFold(token, granted))
+		if match && slices.ContainsFunc(apps, func(a string) bool { return d.sameApp(a, app) }) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameApp says whether the stored app a is the one a request names: equal, or,
+// for the app-like bug, matched as a SQL LIKE pattern.
+func (d *double) sameApp(a, asked string) bool {
+	if d.bug != "app-like" {
+		return a == asked
+	}
+	re := "^" + strings.NewReplacer("%", ".*", "_", ".").Replace(regexp.QuoteMeta(asked)) + "$"
+	ok, _ := regexp.MatchString(re, a)
+	return ok
 }
 
 // live returns app's live contacts, newest first.
@@ -120,7 +139,7 @@ func (d *double) live(app string) []*dContact {
 	var out []*dContact
 	for i := len(d.rows) - 1; i >= 0; i-- {
 		c := d.rows[i]
-		if (c.app == app || d.bug == "apps-shared") && (!c.deleted || d.bug == "deleted-listed") {
+		if (d.sameApp(c.app, app) || d.bug == "apps-shared") && (!c.deleted || d.bug == "deleted-listed") {
 			out = append(out, c)
 		}
 	}
@@ -133,7 +152,7 @@ func (d *double) live(app string) []*dContact {
 func (d *double) find(op, app, id string) *dContact {
 	anyApp := (d.bug == "bola-get" && op == contactkit.OpGetContact) || (d.bug == "bola-delete" && op == contactkit.OpDeleteContact)
 	for _, c := range d.rows {
-		if c.id == id && !c.deleted && (c.app == app || anyApp) {
+		if c.id == id && !c.deleted && (d.sameApp(c.app, app) || anyApp) {
 			return c
 		}
 	}
@@ -149,6 +168,23 @@ func (d *double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app := parts[1]
+	if q := r.URL.Query().Get("appId"); q != "" && d.bug == "query-app" {
+		app = q // the query's app over the path's
+	}
+	if d.bug == "cache-before-auth" && r.Method == http.MethodGet {
+		if b, ok := d.cache[r.URL.String()]; ok {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(b)
+			return
+		}
+	}
+	if d.bug == "charset-415" && r.Method == http.MethodPost && r.Header.Get("Content-Type") != "application/json" {
+		d.write(w, contactkit.OpCreateContacts, 415, nil)
+		return
+	}
+	if r.Method != http.MethodGet {
+		clear(d.cache) // a write: every answer kept may be stale
+	}
 	var op string
 	switch {
 	case len(parts) == 2 && r.Method == http.MethodGet:
@@ -179,13 +215,31 @@ func (d *double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if d.bug == "cache-before-auth" && r.Method == http.MethodGet {
+		rec := httptest.NewRecorder()
+		d.serve(rec, r, op, app, parts)
+		if rec.Code == http.StatusOK {
+			if d.cache == nil {
+				d.cache = map[string][]byte{}
+			}
+			d.cache[r.URL.String()] = rec.Body.Bytes()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	d.serve(w, r, op, app, parts)
+}
+
+func (d *double) serve(w http.ResponseWriter, r *http.Request, op, app string, parts []string) {
 	switch op {
 	case contactkit.OpListContacts:
 		d.list(w, r, app)
 	case contactkit.OpCreateContacts:
 		d.create(w, r, app)
 	default:
-		d.one(w, op, app, parts[2])
+		d.one(w, r, op, app, parts[2])
 	}
 }
 
@@ -211,8 +265,18 @@ func (d *double) list(w http.ResponseWriter, r *http.Request, app string) {
 		return
 	}
 	rows := d.live(app)
+	if d.bug == "empty-500" && len(rows) == 0 {
+		d.write(w, op, 500, nil)
+		return
+	}
+	if d.bug == "cap-1000" && len(rows) > 1000 {
+		rows = rows[:1000] // a query's LIMIT 1000
+	}
 	total := int64(len(rows))
 	last := max(1, (total+limit-1)/limit)
+	if d.bug == "full-last-page" && total > 0 && total%limit == 0 {
+		last = total/limit + 1 // computed as total/limit + 1
+	}
 	if d.bug == "500-page-past-end" && page > last {
 		d.write(w, op, 500, nil)
 		return
@@ -273,8 +337,10 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 		}
 		num, _ := m["phone"].(json.Number)
 		phone, perr := strconv.ParseInt(string(num), 10, 64)
-		if perr != nil {
+		if perr != nil && !(d.bug == "errors-first-only" && len(errs) > 0) {
 			errs[fmt.Sprintf("%d.phone", i)] = "Nomor telepon harus ber-tipe data number"
+		} else if perr != nil {
+			errs["more"] = "dan lainnya"
 		}
 		if len(errs) > 0 {
 			if d.bug == "batch-partial" {
@@ -314,7 +380,19 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 			}
 		}
 		d.clock = d.clock.Add(time.Second)
-		made = append(made, &dContact{id: d.newID(), app: app, name: name, phone: phone, phoneF: float64(phone), created: d.clock})
+		c := &dContact{id: d.newID(), app: app, name: name, phone: phone, phoneF: float64(phone), created: d.clock}
+		if d.bug == "mass-assign" {
+			if id, ok := m["id"].(string); ok {
+				c.id = id
+			}
+			if b, ok := m["is_blocked"].(bool); ok {
+				c.blocked = b
+			}
+			if s, ok := m["created_at"].(string); ok {
+				c.created, _ = time.Parse(time.RFC3339, s)
+			}
+		}
+		made = append(made, c)
 	}
 	if d.bug == "batch-partial" {
 		d.rows = append(d.rows, made...)
@@ -326,13 +404,34 @@ func (d *double) create(w http.ResponseWriter, r *http.Request, app string) {
 	if d.bug == "batch-drop-last" && len(made) > 1 {
 		made = made[:len(made)-1]
 	}
-	if d.bug != "batch-partial" {
+	switch d.bug {
+	case "batch-partial":
+	case "create-torn":
+		// One INSERT a row, outside a transaction: a reader meanwhile sees part
+		// of the batch.
+		for i, c := range made {
+			if i > 0 {
+				d.mu.Unlock()
+				time.Sleep(500 * time.Microsecond)
+				d.mu.Lock()
+			}
+			d.rows = append(d.rows, c)
+		}
+	default:
 		d.rows = append(d.rows, made...)
+	}
+	if d.bug == "create-touches-other" {
+		for _, c := range slices.Backward(d.rows[:len(d.rows)-len(made)]) {
+			if c.app == app && !c.deleted {
+				c.blocked = !c.blocked // the row before, updated by a stray UPDATE
+				break
+			}
+		}
 	}
 	d.write(w, op, 201, nil)
 }
 
-func (d *double) one(w http.ResponseWriter, op, app, id string) {
+func (d *double) one(w http.ResponseWriter, r *http.Request, op, app, id string) {
 	c := d.find(op, app, id)
 	if c == nil {
 		d.write(w, op, 404, nil)
@@ -342,6 +441,17 @@ func (d *double) one(w http.ResponseWriter, op, app, id string) {
 	case contactkit.OpGetContact:
 		d.write(w, op, 200, map[string]any{"data": d.view(c, true)})
 	case contactkit.OpToggleContactBlock:
+		if d.bug == "toggle-lost-update" {
+			// Read, wait on the store, write back without a lock: of two PUTs
+			// at once, one is lost.
+			was := c.blocked
+			d.mu.Unlock()
+			time.Sleep(time.Millisecond)
+			d.mu.Lock()
+			c.blocked, c.toggled = !was, true
+			d.write(w, op, 200, map[string]any{"data": d.view(c, false)})
+			return
+		}
 		if d.bug == "toggle-not-stored" {
 			v := d.view(c, false)
 			v["is_blocked"] = !c.blocked
@@ -349,6 +459,16 @@ func (d *double) one(w http.ResponseWriter, op, app, id string) {
 			return
 		}
 		c.blocked = !c.blocked
+		c.toggled = true
+		var asked struct {
+			Blocked *bool `json:"is_blocked"`
+		}
+		if d.bug == "put-body" && json.NewDecoder(r.Body).Decode(&asked) == nil && asked.Blocked != nil {
+			c.blocked = *asked.Blocked // the body's state over the toggle
+		}
+		if d.bug == "put-renames" {
+			c.name = strings.ToUpper(c.name)
+		}
 		if d.bug == "toggle-two" {
 			if n := d.next(c); n != nil {
 				n.blocked = !n.blocked

@@ -27,6 +27,8 @@ type mine struct {
 	created string
 	blocked bool
 	alive   bool
+	// tags are the first detail's, nil before one: later ones hold the same.
+	tags []any
 }
 
 // key is how a row of the sequence is found in a list.
@@ -71,9 +73,6 @@ type execution struct {
 	requests int
 	// done counts the actions run to the end.
 	done int
-	// lastRead is the owner's last read that answered 200: the probes of a
-	// refused credential may go to its URL.
-	lastRead *request
 	// injected are the ids rows sent (shapeID) and how a file says them, by the
 	// row's key ordinal.
 	injected map[int][2]string
@@ -169,7 +168,11 @@ func (e *execution) do(ctx context.Context, i int, a action) {
 		ex := e.predict(r)
 		ex.onPage = &id
 		r.step.Name = fmt.Sprintf("list with %s answers %s", queryText(r), statusList(ex.statuses))
-		e.check(ctx, i, r, ex)
+		release := e.holdStill(a.recheck)
+		if ans, failed := e.check(ctx, i, r, ex); !failed && ans.status == http.StatusOK && a.recheck != authToken {
+			e.recheck(ctx, i, r, a.recheck)
+		}
+		release()
 	case kGet, kToggle, kDelete:
 		id := e.who(a.foreign)
 		c := e.pickMine(a.ref, id.app)
@@ -204,6 +207,13 @@ const unknownID = "00000000-0000-4000-8000-00000000e404"
 // onContact gets, toggles or deletes c (nil: a contact nobody made) as id, with
 // what a asks besides: the other app named in the query, a body on a PUT.
 func (e *execution) onContact(ctx context.Context, i int, op string, id identity, c *mine, opt action) {
+	if op == contactkit.OpToggleContactBlock && c != nil && c.alive && c.tags == nil {
+		// What the PUT must leave as it is, read first.
+		e.onContact(ctx, i, contactkit.OpGetContact, id, c, action{})
+		if e.fail != nil {
+			return
+		}
+	}
 	contact, tpl := unknownID, "{{random_uuid}}"
 	if c != nil {
 		contact, tpl = c.id, fmt.Sprintf("{{c%d}}", c.ord)
@@ -217,6 +227,9 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 		body := fmt.Sprintf(`{"is_blocked":%t}`, c.blocked)
 		r.body, r.hasBody = []byte(body), true
 		r.step.Body, r.step.HasBody = map[string]any{"is_blocked": c.blocked}, true
+	}
+	if op == contactkit.OpGetContact && id.app == e.x.cfg.App {
+		defer e.holdStill(opt.recheck)()
 	}
 	ex := e.predict(r)
 	verb := map[string]string{contactkit.OpGetContact: "get", contactkit.OpToggleContactBlock: "PUT", contactkit.OpDeleteContact: "delete"}[op]
@@ -245,15 +258,44 @@ func (e *execution) onContact(ctx context.Context, i int, op string, id identity
 		}
 	}
 	a, failed := e.check(ctx, i, r, ex)
+	if tags, ok := check.Field(check.Field(a.body, "data"), "tags").([]any); ok && !failed && c != nil && c.alive && c.tags == nil && op == contactkit.OpGetContact {
+		// Tags come from the name, which nothing changes: later details hold
+		// the same ones.
+		c.tags = tags
+		r.step.Capture = append(r.step.Capture, scenario.Capture{Name: fmt.Sprintf("g%d", c.ord), From: "/data/tags"})
+	}
+	if !failed && a.status == http.StatusOK && op == contactkit.OpGetContact && opt.recheck != authToken && id.app == e.x.cfg.App {
+		e.recheck(ctx, i, r, opt.recheck)
+	}
 	if failed || c == nil || !c.alive || a.status != http.StatusOK {
 		return
 	}
 	switch op {
 	case contactkit.OpToggleContactBlock:
 		c.blocked = !c.blocked
+		e.afterWrite(ctx, i, id, c)
 	case contactkit.OpDeleteContact:
 		c.alive = false
+		e.afterWrite(ctx, i, id, nil)
 	}
+}
+
+// afterWrite reads, after a PUT or a delete that answered 200, the contact it
+// wrote (c, nil when gone) and the first page of its app: every field but
+// is_blocked is as it was, and every other contact too.
+func (e *execution) afterWrite(ctx context.Context, i int, id identity, c *mine) {
+	if c != nil {
+		e.onContact(ctx, i, contactkit.OpGetContact, id, c, action{})
+	}
+	if e.fail != nil {
+		return
+	}
+	r := e.newRequest(contactkit.OpListContacts, id, "", "")
+	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
+	ex := e.predict(r)
+	ex.onPage = &id
+	r.step.Name = "after the write, the first page shows every other contact as it was"
+	e.check(ctx, i, r, ex)
 }
 
 // contactAsserts are what an answer showing c must say. detail: the detail's
@@ -276,6 +318,9 @@ func (e *execution) contactAsserts(c *mine, at string, detail bool, blocked bool
 	}
 	if detail {
 		out = append(out, assertion{ptr: at, field: "tags", kind: "contains", want: c.name, wantTpl: nameTpl})
+		if c.tags != nil {
+			out = append(out, assertion{ptr: at, field: "tags", kind: "same_items", want: c.tags, wantTpl: fmt.Sprintf("{{g%d}}", c.ord)})
+		}
 	} else {
 		out = append(out, assertion{ptr: at, field: "tag", kind: "equals", want: c.name, wantTpl: nameTpl})
 	}

@@ -88,6 +88,9 @@ type Config struct {
 	StrictReadings bool
 	// Spec is the contract the target is held to; nil means the embedded one.
 	Spec *contactkit.Spec
+	// NoConcurrency skips the last phase, operations overlapping on purpose
+	// (package linear), whose create rounds need App to themselves.
+	NoConcurrency bool
 }
 
 // Result is what an exploration found.
@@ -139,6 +142,9 @@ type explorer struct {
 	// gate keeps walks and membership changes apart: a create or delete holds it
 	// alone, walks share it.
 	gate sync.RWMutex
+	// still keeps every write back while a read and its recheck run (see
+	// holdStill): a write holds it shared, the pair alone.
+	still sync.RWMutex
 }
 
 // Run explores cfg.Target: it generates cfg.Ops operations from the contract,
@@ -173,7 +179,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	x := &explorer{cfg: cfg, spec: spec, checker: check.New(spec), client: client, base: base, scrub: redact.NewScrubber(cfg.Token, cfg.ForeignToken).Scrub}
+	x := &explorer{cfg: cfg, spec: spec, checker: check.New(spec), client: client, base: base, scrub: redact.NewScrubber(redact.WithSwappedCase(cfg.Token, cfg.ForeignToken)...).Scrub}
 	if cfg.ForeignApp != "" {
 		x.grants = model.Grants{cfg.Token: {cfg.App}}
 		if cfg.ForeignToken != "" {
@@ -203,6 +209,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		execs = append(execs, x.execute(bctx, bigState, len(seqs)))
 	}
 
+	// Last, alone too, operations that overlap on purpose.
+	var conc *report.StepResult
+	if !cfg.NoConcurrency && !slices.ContainsFunc(execs, func(e *execution) bool { return e != nil && e.fail != nil }) && bctx.Err() == nil {
+		conc = x.concurrency(bctx)
+	}
+
 	var warnings []warning
 	var failure *report.ScenarioResult
 	for j, e := range execs {
@@ -228,7 +240,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	case failure != nil:
 		res.Scenarios = append(res.Scenarios, *failure)
 	default:
-		res.Scenarios = append(res.Scenarios, x.passed(ctx, bctx, res, warnings))
+		res.Scenarios = append(res.Scenarios, x.passed(ctx, bctx, res, warnings, conc))
 	}
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
@@ -293,9 +305,10 @@ func (x *explorer) report(ctx context.Context, res *Result, seqs [][]action, j i
 	return x.failedResult(se, file, werr)
 }
 
-// passed is the scenario of an exploration that found nothing failing: one step,
-// warned with the first departure from each reading, if any.
-func (x *explorer) passed(ctx, bctx context.Context, res *Result, warnings []warning) report.ScenarioResult {
+// passed is the scenario of an exploration whose sequences found nothing
+// failing: one step, warned with the first departure from each reading, if any;
+// then the concurrency phase's step, if it ran, which may fail.
+func (x *explorer) passed(ctx, bctx context.Context, res *Result, warnings []warning, conc *report.StepResult) report.ScenarioResult {
 	// The requests a run sends depend on what the sequences beside each other did
 	// first (a walk reads the pages others' contacts fill): Result counts them,
 	// the report does not, so the same seed writes the same report.
@@ -303,7 +316,7 @@ func (x *explorer) passed(ctx, bctx context.Context, res *Result, warnings []war
 	if ctx.Err() == nil && bctx.Err() != nil {
 		note += fmt.Sprintf(" (stopped by the time budget of %s)", x.cfg.TimeBudget)
 	}
-	st := report.StepResult{Name: "generated operations", File: ScenarioName, Duration: res.Duration}
+	st := report.StepResult{Name: "generated operations", File: ScenarioName, Operation: everyOperation, Duration: res.Duration}
 	seen := map[string]bool{}
 	for _, w := range warnings {
 		if seen[w.finding.Reading] {
@@ -317,8 +330,13 @@ func (x *explorer) passed(ctx, bctx context.Context, res *Result, warnings []war
 	// The same readings in the same order whatever order sequences ended in.
 	slices.SortStableFunc(st.Findings, func(a, b check.Finding) int { return cmp.Compare(a.Reading, b.Reading) })
 	st.Status = report.StatusOf(st.Findings, x.cfg.StrictReadings)
-	return report.ScenarioResult{Name: ScenarioName, File: ScenarioName, Tags: []string{"explore"}, Status: st.Status, Duration: res.Duration,
+	sc := report.ScenarioResult{Name: ScenarioName, File: ScenarioName, Tags: []string{"explore"}, Status: st.Status, Duration: res.Duration,
 		Steps: []report.StepResult{st}, Note: note}
+	if conc != nil {
+		sc.Steps = append(sc.Steps, *conc)
+		sc.Status = report.Worst(sc.Steps)
+	}
+	return sc
 }
 
 // execute runs seq once with a fresh model; n tells this execution's keys from

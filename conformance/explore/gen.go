@@ -88,8 +88,8 @@ const (
 // phone key goes: if a server takes it anyway, the explorer finds what it
 // stored by that phone.
 type raw struct {
-	body    string
-	reading string // the reading a server that takes it departs from
+	body      string
+	mediaType string // "" for application/json
 }
 
 // auth is a way of sending credentials.
@@ -131,9 +131,10 @@ type action struct {
 	op       string
 	cred     auth
 	crossRef bool
-	// replay sends kAuth's probe to the URL the owner read last, so an answer
-	// kept by URL before the check of the token shows.
-	replay bool
+	// recheck, when set, sends a read that answered 200 once more at once with
+	// these credentials, which must be refused: an answer kept by URL before the
+	// token is checked shows.
+	recheck auth
 
 	// variant is kAppVariant's app id, from the app's own.
 	variant string
@@ -155,40 +156,65 @@ type gen struct {
 	paging     contactkit.Paging
 	twoIds     bool
 	foreignApp bool
-	// creds and raws deal credentials and raw bodies like cards: every one comes
-	// up once before any comes up again, so a run of a few hundred operations
-	// tries each of them, whatever the seed.
-	creds      deck[auth]
+	// The decks deal credentials, raw bodies, names, media types and app ids
+	// like cards: every one comes up once before any comes up again, so a run of
+	// a few hundred operations tries each of them, whatever the seed.
+	creds deck[auth]
+	// refused are the credentials a server must refuse whatever it is.
+	refused    deck[auth]
 	raws       deck[raw]
 	edges      deck[string]
 	words      deck[string]
 	mediaTypes deck[string]
 	variants   deck[string]
+	contactOps deck[contactOp]
+	authOps    deck[string]
+	// Kinds of limit and page values (see limit and query).
+	limitKinds, pageKinds, queryLimits deck[string]
+}
+
+// contactOp is a get, PUT or delete by one identity, on its own contact or
+// (cross) on the other identity's through its own app.
+type contactOp struct {
+	kind           kind
+	foreign, cross bool
 }
 
 // mediaTypes a create is sent with: JSON as the docs say it, with a charset or
-// another letter case (the same media type, RFC 9110 8.3.1), and text, which a
-// server may refuse.
-var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "text/plain"}
+// another letter case (the same media type, RFC 9110 8.3.1). Text, which a
+// server may refuse, is a raw body's.
+var mediaTypes = []string{"", "", "", "", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON"}
 
-// appVariants turn the app's id into another: %s is the id without its last
-// character, %[2]s the whole id. Wildcards a LIKE lookup lets through, another
-// letter case a lookup that folds case takes, and a space one that trims.
-var appVariants = []string{"%s_", "%s%%", "%%", "_%[3]s", "%[2]s%%", "UPPER", "%[2]s "}
+// appVariants turn the app's id into another: wildcards a LIKE lookup lets
+// through to other apps, another letter case a lookup that folds case takes,
+// and a space one that trims.
+var appVariants = []string{"last_", "last%", "%", "_first", "whole%", "case", "space"}
 
-// variantOf is the app id tpl (one of appVariants) makes of app.
-func variantOf(tpl, app string) string {
-	if tpl == "UPPER" {
+// variantOf is the app id variant (one of appVariants) makes of app.
+func variantOf(variant, app string) string {
+	r := []rune(app)
+	if len(r) == 0 {
+		return ""
+	}
+	allButLast, allButFirst := string(r[:len(r)-1]), string(r[1:])
+	switch variant {
+	case "last_":
+		return allButLast + "_"
+	case "last%":
+		return allButLast + "%"
+	case "_first":
+		return "_" + allButFirst
+	case "whole%":
+		return app + "%"
+	case "case":
 		if up := strings.ToUpper(app); up != app {
 			return up
 		}
 		return strings.ToLower(app)
+	case "space":
+		return app + " "
 	}
-	r := []rune(app)
-	if len(r) == 0 {
-		return tpl
-	}
-	return fmt.Sprintf(tpl, string(r[:len(r)-1]), app, string(r[1:]))
+	return variant
 }
 
 // deck deals its cards in a random order, each once per round.
@@ -217,13 +243,26 @@ func newGen(spec *contactkit.Spec, seed int64, foreignApp, foreignToken bool) *g
 	if foreignApp {
 		g.creds.cards = append(g.creds.cards, authCase)
 	}
+	g.refused.cards = slices.DeleteFunc(slices.Clone(g.creds.cards), func(a auth) bool {
+		return a == authLower || a == authToken || a == authForeignOwn || a == authForeignToken
+	})
 	if foreignToken {
 		g.creds.cards = append(g.creds.cards, authForeignToken, authToken, authToken, authForeignOwn, authForeignOwn)
 	}
 	g.raws.cards = rawBodies
 	g.edges.cards, g.words.cards = edges, pieces
+	g.authOps.cards = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}
+	g.limitKinds.cards = []string{"least", "largest", "largest", "small", "any", "any"}
+	g.pageKinds.cards = []string{"below", "odd", "int32", "int64", "first", "first", "past", "", "", ""}
+	g.queryLimits.cards = []string{"below", "odd", "above", "within", "within", "within", "", "", "", ""}
 	g.mediaTypes.cards = mediaTypes
 	g.variants.cards = appVariants
+	for _, k := range []kind{kGet, kGet, kToggle, kToggle, kDelete} {
+		g.contactOps.cards = append(g.contactOps.cards, contactOp{kind: k})
+		if foreignToken {
+			g.contactOps.cards = append(g.contactOps.cards, contactOp{kind: k, foreign: true}, contactOp{kind: k, cross: true}, contactOp{kind: k, foreign: true, cross: true})
+		}
+	}
 	return g
 }
 
@@ -372,22 +411,23 @@ func (g *gen) newRow(wantRefused bool) row {
 	return r
 }
 
-// rawBodies are bodies that are not a batch of rows; each should be refused (400
-// or 422) and store nothing. %[1]s is a phone key.
+// rawBodies are bodies that are not a batch of plain rows sent as JSON; each
+// should be refused (400 or 422) and store nothing. %[1]s is a phone key.
 var rawBodies = []raw{
-	{"", contactkit.ReadingCreateNotBatch},
-	{"[]", contactkit.ReadingCreateNotBatch},
-	{"{}", contactkit.ReadingCreateNotBatch},
-	{"null", contactkit.ReadingCreateNotBatch},
-	{`"x"`, contactkit.ReadingCreateNotBatch},
-	{"1", contactkit.ReadingCreateNotBatch},
-	{"[1,2]", contactkit.ReadingCreateNotBatch},
-	{"[{", contactkit.ReadingCreateNotBatch},
-	{"[[]]", contactkit.ReadingCreateNotBatch},
-	{`{"name":"John","phone":%[1]s}`, contactkit.ReadingCreateNotBatch},
-	{`[{"name":"John","phone":%[1]s},]`, contactkit.ReadingCreateNotBatch},
-	{`[{"name":"a","phone":%[1]s}] x`, contactkit.ReadingCreateLenient},
-	{"[{\"name\":\"\xff\",\"phone\":%[1]s}]", contactkit.ReadingCreateLenient},
+	{"", ""},
+	{"[]", ""},
+	{"{}", ""},
+	{"null", ""},
+	{`"x"`, ""},
+	{"1", ""},
+	{"[1,2]", ""},
+	{"[{", ""},
+	{"[[]]", ""},
+	{`{"name":"John","phone":%[1]s}`, ""},
+	{`[{"name":"John","phone":%[1]s},]`, ""},
+	{`[{"name":"a","phone":%[1]s}] x`, ""},
+	{"[{\"name\":\"\xff\",\"phone\":%[1]s}]", ""},
+	{`[{"name":"John","phone":%[1]s}]`, "text/plain"},
 }
 
 // keyed reports whether the body names a phone key.
@@ -416,20 +456,28 @@ func (g *gen) newAction() action {
 				bad[g.pick(n)] = true
 			}
 		}
+		// Half the time the refused rows are all the docs' own case, a phone that
+		// is not a number, so that a 422 must name each of them.
+		notNumbers := len(bad) > 1 && g.chance(0.5)
 		for i := range n {
-			a.rows = append(a.rows, g.newRow(bad[i]))
+			switch {
+			case bad[i] && notNumbers:
+				a.rows = append(a.rows, row{value: []string{`"6280000000000"`, "true", "null", "[6280000000000]", "false"}[g.pick(5)]})
+			default:
+				a.rows = append(a.rows, g.newRow(bad[i]))
+			}
 		}
-		if g.chance(0.08) {
+		if g.chance(0.15) {
 			// A field the server makes, beside a plain row to compare with.
 			a.rows = append([]row{{focusName: true, value: jsonString("Plain")}}, a.rows...)
 			a.rows[1+g.pick(len(a.rows)-1)].shape = serverFields[g.pick(len(serverFields))]
 		}
 		a.mediaType = g.mediaTypes.deal(g.r)
 		a.foreign = g.twoIds && g.chance(0.35)
-	case p < 29:
+	case p < 32:
 		a.kind = kCreateRaw
 		a.raw = g.raws.deal(g.r)
-	case p < 37:
+	case p < 39:
 		a.kind = kWalk
 		a.limit = strconv.FormatInt(g.limit(), 10)
 		a.exact = g.chance(0.25)
@@ -438,27 +486,35 @@ func (g *gen) newAction() action {
 		a.kind = kList
 		a.page, a.limit = g.query()
 		a.otherApp = g.chance(0.15)
+		if g.chance(0.2) {
+			a.recheck = g.refused.deal(g.r)
+		}
 	case p < 77:
-		a.kind = []kind{kGet, kToggle, kDelete}[min(2, (p-47)/11)]
-		a.foreign = g.twoIds && g.chance(0.2)
-		a.otherApp = a.kind == kGet && g.chance(0.15)
-		a.putBody = a.kind == kToggle && g.chance(0.25)
-		if g.twoIds && g.chance(0.25) {
-			// Broken object level authorization: the right token on its own app,
-			// naming the other identity's contact.
+		// The operations on one contact, by every identity the run has: each
+		// comes up once a round (contactOps).
+		c := g.contactOps.deal(g.r)
+		a.kind, a.foreign = c.kind, c.foreign
+		if c.cross {
+			// Broken object level authorization: the right token on its own
+			// app, naming the other identity's contact.
 			a.op = map[kind]string{kGet: contactkit.OpGetContact, kToggle: contactkit.OpToggleContactBlock, kDelete: contactkit.OpDeleteContact}[a.kind]
 			a.kind, a.cred, a.crossRef = kAuth, authToken, true
 			if a.foreign {
 				a.cred = authForeignOwn
 			}
+			break
+		}
+		a.otherApp = a.kind == kGet && g.chance(0.15)
+		a.putBody = a.kind == kToggle && g.chance(0.25)
+		if a.kind == kGet && g.chance(0.2) {
+			a.recheck = g.refused.deal(g.r)
 		}
 	case p < 80:
 		a.kind = kAppVariant
 		a.variant = g.variants.deal(g.r)
 	default:
 		a.kind = kAuth
-		a.replay = g.chance(0.3)
-		a.op = []string{contactkit.OpListContacts, contactkit.OpGetContact, contactkit.OpCreateContacts, contactkit.OpToggleContactBlock, contactkit.OpDeleteContact}[g.pick(5)]
+		a.op = g.authOps.deal(g.r)
 		a.cred = g.creds.deal(g.r)
 		if a.cred == authLower && (a.op != contactkit.OpListContacts && a.op != contactkit.OpGetContact) {
 			a.op = contactkit.OpGetContact // either answer is right: only reads keep the model exact
@@ -477,50 +533,53 @@ func (g *gen) newAction() action {
 	return a
 }
 
+// limit draws a limit within the contract's bounds: the least, the largest, a
+// small one, or any, each kind dealt in turn.
 func (g *gen) limit() int64 {
 	lo, hi := max(g.paging.Limit.Min, 1), g.paging.Limit.Max
 	if hi == 0 {
 		hi = lo + 50
 	}
-	switch g.pick(6) {
-	case 0:
+	switch g.limitKinds.deal(g.r) {
+	case "least":
 		return lo
-	case 1, 2:
+	case "largest":
 		return hi
-	case 3:
+	case "small":
 		return max(lo, min(hi, 2+g.r.Int64N(4)))
 	}
 	return lo + g.r.Int64N(hi-lo+1)
 }
 
-// query draws page and limit values around the contract's bounds.
+// query draws page and limit values around the contract's bounds, each kind of
+// page and of limit dealt in turn.
 func (g *gen) query() (page, limit string) {
 	pg := g.paging.Page
-	switch g.pick(10) {
-	case 0:
+	switch g.pageKinds.deal(g.r) {
+	case "below":
 		page = strconv.FormatInt(pg.Min-1, 10)
-	case 1:
+	case "odd":
 		page = []string{"-1", "abc", "1.5", "1e3", "0x10", "", " 1", "１"}[g.pick(8)]
-	case 2:
+	case "int32":
 		page = strconv.FormatInt(math.MaxInt32+1, 10) // past the end; some servers keep int32 pages
-	case 3:
+	case "int64":
 		page = "9223372036854775808"
-	case 4, 5:
+	case "first":
 		page = strconv.FormatInt(pg.Min+g.r.Int64N(4), 10)
-	case 6:
+	case "past":
 		page = strconv.FormatInt(1000+g.r.Int64N(1000), 10) // past the last page
 	}
 	lb := g.paging.Limit
-	switch g.pick(10) {
-	case 0:
+	switch g.queryLimits.deal(g.r) {
+	case "below":
 		limit = strconv.FormatInt(lb.Min-1, 10)
-	case 1:
+	case "odd":
 		limit = []string{"-1", "x", "2.5", "", "9223372036854775808"}[g.pick(5)]
-	case 2:
+	case "above":
 		if lb.Max > 0 {
 			limit = strconv.FormatInt(lb.Max+1, 10)
 		}
-	case 3, 4, 5:
+	case "within":
 		limit = strconv.FormatInt(g.limit(), 10)
 	}
 	return page, limit

@@ -98,6 +98,11 @@ func (e *execution) send(ctx context.Context, r *request) (*answer, []check.Find
 	if r.authz != "" {
 		req.Header.Set("Authorization", r.authz)
 	}
+	write := r.op == contactkit.OpCreateContacts || r.op == contactkit.OpDeleteContact || r.op == contactkit.OpToggleContactBlock
+	if write {
+		e.x.still.RLock()
+		defer e.x.still.RUnlock()
+	}
 	if r.op == contactkit.OpCreateContacts || r.op == contactkit.OpDeleteContact {
 		e.x.gate.Lock()
 	}

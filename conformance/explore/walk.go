@@ -72,12 +72,11 @@ func (e *execution) pageAsserts(id identity, items []any) []assertion {
 	var out []assertion
 	for _, c := range e.made {
 		idTpl := fmt.Sprintf("{{c%d}}", c.ord)
-		switch {
-		case c.app != id.app:
-			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: "a contact of another app"})
-		case !c.alive:
-			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: "a deleted contact"})
-		case on[c.id]:
+		if a, ok := absent(c, id, idTpl); ok {
+			out = append(out, a)
+			continue
+		}
+		if on[c.id] {
 			for _, a := range e.contactAsserts(c, "/data", false, c.blocked) {
 				if a.field == "id" {
 					continue // the selector says it
@@ -88,6 +87,21 @@ func (e *execution) pageAsserts(id identity, items []any) []assertion {
 		}
 	}
 	return out
+}
+
+// absent is the assertion that no list of id's app holds c, when c is another
+// app's or deleted.
+func absent(c *mine, id identity, idTpl string) (assertion, bool) {
+	why := ""
+	switch {
+	case c.app != id.app:
+		why = "a contact of another app"
+	case !c.alive:
+		why = "a deleted contact"
+	default:
+		return assertion{}, false
+	}
+	return assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: why}, true
 }
 
 // leaks are what a page of id's app must say of the first contact on it that
@@ -146,12 +160,9 @@ func (e *execution) walkAsserts(id identity) []assertion {
 	var out []assertion
 	for _, c := range e.made {
 		idTpl := fmt.Sprintf("{{c%d}}", c.ord)
-		switch {
-		case c.app != id.app:
-			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: "a contact of another app"})
-		case !c.alive:
-			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "absent", why: "a deleted contact"})
-		default:
+		if a, ok := absent(c, id, idTpl); ok {
+			out = append(out, a)
+		} else {
 			out = append(out, assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, kind: "once"},
 				assertion{ptr: "/data", sel: "id", selVal: c.id, selTpl: idTpl, field: "is_blocked", kind: "equals", want: c.blocked})
 		}

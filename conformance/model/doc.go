@@ -7,8 +7,8 @@
 // not generate (the validating proxy feeds it live traffic; the explorer feeds it
 // its own). Every observation-based rule it checks:
 //
-//   - a contact's id, phone and name never change: the API has no operation
-//     that changes them (the list's tag is its name and the detail's tags hold
+//   - a contact's id, phone, name and tags never change: the API has no
+//     operation that changes them (the list's tag is its name and the detail's tags hold
 //     it; phones are compared by exact value, never through a float64); nor does
 //     its created_at, but that is a reading (contactkit.ReadingCreatedAtStable:
 //     the docs' own PUT example shows another time), so a change only warns;

@@ -9,10 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 )
+
+// maxTags is the most tags of one contact the model remembers: no name gives
+// more, and a hostile answer's thousands are not kept.
+const maxTags = 16
 
 // DefaultMaxContacts is how many contacts a Model remembers when Config says 0.
 const DefaultMaxContacts = 10_000
@@ -58,7 +63,9 @@ type Contact struct {
 	// Name is the name (the list's tag); "" until a list or block answer shows it.
 	Name string
 	// Phone is the phone as the JSON number's text.
-	Phone     string
+	Phone string
+	// Tags are the detail's tags as first seen (nil until a detail shows them).
+	Tags      []string
 	CreatedAt string
 	// Blocked is the last is_blocked an answer showed.
 	Blocked bool
@@ -117,7 +124,11 @@ func (m *Model) Forgotten() int {
 
 // contactBytes is what c holds, as Config.MaxBytes counts it.
 func contactBytes(c *Contact) int64 {
-	return int64(contactCost + len(c.ID) + len(c.App) + len(c.Name) + len(c.Phone) + len(c.CreatedAt))
+	n := contactCost + len(c.ID) + len(c.App) + len(c.Name) + len(c.Phone) + len(c.CreatedAt)
+	for _, t := range c.Tags {
+		n += 16 + len(t)
+	}
+	return int64(n)
 }
 
 // resized accounts for c's texts having changed from before bytes, and forgets
@@ -287,7 +298,7 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 		}
 	}
 	if hasCreated {
-		if c.CreatedAt != "" && c.CreatedAt != created {
+		if c.CreatedAt != "" && !sameInstant(c.CreatedAt, created) {
 			// The docs' own PUT example shows another created_at than their list
 			// does: that it never changes is a reading.
 			f := m.finding(x.Op, at+"/created_at", fmt.Sprintf("contact %s's created_at changed from %s to %s", id, c.CreatedAt, created),
@@ -303,6 +314,22 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 				strconv.Quote(c.Name), strconv.Quote(tag), "#/components/schemas/Contact/properties/tag"))
 		} else if c.Name == "" {
 			c.Name = tag
+		}
+	}
+	if hasTags {
+		var now []string
+		for _, t := range tags {
+			s, _ := t.(string)
+			now = append(now, s)
+		}
+		switch {
+		case c.Tags == nil && len(now) <= maxTags:
+			c.Tags = now
+		case c.Tags != nil && !sameTags(c.Tags, now):
+			// Tags come from the name, which no operation changes (their
+			// order the docs leave open).
+			out = append(out, m.finding(x.Op, at+"/tags", fmt.Sprintf("contact %s's tags changed from %s to %s", id, check.Show(c.Tags), check.Show(now)),
+				check.Show(c.Tags), check.Show(now), "#/components/schemas/ContactDetail/properties/tags"))
 		}
 	}
 	if hasTags && c.Name != "" && !slices.ContainsFunc(tags, func(t any) bool { s, _ := t.(string); return s == c.Name }) {
@@ -325,6 +352,25 @@ func (m *Model) seen(x Exchange, obj any, at string, toggled bool) []check.Findi
 		c.Blocked = blocked
 	}
 	return out
+}
+
+// sameInstant compares two RFC 3339 times by the instant they name: the same
+// time written in another zone is the same created_at.
+func sameInstant(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && ta.Equal(tb)
+}
+
+// sameTags compares two lists of tags as sets with counts: the docs fix no order.
+func sameTags(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // remember adds contact id of app, forgetting the oldest contacts past the

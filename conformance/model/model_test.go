@@ -195,3 +195,24 @@ func TestForgetsPastMaxBytes(t *testing.T) {
 	assert.True(t, newest, "the newest is remembered")
 	assert.Equal(t, m.Len()*(2000+256+36+4+13+29), int(m.Bytes()), "bytes counted, every contact's texts and its fixed cost")
 }
+
+// TestTagsNeverChange: a detail's tags, once seen, come back the same; the API
+// changes no name, and tags come from the name.
+func TestTagsNeverChange(t *testing.T) {
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	m := model.New(spec, model.Config{})
+	detail := func(tags string) any {
+		return decode(t, `{"data":{"id":"`+idA+`","phone":6281234567890,"tags":`+tags+`,"is_blocked":false,"created_at":"2024-05-14T11:51:48.000+07:00"}}`)
+	}
+	see := func(tags string) []check.Finding {
+		return m.Observe(model.Exchange{Op: contactkit.OpGetContact, App: "app1", ContactID: idA, Status: 200, Body: detail(tags)})
+	}
+	assert.Empty(t, see(`["Budi Santoso","Budi"]`), "the first detail")
+	assert.Empty(t, see(`["Budi Santoso","Budi"]`), "the same tags again")
+	assert.Empty(t, see(`["Budi","Budi Santoso"]`), "the same tags in another order")
+	fs := see(`["Budi Santoso"]`)
+	require.Len(t, fs, 1, "tags that changed")
+	assert.Contains(t, fs[0].Message, "tags changed")
+	assert.Equal(t, "/data/tags", fs[0].Pointer)
+}
