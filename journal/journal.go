@@ -2,10 +2,13 @@ package journal
 
 import (
 	"errors"
+
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/contactkit/contactkit/redact"
 )
 
 // Defaults for Config's zero fields.
@@ -179,6 +182,10 @@ type Journal struct {
 	// listening is len(subs), read without the lock: Keep builds an entry for
 	// the live feed only when someone listens.
 	listening atomic.Int32
+	// seen is the credentials of the exchanges kept (their headers'; their
+	// bodies' credential fields, once an entry is built), so that every entry
+	// is scrubbed of them, whichever exchange carried them; bounded.
+	seen redact.Seen
 
 	// mu guards every field below.
 	mu      sync.Mutex
@@ -221,7 +228,7 @@ func (j *Journal) keep(r record, want bool) (Entry, bool) {
 	var e Entry
 	built := want || j.listening.Load() > 0
 	if built {
-		e = j.entry(&r)
+		e = j.entry(&r) // learns its bodies' credentials as it masks them
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -282,7 +289,23 @@ func (j *Journal) pick(f Filter) []record {
 			picked = append(picked, *r)
 		}
 	}
+	j.mu.Unlock()
+	// Every credential the picked records carry scrubs every entry built from
+	// them, whichever exchange carried it.
+	for i := range picked {
+		j.learn(&picked[i])
+	}
+	j.mu.Lock()
 	return picked
+}
+
+// learn adds the credentials r's bodies carry in fields named like one (a
+// password, a token an answer issues) to the credentials seen.
+func (j *Journal) learn(r *record) {
+	for _, p := range []int{partReqBody, partRespBody} {
+		_, values := redact.Fields(r.part(p))
+		j.seen.Add(values...)
+	}
 }
 
 // built is r's entry with its sequence number.
@@ -291,6 +314,11 @@ func (j *Journal) built(r *record) Entry {
 	e.Seq = r.seq
 	return e
 }
+
+// Scrubber returns a Scrubber of the credentials the journal has seen (see
+// redact.Seen), for what a server writes besides the journal: its log lines,
+// its recordings.
+func (j *Journal) Scrubber() *redact.Scrubber { return j.seen.Scrubber() }
 
 // Len returns how many entries the journal holds, and their bytes.
 func (j *Journal) Len() (entries, bytes int) {

@@ -100,6 +100,10 @@ func (j *Journal) record(x Exchange) record {
 		r.ends[partReqBody+i] = int32(b.Len())
 	}
 	r.raw = b.String()
+	// The credentials the headers carry scrub every entry, this one's and the
+	// others' (a token used as a bearer here, echoed by another answer).
+	j.seen.AddHeader(x.RequestHeader)
+	j.seen.AddHeader(x.ResponseHeader)
 	var reqBytes, respBytes int
 	r.reqHeader, reqBytes = j.keepHeader(x.RequestHeader)
 	r.respHeader, respBytes = j.keepHeader(x.ResponseHeader)
@@ -249,7 +253,7 @@ func (j *Journal) entry(r *record) Entry {
 	reqHeader, secrets := redact.Header(r.reqHeader)
 	respHeader, respSecrets := redact.Header(r.respHeader)
 	secrets = append(append(secrets, respSecrets...), r.secrets...)
-	sc := redact.NewScrubber(secrets...)
+	sc := redact.NewScrubber(secrets...).With(j.seen.Scrubber())
 	c := j.cfg
 	// The raw string is the record's own and outlives the entry, so clips of it
 	// are fine here; a text the server handed over is copied (a violation's).
@@ -312,6 +316,10 @@ func (j *Journal) message(sc *redact.Scrubber, h http.Header, body string, size 
 		m.Truncated = cut
 		return m
 	}
+	// Fields named like a credential (a password, an issued token) are masked
+	// whatever their value, before the credentials known are scrubbed.
+	body, values := redact.Fields(body)
+	j.seen.Add(values...)
 	if utf8.ValidString(body) {
 		m.Body, m.Truncated = sc.Clip(body, j.cfg.MaxBody, cut)
 		m.Truncated = m.Truncated || cut

@@ -419,7 +419,6 @@ func (s *Server) finish(f *flight) {
 		f.status = http.StatusBadGateway
 		f.problem = orText(f.problem, "no answer")
 	}
-	sc := s.scrubber(f)
 	var viol []journal.Violation
 	for _, side := range [][]check.Finding{f.reqFindings, f.findings} {
 		for _, fd := range side {
@@ -446,6 +445,10 @@ func (s *Server) finish(f *flight) {
 		ResponseHeader: f.respHeader, ResponseBody: respBody, ResponseBodySize: f.respSize, ResponseTruncated: f.respTooLarge,
 		Violations: viol, Problem: problem,
 	})
+	// After Add: the journal has learnt the credentials this exchange's bodies
+	// carry (a password, an issued token), which the log and the recording
+	// must not show either.
+	sc := s.scrubber(f)
 	s.log(f, sc, e.Path, took)
 	if s.rec != nil && !f.preflight {
 		s.rec.add(f, sc)
@@ -525,7 +528,9 @@ func (s *Server) scrubber(f *flight) *redact.Scrubber {
 	if s.cfg.AdminToken != "" {
 		secrets = append(secrets, s.cfg.AdminToken)
 	}
-	return redact.NewScrubber(secrets...)
+	// And every credential the journal has seen, on any exchange: a token an
+	// answer issued, used as a bearer since or echoed here.
+	return redact.NewScrubber(secrets...).With(s.journal.Scrubber())
 }
 
 // envelopeBytes is the API's envelope for an answer the proxy makes itself, its

@@ -29,16 +29,61 @@ func isCredential(name string) bool {
 		"Access-Control-Allow-Origin", "Preference-Applied", "page", "limit":
 		return false // the common ones, without lowering them
 	}
-	n := strings.ToLower(name)
-	if n == "key" || n == "sig" {
+	if strings.EqualFold(name, "key") || strings.EqualFold(name, "sig") {
 		return true
 	}
-	for _, w := range credentialWords {
-		if strings.Contains(n, w) {
+	// A word is only looked for in a name holding each of its letters: most
+	// names (a JSON body's keys, say) are ruled out by one pass over them.
+	has := letters(name)
+	for i, w := range credentialWords {
+		if has&wordLetters[i] == wordLetters[i] && containsFold(name, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// wordLetters are the letters of each of credentialWords, as letters gives them.
+var wordLetters = func() []uint32 {
+	out := make([]uint32, len(credentialWords))
+	for i, w := range credentialWords {
+		out[i] = letters(w)
+	}
+	return out
+}()
+
+// letters is the set of the ASCII letters s holds, whatever their case, a bit
+// each.
+func letters(s string) uint32 {
+	var m uint32
+	for i := range len(s) {
+		if c := lower(s[i]); c >= 'a' && c <= 'z' {
+			m |= 1 << (c - 'a')
+		}
+	}
+	return m
+}
+
+// containsFold reports whether s holds word (lower case ASCII), whatever the
+// case of s; it allocates nothing, since a server asks it of every header.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for j < len(word) && lower(s[i+j]) == word[j] {
+			j++
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // Header returns a copy of h with every credential replaced: Authorization (and
@@ -58,7 +103,13 @@ func Header(h http.Header) (http.Header, []string) {
 		}
 		vs := make([]string, len(values))
 		for i, v := range values {
-			scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+			// A scheme and its credential are parted by blanks: a space, or a
+			// tab, which HTTP allows as well and servers take.
+			v := strings.TrimSpace(v)
+			scheme, cred, ok := v, "", false
+			if j := strings.IndexAny(v, " \t"); j >= 0 {
+				scheme, cred, ok = v[:j], v[j+1:], true
+			}
 			canon := http.CanonicalHeaderKey(name)
 			if (canon == "Authorization" || canon == "Proxy-Authorization") && ok {
 				vs[i] = scheme + " " + Mask

@@ -54,6 +54,12 @@ func TestScrubEveryForm(t *testing.T) {
 		{"cut at the end", `{"echo":"` + token[:PrefixLen]},
 		{"in a header value", "Location: Bearer " + token},
 		{"\\u-escaped, once decoded", func() string { var s string; _ = json.Unmarshal([]byte(`"`+uesc.String()+`"`), &s); return s }()},
+		// What the decoded text holds: escapes that no form of the token lists.
+		{"\\u-escaped in a JSON body", `{"echo":"` + uesc.String() + `","n":1}`},
+		{"one \\u escape in a JSON body", `{"echo":"\u0073` + token[1:] + `"}`},
+		{"every byte percent-encoded in a path", "/contacts/" + percentAll(token) + "?page=1"},
+		{"every byte percent-encoded in a query", "/contacts/a?x=" + percentAll(token) + "&page=1"},
+		{"percent-encoded twice", "/contacts/" + strings.ReplaceAll(percentAll(token), "%", "%25")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := NewScrubber(token).Scrub(tc.text)
@@ -137,6 +143,15 @@ func TestClip(t *testing.T) {
 	}
 }
 
+// percentAll percent-encodes every byte of s, as no escaping function does.
+func percentAll(s string) string {
+	var b strings.Builder
+	for i := range len(s) {
+		fmt.Fprintf(&b, "%%%02X", s[i])
+	}
+	return b.String()
+}
+
 func TestHeader(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -149,6 +164,8 @@ func TestHeader(t *testing.T) {
 		{"basic: the token, the password and the user", http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("user:pass-word"))}},
 			http.Header{"Authorization": {"Basic ***"}}, []string{base64.StdEncoding.EncodeToString([]byte("user:pass-word")), "pass-word", "user"}},
 		{"an API key", http.Header{"X-Api-Key": {token}}, http.Header{"X-Api-Key": {"***"}}, []string{token}},
+		{"a tab after the scheme", http.Header{"Authorization": {"Bearer\t" + token}}, http.Header{"Authorization": {"Bearer ***"}}, []string{token}},
+		{"blanks around", http.Header{"Authorization": {" Bearer \t " + token + " "}}, http.Header{"Authorization": {"Bearer ***"}}, []string{token}},
 		{"cookies: long values only", http.Header{"Cookie": {"id=1; session=" + token}}, http.Header{"Cookie": {"***"}}, []string{token}},
 		{"ordinary headers", http.Header{"Accept": {"*/*"}, "Page": {"2"}}, http.Header{"Accept": {"*/*"}, "Page": {"2"}}, nil},
 		{"nil", nil, nil, nil},

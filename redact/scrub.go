@@ -19,7 +19,17 @@ type Scrubber struct {
 	groups []group
 	words  []string // forms of short secrets, replaced only where a credential goes
 	forms  []string // every form of a long secret, longest first, for trimHead
+	// heads and filter find the groups in one pass when there are many (a
+	// Seen's): heads by their 8 bytes, filter a bit for each head's hash.
+	heads  map[uint64]int
+	filter []uint64
+	// next scrubs too, after this one (With).
+	next *Scrubber
 }
+
+// manyGroups is how many groups a Scrubber looks for one at a time
+// (strings.Index, fast); with more it reads a text once (cutAll).
+const manyGroups = 8
 
 // group is the forms of long secrets that share their first PrefixLen bytes.
 type group struct {
@@ -93,7 +103,48 @@ func newScrubber(secrets []string) *Scrubber {
 		}
 		s.groups[i].forms = append(s.groups[i].forms, f)
 	}
+	if len(s.groups) > manyGroups {
+		s.heads = make(map[uint64]int, len(s.groups))
+		s.filter = make([]uint64, filterBits/64)
+		for i, g := range s.groups {
+			k := word8(g.head, 0)
+			s.heads[k] = i
+			h := hash8(k)
+			s.filter[h/64] |= 1 << (h % 64)
+		}
+	}
 	return s
+}
+
+// filterBits is the size of a Scrubber's filter of heads.
+const filterBits = 1 << 16
+
+// word8 reads s[i:i+8] as a number.
+func word8(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hash8 is a head's bit in the filter.
+func hash8(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> (64 - 16) }
+
+// With returns a Scrubber that scrubs with s, then with more: a request's own
+// credentials and those a server has seen (Seen), say.
+func (s *Scrubber) With(more *Scrubber) *Scrubber {
+	switch {
+	case more.Empty():
+		return s
+	case s.Empty():
+		return more
+	}
+	both := *s
+	if both.next != nil {
+		both.next = both.next.With(more)
+	} else {
+		both.next = more
+	}
+	return &both
 }
 
 // Forms lists the ways a secret reads once a server or a format has encoded it,
@@ -135,37 +186,88 @@ func sortForms(forms []string) []string {
 }
 
 // Empty reports whether s scrubs nothing.
-func (s *Scrubber) Empty() bool { return s == nil || len(s.groups) == 0 && len(s.words) == 0 }
+func (s *Scrubber) Empty() bool {
+	return s == nil || len(s.groups) == 0 && len(s.words) == 0 && s.next.Empty()
+}
 
-// Scrub returns text with every secret replaced by Mask.
+// Scrub returns text with every secret replaced by Mask: as written, and in
+// what text holds once decoded (decoded: JSON escapes, percent-encoding).
 func (s *Scrubber) Scrub(text string) string {
+	return s.scrub(text, 0)
+}
+
+func (s *Scrubber) scrub(text string, depth int) string {
 	if s.Empty() || text == "" {
 		return text
 	}
-	for _, g := range s.groups {
-		text = g.cut(text)
-	}
-	for _, w := range s.words {
-		text = replaceCredential(text, w)
+	text = s.plain(text)
+	if depth < maxDecodes {
+		text = s.decoded(text, depth)
 	}
 	return text
+}
+
+// plain scrubs text of every form of every secret, as written.
+func (s *Scrubber) plain(text string) string {
+	for ; s != nil; s = s.next {
+		if s.heads != nil {
+			text = s.cutAll(text)
+		} else {
+			for _, g := range s.groups {
+				text = g.cut(text)
+			}
+		}
+		for _, w := range s.words {
+			text = replaceCredential(text, w)
+		}
+	}
+	return text
+}
+
+// cutAll is every group's cut in one reading of text: at each place, the 8
+// bytes there are looked up among the heads (a filter first, then the map).
+func (s *Scrubber) cutAll(text string) string {
+	var b strings.Builder
+	kept := 0
+	for i := 0; i+PrefixLen <= len(text); {
+		k := word8(text, i)
+		if h := hash8(k); s.filter[h/64]&(1<<(h%64)) != 0 {
+			if gi, ok := s.heads[k]; ok {
+				end := s.groups[gi].end(text, i)
+				b.WriteString(text[kept:i])
+				b.WriteString(Mask)
+				kept, i = end, end
+				continue
+			}
+		}
+		i++
+	}
+	if kept == 0 {
+		return text
+	}
+	b.WriteString(text[kept:])
+	return b.String()
 }
 
 // cut replaces every run of text that starts like one of g's forms (its first
 // PrefixLen characters at least) with Mask, as far as the run follows the form
 // it follows longest.
 func (g group) cut(text string) string {
-	return replace(text, g.head, func(s string, i int) (int, bool) {
-		end := i + PrefixLen
-		for _, f := range g.forms {
-			n := PrefixLen
-			for n < len(f) && i+n < len(s) && s[i+n] == f[n] {
-				n++
-			}
-			end = max(end, i+n)
+	return replace(text, g.head, func(s string, i int) (int, bool) { return g.end(s, i), true })
+}
+
+// end is where the run of s at i, which starts with g's head, stops following
+// the form of g it follows longest.
+func (g group) end(s string, i int) int {
+	end := i + PrefixLen
+	for _, f := range g.forms {
+		n := PrefixLen
+		for n < len(f) && i+n < len(s) && s[i+n] == f[n] {
+			n++
 		}
-		return end, true
-	})
+		end = max(end, i+n)
+	}
+	return end
 }
 
 // replaceCredential replaces word where it stands alone (not inside a longer
@@ -260,13 +362,12 @@ const minHead = 3
 
 // trimHead drops the end of text when it is the start of a secret.
 func (s *Scrubber) trimHead(text string) string {
-	if s == nil {
-		return text
-	}
-	for _, f := range s.forms {
-		for k := min(len(f)-1, len(text)); k >= minHead; k-- {
-			if strings.HasSuffix(text, f[:k]) {
-				return text[:len(text)-k]
+	for ; s != nil; s = s.next {
+		for _, f := range s.forms {
+			for k := min(len(f)-1, len(text)); k >= minHead; k-- {
+				if strings.HasSuffix(text, f[:k]) {
+					return text[:len(text)-k]
+				}
 			}
 		}
 	}
