@@ -75,10 +75,24 @@ run_proxy() {
 PROXY=127.0.0.1:47121
 UPSTREAM=127.0.0.1:47122
 
+# run_cmd NAME CMD...: a command that ends by itself (a mock refusing a data
+# file, conform against a hostile target), its peak RSS from GNU time.
+run_cmd() {
+  local name=$1; shift
+  local rss status=0
+  /usr/bin/time -f 'maxrss %M' "$@" >/dev/null 2>"$BENCH_TMP/cmd.err" || status=$?
+  rss=$(grep -o 'maxrss [0-9]*' "$BENCH_TMP/cmd.err" | awk '{printf "%.0f", $2/1024}')
+  printf '%-16s peak RSS %6s MB  (exit %d)  %s\n' "$name" "${rss:-?}" "$status" \
+    "$(grep -v -e '^maxrss' -e '^Command exited' "$BENCH_TMP/cmd.err" | tail -n 1 | cut -c1-160)"
+}
+
+# ints N: N integers as a JSON list, two bytes each.
+ints() { awk -v n="$1" 'BEGIN { for (i = 1; i < n; i++) printf "1,"; printf "1" }'; }
+
 # Each attack as issue 14 found it (1 MB parts: net/http now refuses them, 431),
 # then with parts just under the header cap, which reach the mock's own bounds.
 attacks=("$@")
-[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml proxy-lists proxy-hostile)
+[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml proxy-lists proxy-hostile conform-hostile data-json data-yaml data-yaml-block)
 echo "mock: $("$bin" version 2>/dev/null | head -n 1)"
 for a in "${attacks[@]}"; do
   case $a in
@@ -95,6 +109,20 @@ for a in "${attacks[@]}"; do
     admin-yaml) run admin-yaml -- --n 8 --size 1000000 --workers 8 --timeout 60s ;;
     proxy-lists) run_proxy lists --contacts 10000 -- -- --n 200 --pages 200 --workers 8 --timeout 600s ;;
     proxy-hostile) run_proxy hostile -- -- --n 640 --size 1000000 --workers 64 --timeout 300s ;;
+    conform-hostile)
+      "$BENCH_TMP/attack" --attack hostile --upstream "$UPSTREAM" --size 1000000 --serve 120s >/dev/null 2>&1 &
+      hpid=$!
+      wait_ready "http://$UPSTREAM/"
+      run_cmd conform "$bin" conform --target "http://$UPSTREAM" --token t --app a --explore 0
+      kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null || true ;;
+    data-json|data-yaml|data-yaml-block)
+      f="$BENCH_TMP/ints.${a#data-}"
+      case $a in
+        data-json) { printf '{"apps":{"a":['; ints 2000000; printf ']}}'; } >"$f" ;;
+        data-yaml) { printf 'apps:\n  a: ['; ints 2000000; printf ']\n'; } >"$f" ;;
+        data-yaml-block) { printf 'apps:\n  a:\n'; awk 'BEGIN { for (i = 0; i < 666666; i++) print "  - 1" }'; } >"$f" ;;
+      esac
+      run_cmd "$a" "$bin" mock --addr "$ADDR" --log-format none --data "$f" ;;
     *) echo "unknown attack $a" >&2; exit 2 ;;
   esac
 done

@@ -214,6 +214,10 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 		// Reading rows costs memory by the values the body holds, far more than
 		// its bytes for some (bare integers): the cost is taken from the memory
 		// budget before anything is parsed, as a create's body is.
+		if e := scalarItems(src); e != nil {
+			a := s.adminError(http.StatusUnprocessableEntity, "the contacts do not fit the contract; nothing was changed")
+			return withErrors(a, map[string]string{e.key(): fmt.Sprintf("%s (line %d)", e.Msg, e.Line)})
+		}
 		held := int64(len(src)) + parseCost(src)
 		if !s.budget.Take(held) {
 			return s.adminError(http.StatusUnprocessableEntity, fmt.Sprintf(

@@ -185,6 +185,10 @@ func readDataFile(path string, cfg *Config, spec *contactkit.Spec) (*Data, error
 			"reading it would take about %d MiB, more than --max-memory %d MiB (it holds about %d values; JSON costs less than YAML to read)",
 			cost>>20, cfg.MaxMemory>>20, cost/tokenCost(src))}}
 	}
+	if e := scalarItems(src); e != nil {
+		e.File = path
+		return nil, DataErrors{e}
+	}
 	l, err := newDataLoader(path, cfg, spec)
 	if err != nil {
 		return nil, err
@@ -254,6 +258,41 @@ func parseCost(src []byte) int64 {
 		}
 	}
 	return (n + 1) * yamlValueCost
+}
+
+// scalarItems refuses, before a YAML file is parsed, one whose lists hold more
+// items that cannot be contacts than a load reports: lines "- 1", "- Budi",
+// a value alone after the dash (no "key: value", no mapping). A data file's
+// only lists are its apps' contacts, so each is an error, and a file of them
+// (a value every four bytes) would cost its parse hundreds of megabytes before
+// it is refused anyway. JSON needs no such check: it is read a row at a time
+// and stops at full().
+func scalarItems(src []byte) *DataError {
+	if isJSON(src) {
+		return nil
+	}
+	n, first := 0, 0
+	for line := 1; len(src) > 0; line++ {
+		text := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			text, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		item, ok := bytes.CutPrefix(bytes.TrimLeft(text, " \t"), []byte("- "))
+		item = bytes.TrimSpace(item)
+		if !ok || len(item) == 0 || bytes.ContainsAny(item, ":{#&*!|>?") {
+			continue // not an item, or one that may be a mapping (or is YAML's own)
+		}
+		if n++; n == 1 {
+			first = line
+		}
+	}
+	if n <= maxDataErrors {
+		return nil // read it: the load says what each is
+	}
+	return &DataError{Line: first, Row: -1, Msg: fmt.Sprintf(
+		"%d list items are not contacts (a contact is a mapping {name, phone}, one a line: - {name: Budi, phone: 6281234567890}); refused before reading the rest", n)}
 }
 
 // full says the loader has as many errors as it reports, or rows that will be

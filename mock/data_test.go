@@ -187,6 +187,8 @@ func TestDataFileBoundedBeforeParsing(t *testing.T) {
 		{"yaml ints past the budget", "apps:\n  a: [" + ints(100_000) + "]\n", 16 << 20, "more than --max-memory 16 MiB"},
 		{"yaml block ints past the budget", "apps:\n  a:\n" + strings.Repeat("  - 1\n", 50_000), 16 << 20, "more than --max-memory 16 MiB"},
 		{"json ints", `{"apps":{"a":[` + ints(100_000) + `]}}`, 0, "apps.a[0]: want a contact {name, phone}, found a JSON number"},
+		// Counted under a budget of 1 GiB, but a list of scalars holds no contact.
+		{"yaml block ints", "apps:\n  a:\n" + strings.Repeat("  - 1\n", 50_000), 0, ":3: 50000 list items are not contacts"},
 	} {
 		path := writeFile(t, "data.txt", tc.file)
 		var err error
@@ -204,7 +206,7 @@ func TestDataFileBoundedBeforeParsing(t *testing.T) {
 // (as a create's body is), and the budget is given back afterwards.
 func TestAdminPutBoundedBeforeParsing(t *testing.T) {
 	m := newMock(t, Config{MaxMemory: 32 << 20})
-	body := strings.Repeat("- 1\n", 100_000) // 400 KB, under --max-body
+	body := strings.Repeat("- {}\n", 80_000) // 400 KB, under --max-body: empty mappings, a value every 2.5 bytes
 	var r reply
 	took := allocated(func() { r = m.do("PUT", "/__admin/apps/a", body, "Content-Type: application/yaml") })
 	assert.Equal(t, 422, r.status, "PUT of %d bytes of integers", len(body))
@@ -214,4 +216,10 @@ func TestAdminPutBoundedBeforeParsing(t *testing.T) {
 		ok := m.do("PUT", "/__admin/apps/a", `[{"name": "Ana", "phone": 6281111111111}]`)
 		require.Equal(t, 200, ok.status, "the budget was given back: %s", ok.raw)
 	}
+	roomy := newMock(t, Config{})
+	body = strings.Repeat("- 1\n", 100_000)
+	took = allocated(func() { r = roomy.do("PUT", "/__admin/apps/a", body, "Content-Type: application/yaml") })
+	assert.Equal(t, 422, r.status, "PUT of %d bytes of integers under the default budget", len(body))
+	assert.Contains(t, r.errors()["body"], "100000 list items are not contacts", "says why: %s", r.raw)
+	assert.Less(t, took, uint64(8*len(body)), "refused before parsing, under the default budget too")
 }

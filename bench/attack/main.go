@@ -28,6 +28,7 @@ func main() {
 	limit := flag.Duration("timeout", 60*time.Second, "the whole attack's time bound")
 	pages := flag.Int("pages", 200, "lists: pages read of each app")
 	upstream := flag.String("upstream", "", "hostile: serve a hostile target on this loopback HOST:PORT (for a proxy in front of it)")
+	serveFor := flag.Duration("serve", 0, "hostile: only serve the hostile target for this long (for conform against it)")
 	flag.Parse()
 	for _, a := range []string{*addr, *upstream} {
 		if host, _, err := net.SplitHostPort(a); a != "" && (err != nil || (host != "127.0.0.1" && host != "localhost")) {
@@ -72,7 +73,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "attack: hostile needs --upstream")
 			os.Exit(2)
 		}
-		err = a.hostile(ctx, *upstream, or(*n, 640))
+		err = a.hostile(ctx, *upstream, or(*n, 640), *serveFor)
 	case "delay", "delay-token": // headers of size bytes and a 30 s delay, without a token or with one
 		auth := ""
 		if *attack == "delay-token" {
@@ -330,8 +331,9 @@ func (a *attacker) lists(ctx context.Context, n, pages int) error {
 
 // hostile serves, on upstream, list answers of a.size bytes whose data is tiny
 // items (a valid envelope: 1 MB holds half a million), and reads n of them
-// through the proxy at a.addr, a.workers at once.
-func (a *attacker) hostile(ctx context.Context, upstream string, n int) error {
+// through the proxy at a.addr, a.workers at once; with serveFor it only serves,
+// that long.
+func (a *attacker) hostile(ctx context.Context, upstream string, n int, serveFor time.Duration) error {
 	head := `{"statusCode":200,"code":"OK","message":"The request has been successfully processed.","data":[`
 	tail := `],"meta":{"total":1,"limit":50,"current_page":1,"first_page":1,"previous_page":null,"next_page":null,"last_page":1}}`
 	items := strings.TrimSuffix(strings.Repeat("1,", max(a.size-len(head)-len(tail), 2)/2), ",")
@@ -346,6 +348,13 @@ func (a *attacker) hostile(ctx context.Context, upstream string, n int) error {
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
+	if serveFor > 0 {
+		select {
+		case <-time.After(serveFor):
+		case <-ctx.Done():
+		}
+		return nil
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: a.workers}}
