@@ -95,11 +95,17 @@ func syntaxError(raw []byte) error {
 type decoder struct {
 	src     []byte
 	i       int
-	items   int      // items of an array decoded, at most
-	members int      // members of an object decoded, at most
-	left    int      // values that may still be decoded
-	path    []string // tokens of the value being read, for a skipped part's pointer
+	items   int       // items of an array decoded, at most
+	members int       // members of an object decoded, at most
+	left    int       // values that may still be decoded
+	path    []pathTok // where the value being read is, for a skipped part's pointer
 	skipped []skipped
+}
+
+// pathTok is one step of a decoder's path: a member's key, or an item's index.
+type pathTok struct {
+	key   string
+	index int // -1 for a member
 }
 
 func (d *decoder) space() {
@@ -155,18 +161,9 @@ func (d *decoder) array() []any {
 	d.i++ // [
 	out := []any{}
 	total := 0
-	for {
-		d.space()
-		if d.src[d.i] == ']' {
-			d.i++
-			break
-		}
-		if d.src[d.i] == ',' {
-			d.i++
-			d.space()
-		}
+	for d.more(']') {
 		if len(out) < d.items && d.left > 0 {
-			d.path = append(d.path, strconv.Itoa(total))
+			d.path = append(d.path, pathTok{index: total})
 			out = append(out, d.value())
 			d.path = d.path[:len(d.path)-1]
 		} else {
@@ -184,16 +181,7 @@ func (d *decoder) object() map[string]any {
 	d.i++ // {
 	out := map[string]any{}
 	total, kept := 0, 0 // kept may pass len(out): a key given twice is kept once
-	for {
-		d.space()
-		if d.src[d.i] == '}' {
-			d.i++
-			break
-		}
-		if d.src[d.i] == ',' {
-			d.i++
-			d.space()
-		}
+	for d.more('}') {
 		keep := kept < d.members && d.left > 0
 		var key string
 		if keep {
@@ -204,7 +192,7 @@ func (d *decoder) object() map[string]any {
 		d.space()
 		d.i++ // :
 		if keep {
-			d.path = append(d.path, key)
+			d.path = append(d.path, pathTok{key: key, index: -1})
 			out[key] = d.value()
 			d.path = d.path[:len(d.path)-1]
 			kept++
@@ -219,9 +207,31 @@ func (d *decoder) object() map[string]any {
 	return out
 }
 
+// more moves past blanks and a comma, and reports whether the array or object
+// goes on; when it does not, it has moved past its closing byte.
+func (d *decoder) more(closing byte) bool {
+	d.space()
+	if d.src[d.i] == closing {
+		d.i++
+		return false
+	}
+	if d.src[d.i] == ',' {
+		d.i++
+		d.space()
+	}
+	return true
+}
+
 // skip1 notes that the array or object at d.path kept kept of its total.
 func (d *decoder) skip1(kept, total int, object bool) {
-	d.skipped = append(d.skipped, skipped{pointer: PointerOf(d.path), kept: kept, total: total, object: object})
+	toks := make([]string, len(d.path))
+	for i, t := range d.path {
+		toks[i] = t.key
+		if t.index >= 0 {
+			toks[i] = strconv.Itoa(t.index)
+		}
+	}
+	d.skipped = append(d.skipped, skipped{pointer: PointerOf(toks), kept: kept, total: total, object: object})
 }
 
 // str decodes the string at d.i.

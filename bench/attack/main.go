@@ -297,10 +297,17 @@ func (a *attacker) adminYAML(ctx context.Context, n int) error {
 	return a.each(ctx, n, func(int) string { return req })
 }
 
-// lists reads pages 1 to pages (limit 50) of apps app0 to app<n-1>, a.workers
-// at once over keep-alive connections: list traffic through a proxy, whose
-// session model learns every contact it is shown.
+// lists reads pages 1 to pages (limit 50) of apps app0 to app<n-1>: list
+// traffic through a proxy, whose session model learns every contact it is shown.
 func (a *attacker) lists(ctx context.Context, n, pages int) error {
+	return a.gets(ctx, n*pages, func(i int) string {
+		return fmt.Sprintf("http://%s/contacts/app%d?page=%d&limit=50", a.addr, i/pages, i%pages+1)
+	})
+}
+
+// gets sends n GETs with a bearer token, a.workers at once over keep-alive
+// connections, the i-th to url(i).
+func (a *attacker) gets(ctx context.Context, n int, url func(i int) string) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: a.workers}}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -308,11 +315,10 @@ func (a *attacker) lists(ctx context.Context, n, pages int) error {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= n*pages || ctx.Err() != nil {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
-				url := fmt.Sprintf("http://%s/contacts/app%d?page=%d&limit=50", a.addr, i/pages, i%pages+1)
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url(i), nil)
 				req.Header.Set("Authorization", "Bearer t")
 				resp, err := client.Do(req)
 				if err != nil {
@@ -355,25 +361,5 @@ func (a *attacker) hostile(ctx context.Context, upstream string, n int, serveFor
 		}
 		return nil
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: a.workers}}
-	for range a.workers {
-		wg.Go(func() {
-			for int(next.Add(1)) <= n && ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/contacts/app%d?limit=50", a.addr, next.Load()), nil)
-				req.Header.Set("Authorization", "Bearer t")
-				resp, err := client.Do(req)
-				if err != nil {
-					a.count("error")
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				a.count(strconv.Itoa(resp.StatusCode))
-			}
-		})
-	}
-	wg.Wait()
-	return ctx.Err()
+	return a.gets(ctx, n, func(i int) string { return fmt.Sprintf("http://%s/contacts/app%d?limit=50", a.addr, i) })
 }
