@@ -19,7 +19,8 @@ import (
 // then uses the issued token as its bearer, and an answer echoes both in fields
 // of no credential's name, the token \u-escaped once; a path carries the token
 // percent-encoded byte by byte. Neither the password nor the token shows in the
-// logs, the journal, the live feed or the recording.
+// logs, the journal or the recording (the journal's own tests read its live
+// feed too).
 func TestCredentialsOutsideAuthorizationNeverLeave(t *testing.T) {
 	const (
 		password = "hunter2-correct-horse"

@@ -79,7 +79,7 @@ type Contact struct {
 }
 
 // Model is the model of the contacts observed so far. It is safe for concurrent
-// use; its memory is bounded by Config.MaxContacts.
+// use; its memory is bounded by Config.MaxContacts and Config.MaxBytes.
 type Model struct {
 	spec     *contactkit.Spec
 	max      int
