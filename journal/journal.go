@@ -2,7 +2,6 @@ package journal
 
 import (
 	"errors"
-
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -281,7 +280,6 @@ func (j *Journal) Entries(f Filter) []Entry {
 // at a time holds one entry at a time.
 func (j *Journal) pick(f Filter) []record {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	picked := make([]record, 0, j.n)
 	for i := range j.n {
 		r := &j.ring[(j.head+i)%len(j.ring)]
@@ -295,7 +293,6 @@ func (j *Journal) pick(f Filter) []record {
 	for i := range picked {
 		j.learn(&picked[i])
 	}
-	j.mu.Lock()
 	return picked
 }
 

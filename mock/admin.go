@@ -211,13 +211,13 @@ func (s *Server) adminApp(r *http.Request, app string) answer {
 		} else if err != nil {
 			return s.adminError(http.StatusUnprocessableEntity, "the body could not be read whole")
 		}
-		// Reading rows costs memory by the values the body holds, far more than
-		// its bytes for some (bare integers): the cost is taken from the memory
-		// budget before anything is parsed, as a create's body is.
 		if e := scalarItems(src); e != nil {
 			a := s.adminError(http.StatusUnprocessableEntity, "the contacts do not fit the contract; nothing was changed")
 			return withErrors(a, map[string]string{e.key(): fmt.Sprintf("%s (line %d)", e.Msg, e.Line)})
 		}
+		// Reading rows costs memory by the values the body holds, far more than
+		// its bytes for some (bare integers): the cost is taken from the memory
+		// budget before anything is parsed, as a create's body is.
 		held := int64(len(src)) + parseCost(src)
 		if !s.budget.Take(held) {
 			return s.adminError(http.StatusUnprocessableEntity, fmt.Sprintf(
