@@ -3,7 +3,6 @@ package linear
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,10 +93,7 @@ func (r *runner) send(ctx context.Context, q request) *answer {
 		return a
 	}
 	a.raw = raw
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) == nil && dec.Decode(new(any)) == io.EOF {
+	if v, _, err := check.Decode(raw); err == nil {
 		a.body = v
 	}
 	return a
