@@ -92,7 +92,7 @@ ints() { awk -v n="$1" 'BEGIN { for (i = 1; i < n; i++) printf "1,"; printf "1" 
 # Each attack as issue 14 found it (1 MB parts: net/http now refuses them, 431),
 # then with parts just under the header cap, which reach the mock's own bounds.
 attacks=("$@")
-[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml proxy-lists proxy-hostile conform-hostile conform-hostile-explore data-json data-yaml data-yaml-block)
+[ ${#attacks[@]} -eq 0 ] && attacks=(method query appid delay method-60k query-60k appid-60k delay-60k delay-token-60k apps body body-256m idle journal admin-yaml batches proxy-batches proxy-lists proxy-hostile conform-hostile conform-hostile-explore data-json data-yaml data-yaml-block)
 echo "mock: $("$bin" version 2>/dev/null | head -n 1)"
 for a in "${attacks[@]}"; do
   case $a in
@@ -107,6 +107,8 @@ for a in "${attacks[@]}"; do
     idle)   run idle -- --n 4086 ;;
     journal) run journal -- --n 600 --size 65536 --workers 8 --timeout 120s ;;
     admin-yaml) run admin-yaml -- --n 8 --size 1000000 --workers 8 --timeout 60s ;;
+    batches) run batches -- --n 128 --size 1000000 --workers 16 --timeout 300s ;;
+    proxy-batches) run_proxy batches -- -- --n 128 --size 1000000 --workers 16 --timeout 300s ;;
     proxy-lists) run_proxy lists --contacts 10000 -- -- --n 200 --pages 200 --workers 8 --timeout 600s ;;
     proxy-hostile) run_proxy hostile -- -- --n 640 --size 1000000 --workers 64 --timeout 300s ;;
     conform-hostile|conform-hostile-explore)

@@ -86,3 +86,47 @@ func TestCheckCostBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestCheckCostBounded: the request check of a 1 MB batch costs a
+// bounded amount whatever it holds (a proxy judges what any client sends): its
+// first rows are judged and the rest reported unjudged. A batch too small to
+// hold more is judged whole.
+func TestRequestCheckCostBounded(t *testing.T) {
+	spec, err := contactkit.LoadSpec()
+	require.NoError(t, err)
+	c := check.New(spec)
+	header := http.Header{"Authorization": {"Bearer t"}, "Content-Type": {"application/json"}}
+	for _, tc := range []struct {
+		name     string
+		body     string
+		unjudged string // in the findings; "" when judged whole
+		schema   int    // schema findings, at most
+	}{
+		{"half a million integers", "[" + items("1", 500_000) + "]", "unjudged: the body holds 500000 rows", 1_000},
+		{"a third of a million empty rows", "[" + items("{}", 330_000) + "]", "unjudged: the body holds 330000 rows", 2_000},
+		{"a hundred integers", "[" + items("1", 100) + "]", "", 100},
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, _, fs := c.Request(context.Background(), check.Request{Method: "POST", URI: "/contacts/a", Header: header, Body: []byte(tc.body)})
+		runtime.ReadMemStats(&after)
+		took := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s: %d bytes, %.1f MB allocated, %d findings", tc.name, len(tc.body), float64(took)/1e6, len(fs))
+		assert.Less(t, took, uint64(64<<20), "%s: bytes allocated", tc.name)
+		var unjudged []string
+		for _, f := range fs {
+			if f.Check == check.Unjudged {
+				unjudged = append(unjudged, f.String())
+			}
+		}
+		assert.LessOrEqual(t, len(fs)-len(unjudged), tc.schema, "%s: findings of the rows judged", tc.name)
+		if tc.unjudged == "" {
+			assert.Empty(t, unjudged, "%s: judged whole", tc.name)
+			assert.Len(t, fs, tc.schema, "%s: a finding for each row", tc.name)
+		} else {
+			require.Len(t, unjudged, 1, "%s: what was not judged is said once", tc.name)
+			assert.Contains(t, unjudged[0], tc.unjudged, "%s", tc.name)
+		}
+	}
+}

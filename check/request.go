@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,9 +47,11 @@ func (c *Checker) Request(ctx context.Context, r Request) (op string, params map
 			Expected: "a path of openapi.yaml", Actual: Clip(req.URL.Path, 200), Contract: Loc("#/paths")}}
 	}
 	op = route.Operation.OperationID
-	if len(r.Body) > 0 {
-		req.Body = io.NopCloser(bytes.NewReader(r.Body))
-		req.ContentLength = int64(len(r.Body))
+	body, unjudged := judgedBody(r.Body)
+	findings = unjudged
+	if len(body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
 	}
 	// A fresh input per request: validation mutates it.
 	input := &openapi3filter.RequestValidationInput{
@@ -60,9 +63,52 @@ func (c *Checker) Request(ctx context.Context, r Request) (op string, params map
 		},
 	}
 	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
-		findings = c.requestFindings(op, err)
+		findings = append(findings, c.requestFindings(op, err)...)
 	}
 	return op, params, findings
+}
+
+// Bounds of what the request check reads of a body: kin-openapi builds an error
+// of a few kilobytes for each violation, and a 1 MB batch holds half a million
+// rows that are not contacts. A body too small to hold more is judged whole.
+const (
+	requestItems     = 1_000
+	smallRequestBody = 4 << 10
+)
+
+// judgedBody returns the part of a request body the check judges (every array
+// to its first requestItems, within the answer checks' other bounds) and an
+// Unjudged finding saying what was left unread. A body that is not JSON is
+// judged as it is: kin-openapi words why.
+func judgedBody(raw []byte) ([]byte, []Finding) {
+	if len(raw) <= smallRequestBody {
+		return raw, nil
+	}
+	v, skipped, err := decodeAnswer(raw)
+	if err != nil {
+		return raw, nil
+	}
+	shown, trimmed := forSchema(v, requestItems)
+	if !trimmed && len(skipped) == 0 {
+		return raw, nil
+	}
+	b, err := json.Marshal(shown)
+	if err != nil {
+		return raw, nil
+	}
+	rows := "the body holds more values"
+	if items, ok := v.([]any); ok {
+		n := len(items)
+		for _, sk := range skipped {
+			if sk.pointer == "" && !sk.object {
+				n = sk.total
+			}
+		}
+		rows = fmt.Sprintf("the body holds %d rows", n)
+	}
+	return b, []Finding{{Check: Unjudged,
+		Message:  fmt.Sprintf("%s than the request check judges; it judged the first %d of each array and %d values in all", rows, requestItems, schemaValues),
+		Expected: fmt.Sprintf("at most %d rows", requestItems), Actual: rows}}
 }
 
 // errNoBearer is what bearerPresent says of a request with no bearer token.

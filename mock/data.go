@@ -229,24 +229,10 @@ func tokenCost(src []byte) int64 {
 // scalar may hold, so nothing is skipped), [ { , and a line, a "- ", ": " or "? "
 // (a - or : inside a word or a date is no separator).
 func parseCost(src []byte) int64 {
-	var n int64
 	if isJSON(src) {
-		inString, escaped := false, false
-		for _, c := range src {
-			switch {
-			case escaped:
-				escaped = false
-			case inString:
-				escaped = c == '\\'
-				inString = c != '"'
-			case c == '"':
-				inString = true
-			case c == '[' || c == '{' || c == ',' || c == ':':
-				n++
-			}
-		}
-		return (n + 1) * jsonValueCost
+		return jsonValues(src) * jsonValueCost
 	}
+	var n int64
 	for i, c := range src {
 		switch c {
 		case '[', '{', ',', '\n':
@@ -258,6 +244,27 @@ func parseCost(src []byte) int64 {
 		}
 	}
 	return (n + 1) * yamlValueCost
+}
+
+// jsonValues counts, without parsing, about how many values a JSON text holds:
+// one more than its openings, commas and colons outside strings.
+func jsonValues(src []byte) int64 {
+	n := int64(1)
+	inString, escaped := false, false
+	for _, c := range src {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			escaped = c == '\\'
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{' || c == ',' || c == ':':
+			n++
+		}
+	}
+	return n
 }
 
 // scalarItems refuses, before a YAML file is parsed, one whose lists hold more

@@ -142,6 +142,33 @@ func TestMemoryBudget(t *testing.T) {
 	assert.Equal(t, int64(seedCost), m.srv.budget.used.Load(), "budget used after a reset and one app")
 }
 
+// TestBatchCostKnownBeforeJudged: what a create costs to judge is known before
+// kin-openapi reads it. A batch past MaxBatch is refused on its count (not after
+// an error for each of its rows: half a million in 1 MB), and the values a
+// batch holds take from the budget, not only its bytes.
+func TestBatchCostKnownBeforeJudged(t *testing.T) {
+	m := newMock(t, Config{})
+	r := m.do("POST", "/contacts/a", "["+strings.Repeat("1,", DefaultMaxBatch)+"1]")
+	assert.Equal(t, 422, r.status, "a batch of integers past the cap")
+	assert.Equal(t, map[string]any{"body": fmt.Sprintf(msgBatchLarge, DefaultMaxBatch)}, r.errors(), "refused on its count alone")
+
+	// 5,000 empty rows: 10 KB, 10,001 values.
+	small := newMock(t, Config{Contacts: -1, MaxMemory: 1 << 20})
+	r = small.do("POST", "/contacts/a", "["+strings.Repeat("{},", 4999)+"{}]")
+	assert.Equal(t, 422, r.status, "a small body of many values")
+	assert.Equal(t, map[string]any{"body": fmt.Sprintf(msgMemoryFull, 1)}, r.errors(), "refused on what judging it would cost")
+	assert.Equal(t, int64(0), small.srv.budget.used.Load(), "the budget is given back")
+}
+
+func TestBatchRows(t *testing.T) {
+	for src, want := range map[string]int{
+		`[]`: 0, ` [ ] `: 0, `[1]`: 1, `[1,2]`: 2, `[ {"a":[1,2]} , "x,y" ]`: 2,
+		`["\"",1]`: 2, `[[],[]]`: 2, `{"a":1,"b":2}`: 0, `"a,b"`: 0, ``: 0,
+	} {
+		assert.Equal(t, want, batchRows([]byte(src)), "%s", src)
+	}
+}
+
 // TestNoDelayOnRefusals: a Prefer delay is honoured only once the request is
 // authorized, so a client without a token cannot pin a connection with it.
 func TestNoDelayOnRefusals(t *testing.T) {

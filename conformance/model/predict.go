@@ -268,25 +268,29 @@ func predictCreate(r Request) Prediction {
 	}
 	notBatch := Prediction{Statuses: []int{http.StatusBadRequest, http.StatusUnprocessableEntity},
 		Readings: map[int]string{http.StatusCreated: contactkit.ReadingCreateNotBatch}, Why: "a body that is not a batch of rows"}
+	// The rows are read one at a time: a 1 MB batch holds half a million, and
+	// only their classes are kept.
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return notBatch
-	}
-	rows, isArray := v.([]any)
-	if !isArray || len(rows) == 0 {
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') || !dec.More() {
 		return notBatch
 	}
 	p := Prediction{}
 	worst := Valid
-	for i, rw := range rows {
+	for i := 0; dec.More(); i++ {
+		var rw any
+		if dec.Decode(&rw) != nil {
+			return notBatch
+		}
 		c := RowClass(rw)
 		p.Rows = append(p.Rows, c)
 		worst = max(worst, c)
 		if c == NotNumber {
 			p.ErrorKeys = append(p.ErrorKeys, fmt.Sprintf("%d.phone", i))
 		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return notBatch // the batch is cut off, or not JSON past its rows
 	}
 	if _, err := dec.Token(); err != io.EOF || !utf8.Valid(r.Body) {
 		// Read leniently, it is a batch: refused, or taken as the rows it holds.
