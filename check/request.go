@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -47,8 +48,7 @@ func (c *Checker) Request(ctx context.Context, r Request) (op string, params map
 			Expected: "a path of openapi.yaml", Actual: Clip(req.URL.Path, 200), Contract: Loc("#/paths")}}
 	}
 	op = route.Operation.OperationID
-	body, unjudged := judgedBody(r.Body)
-	findings = unjudged
+	body, later := c.judgedBody(op, r.Body)
 	if len(body) > 0 {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
@@ -63,52 +63,101 @@ func (c *Checker) Request(ctx context.Context, r Request) (op string, params map
 		},
 	}
 	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
-		findings = append(findings, c.requestFindings(op, err)...)
+		findings = c.requestFindings(op, err)
 	}
-	return op, params, findings
+	return op, params, append(findings, later...)
 }
 
-// Bounds of what the request check reads of a body: kin-openapi builds an error
-// of a few kilobytes for each violation, and a 1 MB batch holds half a million
-// rows that are not contacts. A body too small to hold more is judged whole.
+// Bounds of the request check's cost: kin-openapi builds an error of a few
+// kilobytes for each violation, and a 1 MB batch holds half a million rows that
+// are not contacts. A batch's first requestItems rows go to kin-openapi, which
+// names every problem of each; each later row is decoded and judged alone and
+// let go, and past requestItems of their findings the rest are counted. A body
+// too small to hold more rows is judged whole.
 const (
 	requestItems     = 1_000
 	smallRequestBody = 4 << 10
 )
 
-// judgedBody returns the part of a request body the check judges (every array
-// to its first requestItems, within the answer checks' other bounds) and an
-// Unjudged finding saying what was left unread. A body that is not JSON is
-// judged as it is: kin-openapi words why.
-func judgedBody(raw []byte) ([]byte, []Finding) {
-	if len(raw) <= smallRequestBody {
+// judgedBody returns what kin-openapi judges of a request body for op (a
+// batch's first requestItems rows, or the body as it is) and the findings of
+// the rows it leaves out, judged here one at a time against the row schema. A
+// body that is not a JSON array goes as it is: kin-openapi words why.
+func (c *Checker) judgedBody(op string, raw []byte) ([]byte, []Finding) {
+	row := c.rowSchema(op)
+	if len(raw) <= smallRequestBody || row == nil {
 		return raw, nil
 	}
-	v, skipped, err := decodeAnswer(raw)
-	if err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
 		return raw, nil
 	}
-	shown, trimmed := forSchema(v, requestItems)
-	if !trimmed && len(skipped) == 0 {
-		return raw, nil
-	}
-	b, err := json.Marshal(shown)
-	if err != nil {
-		return raw, nil
-	}
-	rows := "the body holds more values"
-	if items, ok := v.([]any); ok {
-		n := len(items)
-		for _, sk := range skipped {
-			if sk.pointer == "" && !sk.object {
-				n = sk.total
-			}
+	var first []any
+	var out []Finding
+	folded, reading := 0, ""
+	for i := 0; dec.More(); i++ {
+		var v any
+		if dec.Decode(&v) != nil {
+			return raw, nil // not JSON past here: kin-openapi says so, without building rows
 		}
-		rows = fmt.Sprintf("the body holds %d rows", n)
+		if i < requestItems {
+			first = append(first, v)
+			continue
+		}
+		err := row.VisitJSON(v, contactkit.SchemaOptions()...)
+		var se *openapi3.SchemaError
+		if err == nil || !errors.As(err, &se) {
+			continue
+		}
+		f := schemaFinding(se, nil, BadRequest, "")
+		if len(out) == requestItems {
+			if folded == 0 || reading == f.Reading {
+				reading = f.Reading
+			} else {
+				reading = ""
+			}
+			folded++
+			continue
+		}
+		f.Pointer = "/" + strconv.Itoa(i) + f.Pointer
+		f.Message = "request body " + f.Pointer + ": " + Clip(se.Reason, 300)
+		out = append(out, f)
 	}
-	return b, []Finding{{Check: Unjudged,
-		Message:  fmt.Sprintf("%s than the request check judges; it judged the first %d of each array and %d values in all", rows, requestItems, schemaValues),
-		Expected: fmt.Sprintf("at most %d rows", requestItems), Actual: rows}}
+	if len(first) < requestItems {
+		return raw, nil // it held no more than kin-openapi is given
+	}
+	if folded > 0 {
+		f := Finding{Check: BadRequest, Message: fmt.Sprintf("request body: %d more problems in later rows, as in those above", folded),
+			Expected: "rows the contract's schema allows", Actual: fmt.Sprintf("%d more", folded)}
+		if reading != "" {
+			f.Source, f.Reading = Reading, reading
+		}
+		out = append(out, f)
+	}
+	b, err := json.Marshal(first)
+	if err != nil {
+		return raw, nil
+	}
+	where := OpLocation(c.spec, op) + "/requestBody"
+	for i := range out {
+		out[i].Contract = where
+	}
+	return b, out
+}
+
+// rowSchema is the schema of one row of op's JSON request body, when it is an
+// array; nil otherwise.
+func (c *Checker) rowSchema(op string) *openapi3.Schema {
+	o := c.spec.Op(op)
+	if o == nil || o.Operation.RequestBody == nil || o.Operation.RequestBody.Value == nil {
+		return nil
+	}
+	mt := o.Operation.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || mt.Schema.Value.Items == nil {
+		return nil
+	}
+	return mt.Schema.Value.Items.Value
 }
 
 // errNoBearer is what bearerPresent says of a request with no bearer token.
