@@ -136,6 +136,11 @@ func (a *attacker) summary() string {
 
 // each sends n raw requests, a.workers at a time, one connection each.
 func (a *attacker) each(ctx context.Context, n int, request func(int) string) error {
+	return a.pool(ctx, n, func(i int) string { return a.send(ctx, request(i)) })
+}
+
+// pool runs do(0) to do(n-1), a.workers at once, counting what each returns.
+func (a *attacker) pool(ctx context.Context, n int, do func(i int) string) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range a.workers {
@@ -145,7 +150,7 @@ func (a *attacker) each(ctx context.Context, n int, request func(int) string) er
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				a.count(a.send(ctx, request(i)))
+				a.count(do(i))
 			}
 		})
 	}
@@ -319,30 +324,17 @@ func (a *attacker) lists(ctx context.Context, n, pages int) error {
 // connections, the i-th to url(i).
 func (a *attacker) gets(ctx context.Context, n int, url func(i int) string) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: a.workers}}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range a.workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url(i), nil)
-				req.Header.Set("Authorization", "Bearer t")
-				resp, err := client.Do(req)
-				if err != nil {
-					a.count("error")
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				a.count(strconv.Itoa(resp.StatusCode))
-			}
-		})
-	}
-	wg.Wait()
-	return ctx.Err()
+	return a.pool(ctx, n, func(i int) string {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url(i), nil)
+		req.Header.Set("Authorization", "Bearer t")
+		resp, err := client.Do(req)
+		if err != nil {
+			return "error"
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return strconv.Itoa(resp.StatusCode)
+	})
 }
 
 // hostile serves, on upstream, list answers of a.size bytes whose data is tiny
