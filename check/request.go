@@ -95,8 +95,9 @@ func (c *Checker) judgedBody(op string, raw []byte) ([]byte, []Finding) {
 	}
 	var first []any
 	var out []Finding
-	folded, reading := 0, ""
+	rows, folded, reading := 0, 0, ""
 	for i := 0; dec.More(); i++ {
+		rows++
 		var v any
 		if dec.Decode(&v) != nil {
 			return raw, nil // not JSON past here: kin-openapi says so, without building rows
@@ -124,7 +125,7 @@ func (c *Checker) judgedBody(op string, raw []byte) ([]byte, []Finding) {
 		f.Message = "request body " + f.Pointer + ": " + Clip(se.Reason, 300)
 		out = append(out, f)
 	}
-	if len(first) < requestItems {
+	if rows <= requestItems {
 		return raw, nil // it held no more than kin-openapi is given
 	}
 	if folded > 0 {
