@@ -34,6 +34,7 @@ const (
 	ReadingCreateRow        = "create-invalid-row"
 	ReadingCreateValues     = "create-lenient-values"
 	ReadingCreateMediaType  = "create-media-type"
+	ReadingCreateBatchSize  = "create-batch-size"
 	ReadingDuplicatePhones  = "duplicate-phones"
 	ReadingListOrder        = "list-order"
 	ReadingTags             = "tags"
@@ -64,6 +65,8 @@ var readings = []Reading{
 		"blank names and names over 255 characters refused (422); the rest stored; unknown fields ignored", "refused (400 or 422, nothing stored) or stored exactly as sent; an unknown field is never honoured"},
 	{ReadingCreateMediaType, "a create whose Content-Type is not JSON (text/plain, a form)",
 		"422 keyed `body`, nothing stored", "400, 415 (HTTP) or 422, nothing stored; a 201 warns"},
+	{ReadingCreateBatchSize, "a batch of many rows: the docs show two and name no limit",
+		"past `--max-batch` (10,000 rows) 422 keyed `body`, refused on its count before any row is judged, nothing stored", "any batch of up to 1,000 rows judged row by row; a larger one may also be refused whole (400, 413 or 422 naming no row, nothing stored), which warns"},
 	{ReadingDuplicatePhones, "two rows with one phone",
 		"accepted, as in the docs' own example", "not asserted"},
 	{ReadingListOrder, "the order of the list",

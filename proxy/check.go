@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 	cmodel "github.com/contactkit/contactkit/conformance/model"
 )
@@ -147,15 +148,45 @@ func (s *Server) judgePair(f *flight) []check.Finding {
 		}
 		_ = json.Unmarshal(f.plain, &body) // not JSON: the checks say so
 		errs := body.Errors
+		var missing []string
 		for _, k := range p.ErrorKeys {
 			if _, named := errs[k]; !named {
-				out = append(out, check.Finding{Check: check.Expect, Pointer: "/errors/" + check.EscapeToken(k),
-					Message:  fmt.Sprintf("the 422 does not name %s, which the docs say is invalid (a phone that is not a number)", k),
-					Expected: k + " in errors", Actual: check.Show(keys(errs)), Contract: where})
+				missing = append(missing, k)
 			}
 		}
+		if len(missing) == 0 {
+			return nil
+		}
+		named := missing[0]
+		if n := len(missing); n > 1 {
+			named = strings.Join(missing[:min(n, check.MorePlaces)], ", ")
+			if n > check.MorePlaces {
+				named += fmt.Sprintf(" and %d more", n-check.MorePlaces)
+			}
+		}
+		f := check.Finding{Check: check.Expect, Pointer: "/errors/" + check.EscapeToken(missing[0]),
+			Message:  fmt.Sprintf("the 422 does not name %s, which the docs say is invalid (a phone that is not a number)", named),
+			Expected: missing[0] + " in errors", Actual: check.Show(keys(errs)), Contract: where}
+		if len(p.Rows) > cmodel.LargeBatch && !namesRow(errs) {
+			// Refused as a whole, as a server may refuse a batch larger than it
+			// takes: the docs name no limit, nor what such a refusal says.
+			f.Source, f.Reading = check.Reading, contactkit.ReadingCreateBatchSize
+		}
+		out = append(out, f)
 	}
 	return out
+}
+
+// namesRow reports whether a 422's errors name any row (keys "<row>" or
+// "<row>.<field>").
+func namesRow(errs map[string]any) bool {
+	for k := range errs {
+		row, _, _ := strings.Cut(k, ".")
+		if _, err := strconv.Atoi(row); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func statusWords(ss []int) string {

@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/contactkit/contactkit"
 	"github.com/contactkit/contactkit/check"
 	"github.com/contactkit/contactkit/journal"
+	"github.com/contactkit/contactkit/mock"
 )
 
 // sloppySession is a client that also sends what the contract refuses: a
@@ -66,4 +69,38 @@ func TestJudgesThePair(t *testing.T) {
 			assert.Contains(t, strings.Join(msgs, "\n"), tc.want, "the target's findings")
 		})
 	}
+}
+
+// TestBatchLimitIsAReading: the docs name no limit on a batch, so a server
+// that refuses a large one as a whole (the mock past --max-batch) departs from
+// a reading, never from the docs: whether its rows were valid or it held
+// phones that are not numbers, which a refusal of the whole need not name.
+func TestBatchLimitIsAReading(t *testing.T) {
+	m, err := mock.New(mock.Config{MaxBatch: 2_000})
+	require.NoError(t, err)
+	r := newRig(t, m, Config{})
+	rows := func(n int, phone string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(`{"name":"Budi","phone":`+phone+`},`, n), ",") + "]"
+	}
+	for _, tc := range []struct{ name, body string }{
+		{"valid rows", rows(2_001, "6281234567890")},
+		{"phones that are not numbers", rows(2_001, `"x"`)},
+	} {
+		a := r.do("POST", "/contacts/app1", tc.body)
+		require.Equal(t, 422, a.status, "%s: the mock refuses the batch whole", tc.name)
+	}
+	var failing []string
+	for _, v := range violations(r) {
+		if v.Check != string(check.BadRequest) && v.Check != "more" && v.Source != string(check.Reading) {
+			failing = append(failing, v.Message)
+		}
+	}
+	assert.Empty(t, failing, "a refusal of a batch as a whole breaks no rule of the docs")
+	var readings []string
+	for _, v := range violations(r) {
+		if v.Source == string(check.Reading) {
+			readings = append(readings, v.Reading)
+		}
+	}
+	assert.Contains(t, readings, contactkit.ReadingCreateBatchSize, "it departs from the reading, and says which")
 }

@@ -419,8 +419,10 @@ func (s *Server) finish(f *flight) {
 		f.status = http.StatusBadGateway
 		f.problem = orText(f.problem, "no answer")
 	}
+	// The target's violations first: a client's thousand bad rows must not
+	// crowd them out of the entry's MaxViolations.
 	var viol []journal.Violation
-	for _, side := range [][]check.Finding{f.reqFindings, f.findings} {
+	for _, side := range [][]check.Finding{f.findings, f.reqFindings} {
 		for _, fd := range side {
 			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract,
 				Source: string(fd.Source), Reading: fd.Reading})

@@ -314,8 +314,25 @@ func predictCreate(r Request) Prediction {
 		p.Statuses, p.Why = []int{http.StatusUnprocessableEntity}, "a batch with a phone that is not a number"
 		p.Readings = map[int]string{http.StatusBadRequest: contactkit.ReadingCreateRow}
 	}
+	if len(p.Rows) > LargeBatch {
+		// The docs name no limit on a batch: a server may refuse a large one
+		// whole, which departs from a reading only.
+		if p.Readings == nil {
+			p.Readings = map[int]string{}
+		}
+		for _, st := range []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity} {
+			if _, ok := p.Readings[st]; !ok && !slices.Contains(p.Statuses, st) {
+				p.Readings[st] = contactkit.ReadingCreateBatchSize
+			}
+		}
+	}
 	return p
 }
+
+// LargeBatch is the most rows a batch may hold and still be judged row by row
+// without a word: past it a server may also refuse the batch as a whole
+// (reading create-batch-size).
+const LargeBatch = 1_000
 
 // RowClass says what the docs make of one decoded row of a create (numbers as
 // json.Number): an object with a name and a phone, each judged, and nothing else.
