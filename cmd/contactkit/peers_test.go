@@ -34,14 +34,7 @@ func TestConformPassesPeers(t *testing.T) {
 			name := fmt.Sprintf("%s with its own choices", kind)
 			if swapped {
 				// The other peer's choice at every silence, and slow answers.
-				opts.Choices, opts.Slow = map[string]string{}, true
-				for _, c := range peers.Choices {
-					other := peers.Go
-					if kind == peers.Go {
-						other = peers.Node
-					}
-					opts.Choices[c.Name] = c.Default(other)
-				}
+				opts.Choices, opts.Slow = peers.ChoicesOf(peers.Other(kind)), true
 				name = fmt.Sprintf("%s with the other's choices", kind)
 			}
 			t.Run(name, func(t *testing.T) {

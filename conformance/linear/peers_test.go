@@ -26,14 +26,7 @@ func TestPeersPass(t *testing.T) {
 			opts := peers.Options{Grants: []string{"peer-token-one=app1"}, Seed: 1}
 			name := fmt.Sprintf("%s with its own choices", kind)
 			if swapped {
-				opts.Choices, opts.Slow = map[string]string{}, true
-				for _, c := range peers.Choices {
-					other := peers.Go
-					if kind == peers.Go {
-						other = peers.Node
-					}
-					opts.Choices[c.Name] = c.Default(other)
-				}
+				opts.Choices, opts.Slow = peers.ChoicesOf(peers.Other(kind)), true
 				name = fmt.Sprintf("%s with the other's choices, slow", kind)
 			}
 			t.Run(name, func(t *testing.T) {

@@ -278,10 +278,7 @@ func TestChoices(t *testing.T) {
 		for _, column := range peers.Kinds {
 			t.Run(fmt.Sprintf("%s/as-%s", kind, column), func(t *testing.T) {
 				t.Parallel()
-				values := map[string]string{}
-				for _, ch := range peers.Choices {
-					values[ch.Name] = ch.Default(column)
-				}
+				values := peers.ChoicesOf(column)
 				var apps []string
 				for name := range probes {
 					apps = append(apps, name)

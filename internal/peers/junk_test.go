@@ -21,10 +21,7 @@ func TestJunk(t *testing.T) {
 		for _, column := range peers.Kinds {
 			t.Run(fmt.Sprintf("%s/as-%s", kind, column), func(t *testing.T) {
 				t.Parallel()
-				values := map[string]string{}
-				for _, ch := range peers.Choices {
-					values[ch.Name] = ch.Default(column)
-				}
+				values := peers.ChoicesOf(column)
 				base := peers.Start(t, kind, peers.Options{Contacts: 5, Seed: 9, Choices: values})
 				c := newClient(t, base, "tok1")
 				id := c.req("GET", "/contacts/app1", "").expect(t, 200).items()[0].(map[string]any)["id"].(string)

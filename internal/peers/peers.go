@@ -217,6 +217,24 @@ func (c Choice) Default(k Kind) string {
 	return c.Go
 }
 
+// ChoicesOf is every choice as peer k makes it by default: given to the other
+// peer (Options.Choices), it takes k's side at every silence.
+func ChoicesOf(k Kind) map[string]string {
+	m := make(map[string]string, len(Choices))
+	for _, c := range Choices {
+		m[c.Name] = c.Default(k)
+	}
+	return m
+}
+
+// Other is the peer that is not k.
+func Other(k Kind) Kind {
+	if k == Go {
+		return Node
+	}
+	return Go
+}
+
 // Choices lists every choice, in the order of the package documentation.
 var Choices = []Choice{
 	{"json", "strict", "lenient", "strict|lenient",
