@@ -389,12 +389,7 @@ const growBatch = 20
 // already.
 func (e *execution) grow(ctx context.Context, i int) {
 	own := e.who(false)
-	r := e.newRequest(contactkit.OpListContacts, own, "", "")
-	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
-	e.quiet = true
-	a, _ := e.send(ctx, r)
-	e.quiet = false
-	total, ok := check.Int(check.Field(check.Field(a.body, "meta"), "total"))
+	total, ok := e.total(ctx, own)
 	if !ok || total >= growTo {
 		return
 	}

@@ -294,16 +294,22 @@ type walked struct {
 	complete bool
 }
 
-// fullPages reads id's app's total (quietly) and returns a limit that divides it,
-// so that every page of a walk with it is full and the last one exactly so; 0
-// when the app is empty or its total unknown.
-func (e *execution) fullPages(ctx context.Context, id identity) int64 {
+// total reads, without judging the answer, how many contacts id's app holds: the
+// meta of its first page at the largest limit.
+func (e *execution) total(ctx context.Context, id identity) (int64, bool) {
 	r := e.newRequest(contactkit.OpListContacts, id, "", "")
 	e.setQuery(r, "", strconv.Itoa(e.maxLimit()))
 	e.quiet = true
 	a, _ := e.send(ctx, r)
 	e.quiet = false
-	total, ok := check.Int(check.Field(check.Field(a.body, "meta"), "total"))
+	return check.Int(check.Field(check.Field(a.body, "meta"), "total"))
+}
+
+// fullPages reads id's app's total (quietly) and returns a limit that divides it,
+// so that every page of a walk with it is full and the last one exactly so; 0
+// when the app is empty or its total unknown.
+func (e *execution) fullPages(ctx context.Context, id identity) int64 {
+	total, ok := e.total(ctx, id)
 	if !ok || total <= 0 {
 		return 0
 	}
