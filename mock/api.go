@@ -49,16 +49,19 @@ func (s *Server) readCreate(r *http.Request) (held int64, err error) {
 		// Also catches what kin-openapi's decoder lets through: a valid value
 		// followed by more ("[...] x").
 		return held, bodyError(msgBodyJSON)
-	case batchRows(data) > s.cfg.MaxBatch:
-		// Refused before it is judged: kin-openapi would first build an error
-		// for each row that is not a contact, and 1 MB holds half a million.
-		return held, bodyError(fmt.Sprintf(msgBatchLarge, s.cfg.MaxBatch))
 	}
-	// Judging a batch costs by the values it holds (decoded by kin-openapi, then
-	// read into rows), far more than its bytes for small ones: that is taken
-	// from the budget too, at a data file's cost per JSON value.
 	if len(data) > 0 {
-		more := jsonValues(data) * jsonValueCost
+		values, rows := jsonShape(data)
+		if rows > s.cfg.MaxBatch {
+			// Refused before it is judged: kin-openapi would first build an
+			// error for each row that is not a contact, and 1 MB holds half a
+			// million.
+			return held, bodyError(fmt.Sprintf(msgBatchLarge, s.cfg.MaxBatch))
+		}
+		// Judging a batch costs by the values it holds (decoded by kin-openapi,
+		// then read into rows), far more than its bytes for small ones: that is
+		// taken from the budget too, at a data file's cost per JSON value.
+		more := values * jsonValueCost
 		if !s.budget.Take(more) {
 			return held, errNoMemory
 		}
@@ -222,47 +225,6 @@ func (s *Server) list(rows []Contact, total int, page int64, limit int) answer {
 	b = append(b, `,"last_page":`...)
 	b = strconv.AppendInt(b, last, 10)
 	return answer{status: http.StatusOK, body: append(b, "}}"...), pooled: true}
-}
-
-// batchRows counts the items of a valid JSON text that is an array, without
-// decoding them: one more than the commas outside strings at its first depth;
-// 0 for an empty array or any other text.
-func batchRows(src []byte) int {
-	src = bytes.TrimLeft(src, " \t\r\n")
-	if len(src) == 0 || src[0] != '[' {
-		return 0
-	}
-	commas, depth, items := 0, 0, false
-	inString, escaped := false, false
-	for _, c := range src {
-		if inString {
-			if escaped {
-				escaped = false
-			} else {
-				escaped, inString = c == '\\', c != '"'
-			}
-			continue
-		}
-		if depth == 1 && strings.IndexByte(" \t\r\n,]", c) < 0 {
-			items = true
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '[', '{':
-			depth++
-		case ']', '}':
-			depth--
-		case ',':
-			if depth == 1 {
-				commas++
-			}
-		}
-	}
-	if !items {
-		return 0
-	}
-	return commas + 1
 }
 
 // create stores a validated batch, all of it or nothing.

@@ -230,7 +230,8 @@ func tokenCost(src []byte) int64 {
 // (a - or : inside a word or a date is no separator).
 func parseCost(src []byte) int64 {
 	if isJSON(src) {
-		return jsonValues(src) * jsonValueCost
+		values, _ := jsonShape(src)
+		return values * jsonValueCost
 	}
 	var n int64
 	for i, c := range src {
@@ -246,25 +247,50 @@ func parseCost(src []byte) int64 {
 	return (n + 1) * yamlValueCost
 }
 
-// jsonValues counts, without parsing, about how many values a JSON text holds:
-// one more than its openings, commas and colons outside strings.
-func jsonValues(src []byte) int64 {
-	n := int64(1)
+// jsonShape reads a JSON text once, without parsing it, for what judging it
+// will cost: about how many values it holds (one more than its openings, commas
+// and colons outside strings) and, when it is an array, how many items (one
+// more than the commas at its first depth; 0 for [] or any other text).
+func jsonShape(src []byte) (values int64, items int) {
+	values = 1
+	depth, commas, any, array := 0, 0, false, false
 	inString, escaped := false, false
 	for _, c := range src {
-		switch {
-		case escaped:
-			escaped = false
-		case inString:
-			escaped = c == '\\'
-			inString = c != '"'
-		case c == '"':
+		if inString {
+			if escaped {
+				escaped = false
+			} else {
+				escaped, inString = c == '\\', c != '"'
+			}
+			continue
+		}
+		if depth == 0 && c == '[' {
+			array = true
+		}
+		if depth == 1 && strings.IndexByte(" \t\r\n,]", c) < 0 {
+			any = true
+		}
+		switch c {
+		case '"':
 			inString = true
-		case c == '[' || c == '{' || c == ',' || c == ':':
-			n++
+		case '[', '{':
+			depth++
+			values++
+		case ']', '}':
+			depth--
+		case ',':
+			values++
+			if depth == 1 {
+				commas++
+			}
+		case ':':
+			values++
 		}
 	}
-	return n
+	if array && any {
+		items = commas + 1
+	}
+	return values, items
 }
 
 // scalarItems refuses, before a YAML file is parsed, one whose lists hold more

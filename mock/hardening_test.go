@@ -160,12 +160,13 @@ func TestBatchCostKnownBeforeJudged(t *testing.T) {
 	assert.Equal(t, int64(0), small.srv.budget.used.Load(), "the budget is given back")
 }
 
-func TestBatchRows(t *testing.T) {
-	for src, want := range map[string]int{
-		`[]`: 0, ` [ ] `: 0, `[1]`: 1, `[1,2]`: 2, `[ {"a":[1,2]} , "x,y" ]`: 2,
-		`["\"",1]`: 2, `[[],[]]`: 2, `{"a":1,"b":2}`: 0, `"a,b"`: 0, ``: 0,
+func TestJSONShape(t *testing.T) {
+	for src, want := range map[string][2]int64{
+		`[]`: {2, 0}, ` [ ] `: {2, 0}, `[1]`: {2, 1}, `[1,2]`: {3, 2}, `[ {"a":[1,2]} , "x,y" ]`: {7, 2},
+		`["\"",1]`: {3, 2}, `[[],[]]`: {5, 2}, `{"a":1,"b":2}`: {5, 0}, `"a,b"`: {1, 0}, ``: {1, 0},
 	} {
-		assert.Equal(t, want, batchRows([]byte(src)), "%s", src)
+		values, items := jsonShape([]byte(src))
+		assert.Equal(t, want, [2]int64{values, int64(items)}, "%s: values and items", src)
 	}
 }
 
