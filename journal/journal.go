@@ -185,6 +185,8 @@ type Journal struct {
 	// bodies' credential fields, once an entry is built), so that every entry
 	// is scrubbed of them, whichever exchange carried them; bounded.
 	seen redact.Seen
+	// lastBody is the answer body kept last (record.go's keepBody).
+	lastBody atomic.Pointer[keptBody]
 
 	// mu guards every field below.
 	mu      sync.Mutex

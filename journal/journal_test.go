@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/contactkit/contactkit/redact"
 	"github.com/stretchr/testify/assert"
@@ -450,6 +452,39 @@ func TestKeepCostsLittle(t *testing.T) {
 	want.Seq = got.Seq
 	assert.Equal(t, want, got, "the entry Keep's record reads as")
 	assert.Equal(t, "Bearer ***", got.Request.Header.Get("Authorization"), "the token, read")
+}
+
+// TestSameAnswerKeptOnce: a server that gives the same answer again and again
+// (a polled page) has it kept once, shared by its records; the caller's buffer,
+// reused for the next answer, changes none of them.
+func TestSameAnswerKeptOnce(t *testing.T) {
+	j := New(Config{MaxEntries: 8})
+	page := []byte(`{"statusCode":200,"data":[{"id":"a"}]}`)
+	buf := slices.Clone(page)
+	for range 3 {
+		copy(buf, page)
+		x := exchange(1)
+		x.ResponseBody = buf
+		j.Keep(x)
+		copy(buf, `{"statusCode":500`) // the caller reuses its buffer
+	}
+	x := exchange(1)
+	x.ResponseBody = []byte(`{"statusCode":404}`)
+	j.Keep(x)
+	j.mu.Lock()
+	texts := []*byte{}
+	for k := range j.n {
+		texts = append(texts, unsafe.StringData(j.ring[(j.head+k)%len(j.ring)].answer.text))
+	}
+	j.mu.Unlock()
+	require.Len(t, texts, 4)
+	assert.True(t, texts[0] == texts[1] && texts[1] == texts[2], "the same answer is kept once")
+	assert.NotSame(t, texts[2], texts[3], "another answer is kept apart")
+	var bodies []string
+	for _, e := range j.Entries(Filter{}) {
+		bodies = append(bodies, e.Response.Body)
+	}
+	assert.Equal(t, []string{string(page), string(page), string(page), `{"statusCode":404}`}, bodies)
 }
 
 // TestByteCapExact: the bytes the journal counts are every record's, summed as

@@ -22,6 +22,16 @@ func TestJSONLenIsEncodingJSONs(t *testing.T) {
 		}
 		texts = append(texts, b.String())
 	}
+	// Printable ASCII of every length around minCountedText, so both ways of
+	// counting it are held to encoding/json.
+	printable := []string{"a", " ", "~", `"`, `\`, "<", ">", "&", "}"}
+	for n := range 3 * minCountedText {
+		var b strings.Builder
+		for range n {
+			b.WriteString(printable[r.IntN(len(printable))])
+		}
+		texts = append(texts, b.String())
+	}
 	for _, s := range texts {
 		var buf bytes.Buffer
 		require := json.NewEncoder(&buf).Encode(s)

@@ -20,9 +20,10 @@ import (
 // shorten a text below what the clip shows; a text cut at its raw bound is
 // scrubbed as cut, so a credential it ends in the middle of never shows.
 type record struct {
-	raw    string          // the kept parts, back to back
+	raw    string          // the kept parts but the answer's body, back to back
 	ends   [numParts]int32 // where each part ends in raw
 	cut    [numParts]bool  // whether the part was cut at its bound
+	answer *keptBody       // the answer's body, shared with records of the same one
 	seq    int64
 	time   time.Time
 	took   time.Duration
@@ -56,8 +57,22 @@ const rawFactor = 2
 // violations: the struct in the ring, its maps' and slices' headers.
 const recordOverhead = 200
 
-// part returns part i of the raw string.
+// keptBody is an answer's body as kept, and its size as an entry writes it.
+// The journal remembers the last one: a server that gives the same answer again
+// and again (a polled page) keeps one string of it, measured once.
+type keptBody struct {
+	text string
+	size int
+}
+
+// part returns part i of the record.
 func (r *record) part(i int) string {
+	if i == partRespBody {
+		if r.answer == nil {
+			return "" // a zero record: a slot of the ring emptied
+		}
+		return r.answer.text
+	}
 	start := int32(0)
 	if i > 0 {
 		start = r.ends[i-1]
@@ -71,7 +86,6 @@ func (j *Journal) record(x Exchange) record {
 	texts := [partReqBody]string{x.Method, x.URI, x.OperationID, x.App, x.Injected, x.Problem}
 	bounds := [partReqBody]int{maxMethod, rawFactor * c.MaxPath, rawFactor * c.MaxText, rawFactor * c.MaxText,
 		rawFactor * c.MaxText, rawFactor * c.MaxText}
-	bodies := [2][]byte{x.RequestBody, x.ResponseBody}
 	r := record{time: x.Time, took: x.Duration, status: x.Status, secrets: x.Secrets,
 		reqSize:  bodySize(x.RequestBody, x.RequestBodySize, x.RequestTruncated),
 		respSize: bodySize(x.ResponseBody, x.ResponseBodySize, x.ResponseTruncated)}
@@ -81,13 +95,9 @@ func (j *Journal) record(x Exchange) record {
 		r.cut[i] = len(texts[i]) < len(s)
 		total += len(texts[i])
 	}
-	for i, body := range bodies {
-		bodies[i] = body[:min(len(body), c.MaxBody)]
-		r.cut[partReqBody+i] = len(bodies[i]) < len(body)
-		total += len(bodies[i])
-	}
-	r.cut[partReqBody] = r.cut[partReqBody] || x.RequestTruncated
-	r.cut[partRespBody] = r.cut[partRespBody] || x.ResponseTruncated
+	reqBody := x.RequestBody[:min(len(x.RequestBody), c.MaxBody)]
+	r.cut[partReqBody] = len(reqBody) < len(x.RequestBody) || x.RequestTruncated
+	total += len(reqBody)
 	// One allocation: the parts, back to back, in one string.
 	var b strings.Builder
 	b.Grow(total)
@@ -95,11 +105,12 @@ func (j *Journal) record(x Exchange) record {
 		b.WriteString(s)
 		r.ends[i] = int32(b.Len())
 	}
-	for i, body := range bodies {
-		b.Write(body)
-		r.ends[partReqBody+i] = int32(b.Len())
-	}
+	b.Write(reqBody)
+	r.ends[partReqBody] = int32(b.Len())
 	r.raw = b.String()
+	respBody := x.ResponseBody[:min(len(x.ResponseBody), c.MaxBody)]
+	r.cut[partRespBody] = len(respBody) < len(x.ResponseBody) || x.ResponseTruncated
+	r.answer = j.keepBody(respBody)
 	// The credentials the headers carry scrub every entry, this one's and the
 	// others' (a token used as a bearer here, echoed by another answer).
 	j.seen.AddHeader(x.RequestHeader)
@@ -119,6 +130,24 @@ func (j *Journal) record(x Exchange) record {
 	r.size = r.sizeOf(reqBytes + respBytes)
 	return r
 }
+
+// keepBody returns body kept: the last answer's body when it is the same bytes
+// (compared whole, which costs far less than copying and measuring them), else a
+// copy, measured, which becomes the last.
+func (j *Journal) keepBody(body []byte) *keptBody {
+	if len(body) == 0 {
+		return &noBody
+	}
+	if last := j.lastBody.Load(); last != nil && last.text == string(body) {
+		return last
+	}
+	text := string(body)
+	kept := &keptBody{text: text, size: bodyJSONLen(text)}
+	j.lastBody.Store(kept)
+	return kept
+}
+
+var noBody keptBody
 
 // bodySize is a body's full size as the entry reports it: given, or the body's
 // own length when it was given whole.
@@ -194,19 +223,24 @@ const truncatedHeader = "X-Journal-Truncated"
 // byte held is six bytes written (\u0001), an HTML character six, a body that
 // is not UTF-8 its base64.
 func (r *record) sizeOf(headers int) int {
-	n := recordOverhead + headers
-	for i := range numParts {
-		p := r.part(i)
-		if (i == partReqBody || i == partRespBody) && !utf8.ValidString(p) {
-			n += base64.StdEncoding.EncodedLen(len(p))
-			continue
-		}
-		n += jsonLen(p)
+	n := recordOverhead + headers + r.answer.size
+	for i := range partReqBody {
+		n += jsonLen(r.part(i))
 	}
+	n += bodyJSONLen(r.part(partReqBody))
 	for _, v := range r.violations {
 		n += 64 + jsonLen(v.Check) + jsonLen(v.Message) + jsonLen(v.Pointer) + jsonLen(v.Expected) + jsonLen(v.Actual) + jsonLen(v.Contract)
 	}
 	return n
+}
+
+// bodyJSONLen is what a body costs in an entry: its JSON string's length, or its
+// base64 when it is not UTF-8.
+func bodyJSONLen(body string) int {
+	if !utf8.ValidString(body) {
+		return base64.StdEncoding.EncodedLen(len(body))
+	}
+	return jsonLen(body)
 }
 
 // jsonExtra is how many bytes encoding/json adds to an ASCII byte in a string:
@@ -228,10 +262,11 @@ var jsonExtra = func() (t [utf8.RuneSelf]uint8) {
 // jsonLen is the length of s as encoding/json writes it inside a string's
 // quotes: an invalid byte becomes \ufffd (6), U+2028 and U+2029 are escaped (6).
 func jsonLen(s string) int {
-	// Most texts (every answer the mock writes) are printable ASCII: then only
+	// Most bodies (every answer the mock writes) are printable ASCII: then only
 	// five bytes grow, counted by strings.Count, which the runtime vectorizes,
-	// after one pass that reads eight bytes at a time. This runs on every request.
-	if printableASCII(s) {
+	// after one pass that reads eight bytes at a time. This runs on every request;
+	// for a short text (a header) the five calls cost more than a byte loop.
+	if len(s) >= minCountedText && printableASCII(s) {
 		return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`) +
 			5*(strings.Count(s, "<")+strings.Count(s, ">")+strings.Count(s, "&"))
 	}
@@ -254,6 +289,9 @@ func jsonLen(s string) int {
 	}
 	return n
 }
+
+// minCountedText is the length from which jsonLen counts with strings.Count.
+const minCountedText = 64
 
 // printableASCII reports whether every byte of s is at least a space and below
 // 0x80, eight bytes a word: a byte below 0x20 borrows into its top bit when 0x20

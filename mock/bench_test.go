@@ -179,3 +179,49 @@ func BenchmarkEncodeListPage(b *testing.B) {
 		}
 	})
 }
+
+// discardWriter is a ResponseWriter that keeps nothing but its header map, so
+// BenchmarkHandler measures the mock's handler without a recorder's copies.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkHandler is the handler's own cost per list request, what bench/load.sh
+// adds to bare net/http: "repeated" sends one target (the verdict remembered),
+// "cold" a new query each time (kin-openapi judges it), with the journal on and off.
+func BenchmarkHandler(b *testing.B) {
+	for _, journal := range []struct {
+		name string
+		size int
+	}{{"journal", 0}, {"no-journal", -1}} {
+		for _, cold := range []bool{false, true} {
+			name := journal.name + "/repeated"
+			if cold {
+				name = journal.name + "/cold"
+			}
+			b.Run(name, func(b *testing.B) {
+				s, err := New(Config{JournalSize: journal.size})
+				if err != nil {
+					b.Fatal(err)
+				}
+				w := &discardWriter{}
+				i := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					target := "/contacts/bench-app?page=1&limit=10"
+					if cold {
+						i++
+						target += "&n=" + strconv.Itoa(i)
+					}
+					req, _ := http.NewRequest(http.MethodGet, target, nil)
+					req.RequestURI, req.Body = target, http.NoBody
+					req.Header = http.Header{"Authorization": {"Bearer bench-token"}, "User-Agent": {"wrk"}}
+					w.h = http.Header{}
+					s.ServeHTTP(w, req)
+				}
+			})
+		}
+	}
+}

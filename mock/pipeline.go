@@ -131,7 +131,7 @@ func (s *Server) api(r *http.Request) answer {
 		rt, judged = s.verdicts.get(key)
 	}
 	if !judged {
-		found, params, err := s.spec.Router.FindRoute(r)
+		found, params, err := s.verdicts.findRoute(s.spec.Router, r, key, remember)
 		if err != nil {
 			return s.fail("", errNoRoute)
 		}

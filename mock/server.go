@@ -35,6 +35,7 @@ type Server struct {
 	// delayed holds a token per request waiting out a Prefer delay.
 	delayed  chan struct{}
 	verdicts *verdicts // nil when the contract rules it out
+	answers  *answers
 	started  time.Time
 	cors     cors
 	zone     zone // cfg.Zone, its offset read once when fixed
@@ -114,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 		store:   store,
 		budget:  b,
 		delayed: make(chan struct{}, cfg.MaxDelayed),
+		answers: newAnswers(),
 		started: time.Now(),
 		zone:    newZone(cfg.Zone),
 		faults:  newFaults(cfg.Seed),

@@ -2,20 +2,29 @@ package mock
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
+
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
 )
 
-// verdictCacheSize bounds the verdict memory; when full it starts over.
-const verdictCacheSize = 4096
+// verdictSlots is how many verdicts the memory holds, one per slot: a new one
+// takes its key's slot from whichever verdict held it. A fixed table costs a
+// request that is never repeated (a query made unique by a cache buster) one
+// small allocation, where a growing map cost its growth.
+const verdictSlots = 4096
+
+// routeSlots is how many routes the route memory holds, by method and path.
+const routeSlots = 1024
 
 // maxVerdictKey is the longest request target the verdict memory keeps: longer
-// ones are judged every time, so the memory holds at most verdictCacheSize keys of
-// this size whatever clients send, and a key is compared whole (no hash, no
-// collision to fear).
+// ones are judged every time, so the memory holds at most verdictSlots keys of
+// this size whatever clients send, and a key is compared whole (the hash only
+// picks the slot).
 const maxVerdictKey = 256
 
 // verdictKey names a request without a body by what kin-openapi judges of it:
@@ -26,15 +35,33 @@ type verdictKey struct {
 	method, path, query string
 }
 
+// routeKey names what the router reads of a request: its method and path.
+type routeKey struct {
+	method, path string
+}
+
+type verdict struct {
+	key verdictKey
+	rt  route
+}
+
+type foundRoute struct {
+	key    routeKey
+	route  *routers.Route
+	params map[string]string // read only
+}
+
 // verdicts remembers the requests without a body that kin-openapi found valid,
 // with their route and paging, so a repeated one (a front end polling page 1, a
-// load test) skips routing and validation. The verdict is a pure function of the
-// key, so the answer is the same; the bearer check still runs every time, and a
-// create (which has a body) is never remembered.
+// load test) skips routing and validation; and, apart, the route of each method
+// and path, so a new query on a known path skips routing. Both are pure
+// functions of their keys, so the answer is the same; the bearer check still runs
+// every time, and a create (which has a body) is never remembered. Slots are
+// swapped whole, so readers take no lock.
 type verdicts struct {
-	// mu guards m.
-	mu sync.RWMutex
-	m  map[verdictKey]route
+	seed   maphash.Seed
+	slots  [verdictSlots]atomic.Pointer[verdict]
+	routes [routeSlots]atomic.Pointer[foundRoute]
 }
 
 // newVerdicts returns a verdict memory for spec, or nil (every request judged in
@@ -47,7 +74,7 @@ func newVerdicts(spec *contactkit.Spec) (*verdicts, error) {
 			return nil, fmt.Errorf("operation %s has header or cookie parameters", op.ID)
 		}
 	}
-	return &verdicts{}, nil
+	return &verdicts{seed: maphash.MakeSeed()}, nil
 }
 
 // key returns the key r is remembered under, and false when r is not to be
@@ -63,26 +90,50 @@ func (v *verdicts) key(r *http.Request) (verdictKey, bool) {
 	return k, true
 }
 
-func (v *verdicts) get(k verdictKey) (route, bool) {
-	v.mu.RLock()
-	rt, ok := v.m[k]
-	v.mu.RUnlock()
-	return rt, ok
+func (v *verdicts) slot(k verdictKey) *atomic.Pointer[verdict] {
+	return &v.slots[maphash.Comparable(v.seed, k)%verdictSlots]
 }
 
-// put remembers rt for k, with copies of its strings: the request's are slices of
-// the whole request line.
+func (v *verdicts) get(k verdictKey) (route, bool) {
+	if e := v.slot(k).Load(); e != nil && e.key == k {
+		return e.rt, true
+	}
+	return route{}, false
+}
+
+// put remembers rt for k, with copies of k's strings: the request's are slices of
+// the whole request line. rt's route and parameters are the route memory's own
+// (findRoute gave them for a key to remember), shared.
 func (v *verdicts) put(k verdictKey, rt route) {
 	k = verdictKey{method: ownMethod(k.method), path: strings.Clone(k.path), query: strings.Clone(k.query)}
-	params := make(map[string]string, len(rt.params))
-	for name, value := range rt.params {
-		params[name] = strings.Clone(value)
+	v.slot(k).Store(&verdict{key: k, rt: rt})
+}
+
+// findRoute is the contract's route for r and its path parameters, from the
+// route memory or the router. A nil memory always asks the router.
+func (v *verdicts) findRoute(router routers.Router, r *http.Request, k verdictKey, remember bool) (*routers.Route, map[string]string, error) {
+	if !remember {
+		return router.FindRoute(r)
 	}
-	rt.params = params
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil || len(v.m) >= verdictCacheSize {
-		v.m = make(map[verdictKey]route, 64)
+	rk := routeKey{method: k.method, path: k.path}
+	slot := &v.routes[maphash.Comparable(v.seed, rk)%routeSlots]
+	if e := slot.Load(); e != nil && e.key == rk {
+		return e.route, e.params, nil
 	}
-	v.m[k] = rt
+	found, params, err := router.FindRoute(r)
+	if err == nil {
+		params = ownParams(params)
+		slot.Store(&foundRoute{key: routeKey{method: ownMethod(rk.method), path: strings.Clone(rk.path)},
+			route: found, params: params})
+	}
+	return found, params, err
+}
+
+// ownParams is a copy of path parameters that shares nothing with a request.
+func ownParams(params map[string]string) map[string]string {
+	out := make(map[string]string, len(params))
+	for name, value := range params {
+		out[strings.Clone(name)] = strings.Clone(value)
+	}
+	return out
 }

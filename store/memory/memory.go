@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/contactkit/contactkit/store"
 )
@@ -46,7 +47,21 @@ type Store struct {
 	// mu guards apps; each app guards its own contents.
 	mu   sync.RWMutex
 	apps map[string]*app
+
+	// version counts the writes done (see Version).
+	version atomic.Uint64
 }
+
+// Version returns a number that changes after every write (a toggle, delete,
+// create, replace or reset, whether it succeeded or not), so a reader that took
+// it before reading an app knows what it read is still current while the number
+// stays. It is bumped after the write, never before: a read that saw the write's
+// effect under the old number is remembered under a number that no longer holds.
+// The memory store is its data's only writer, so ok is always true.
+func (s *Store) Version() (n uint64, ok bool) { return s.version.Load(), true }
+
+// wrote marks a write done, for Version; every write defers it.
+func (s *Store) wrote() { s.version.Add(1) }
 
 // New returns an empty Store; contacts it holds are taken from b (nil: none
 // counted).
@@ -95,6 +110,7 @@ func (s *Store) Get(_ context.Context, appID string, id [16]byte) (store.Contact
 }
 
 func (s *Store) Toggle(_ context.Context, appID string, id [16]byte) (store.Contact, error) {
+	defer s.wrote()
 	a, err := s.app(appID)
 	if err != nil {
 		return store.Contact{}, err
@@ -103,6 +119,7 @@ func (s *Store) Toggle(_ context.Context, appID string, id [16]byte) (store.Cont
 }
 
 func (s *Store) Delete(_ context.Context, appID string, id [16]byte) error {
+	defer s.wrote()
 	a, err := s.app(appID)
 	if err != nil {
 		return err
@@ -111,6 +128,7 @@ func (s *Store) Delete(_ context.Context, appID string, id [16]byte) error {
 }
 
 func (s *Store) Create(_ context.Context, appID string, rows []store.NewContact, nowMs int64) error {
+	defer s.wrote()
 	a, err := s.app(appID)
 	if err != nil {
 		return err
@@ -127,6 +145,7 @@ func (s *Store) Export(_ context.Context, appID string) ([]store.Contact, error)
 }
 
 func (s *Store) Replace(_ context.Context, appID string, rows []store.Contact) error {
+	defer s.wrote()
 	a, err := s.app(appID)
 	if err != nil {
 		return err
@@ -155,6 +174,7 @@ func (s *Store) Empty(ctx context.Context, appID string) error {
 
 // Reset drops every app; each is seeded afresh, identically, on its next use.
 func (s *Store) Reset(context.Context) error {
+	defer s.wrote()
 	s.mu.Lock()
 	old := s.apps
 	s.apps = map[string]*app{}

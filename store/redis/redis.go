@@ -225,6 +225,10 @@ func (l clientLog) Printf(ctx context.Context, format string, v ...any) {
 	l.s.logger.DebugContext(ctx, "redis client: "+l.s.redact(fmt.Errorf(format, v...)))
 }
 
+// Version reports no version: replicas may share the store, and another one's
+// writes are seen only by asking Redis, which costs what the read does.
+func (s *Store) Version() (n uint64, ok bool) { return 0, false }
+
 // Close closes the connections to Redis; closing again does nothing.
 func (s *Store) Close() error {
 	err := s.rdb.Close()
