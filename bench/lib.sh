@@ -63,3 +63,8 @@ rps() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# median X...: the middle of the numbers (the mean of the two middle ones for an
+# even count). On a shared machine a neighbour's burst drags one round's pair
+# down; the median of paired ratios is what the rounds agree on.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }

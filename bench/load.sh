@@ -60,20 +60,21 @@ profile() {
   fi
 }
 profiled() { if [ -n "$PROF_PID" ]; then wait "$PROF_PID" || echo "the profile was not taken (curl exit $?)" >&2; fi; }
-rep_mock=0 rep_base=0 cold_mock=0 cold_base=0
+rep_mock=0 rep_base=0 cold_mock=0 cold_base=0 rep_ratios=() cold_ratios=()
 for round in $(seq "$ROUNDS"); do
   profile repeated
   m=$(rps "http://$MOCK$LIST" "$AUTH")
   profiled
   b=$(rps "http://$BASE$LIST")
   printf 'round %d repeated: mock %8.0f req/s   bare net/http %8.0f req/s   ratio %s\n' "$round" "$m" "$b" "$(ratio "$m" "$b")"
-  rep_mock=$(sum "$rep_mock" "$m"); rep_base=$(sum "$rep_base" "$b")
+  rep_mock=$(sum "$rep_mock" "$m"); rep_base=$(sum "$rep_base" "$b"); rep_ratios+=("$(ratio "$m" "$b")")
   profile cold
   m=$(WRK_SCRIPT=bench/cold.lua rps "http://$MOCK$LIST" "$AUTH")
   profiled
   b=$(WRK_SCRIPT=bench/cold.lua rps "http://$BASE$LIST")
   printf 'round %d cold:     mock %8.0f req/s   bare net/http %8.0f req/s   ratio %s\n' "$round" "$m" "$b" "$(ratio "$m" "$b")"
-  cold_mock=$(sum "$cold_mock" "$m"); cold_base=$(sum "$cold_base" "$b")
+  cold_mock=$(sum "$cold_mock" "$m"); cold_base=$(sum "$cold_base" "$b"); cold_ratios+=("$(ratio "$m" "$b")")
 done
 echo "ratio over all rounds: repeated $(ratio "$rep_mock" "$rep_base") (target >= 0.80), cold $(ratio "$cold_mock" "$cold_base") (target >= 0.60)"
+echo "median of the rounds' ratios: repeated $(median "${rep_ratios[@]}"), cold $(median "${cold_ratios[@]}")"
 [ -z "${PROFILE:-}" ] || echo "profiles: go tool pprof -top $PROFILE/mockprof $PROFILE/repeated.pprof (and cold.pprof)"

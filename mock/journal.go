@@ -63,6 +63,15 @@ func (t *bodyTap) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// kept returns the start of the body kept and the body's full size; a nil tap
+// is a request without a body.
+func (t *bodyTap) kept() (keep []byte, size int64) {
+	if t == nil {
+		return nil, 0
+	}
+	return t.keep, t.n
+}
+
 // journalAdd puts the exchange in the journal, with the contract's verdict on it.
 func (s *Server) journalAdd(w http.ResponseWriter, r *http.Request, a *answer, body *bodyTap, uri string,
 	start time.Time, took time.Duration) {
@@ -72,6 +81,7 @@ func (s *Server) journalAdd(w http.ResponseWriter, r *http.Request, a *answer, b
 	if !s.keepJournal {
 		return
 	}
+	kept, size := body.kept()
 	x := journal.Exchange{
 		Time:             start,
 		Duration:         took,
@@ -81,17 +91,14 @@ func (s *Server) journalAdd(w http.ResponseWriter, r *http.Request, a *answer, b
 		App:              a.params["appId"],
 		Status:           a.status,
 		RequestHeader:    r.Header,
-		RequestBody:      body.keep,
-		RequestBodySize:  body.n,
-		RequestTruncated: int64(len(body.keep)) < body.n,
+		RequestBody:      kept,
+		RequestBodySize:  size,
+		RequestTruncated: int64(len(kept)) < size,
 		ResponseHeader:   w.Header(),
 		ResponseBody:     a.body,
 		Injected:         a.injected,
 		Problem:          a.problem,
 		Secrets:          s.secrets,
-	}
-	if body.n == 0 {
-		x.RequestBodySize = 0
 	}
 	if a.serve != nil && a.status == 0 {
 		x.ResponseHeader, x.ResponseBody = nil, nil // cut: nothing was sent

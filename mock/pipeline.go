@@ -66,16 +66,26 @@ type answer struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	// A body past the cap makes net/http close the connection after the answer,
-	// the way clients expect (they then read the 422 rather than a reset).
-	body := s.tapBody(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
-	r.Body = body
+	// the way clients expect (they then read the 422 rather than a reset). A
+	// request without one (net/http says so with NoBody) has nothing to wrap.
+	var body *bodyTap
+	if r.Body == nil {
+		r.Body = http.NoBody // a request built in-process
+	}
+	if r.Body != http.NoBody {
+		body = s.tapBody(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+		r.Body = body
+	}
 	a := s.answer(r)
 	if s.cfg.Strict && a.injected == "" {
 		s.check(r, &a)
 	}
-	// Read what is left of the body before answering: net/http would otherwise
-	// drain it after the handler, a drain that can race the next request.
-	_, _ = io.Copy(io.Discard, body)
+	if body != nil {
+		// Read what is left of the body before answering: net/http would
+		// otherwise drain it after the handler, a drain that can race the next
+		// request.
+		_, _ = io.Copy(io.Discard, body)
+	}
 	// A create's body is no longer needed; a delayed answer must not keep it.
 	r.Body, r.GetBody = http.NoBody, nil
 	s.wait(r, &a)
