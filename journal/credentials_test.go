@@ -103,3 +103,23 @@ func TestSeenCredentialsAreBounded(t *testing.T) {
 	require.NotEmpty(t, es)
 	assert.NotContains(t, es[len(es)-1].Request.Body, "distinct-password", "the newest password is masked")
 }
+
+// TestHeaderCredentialsScrubOtherEntries: a token a client only ever sent in a
+// header (a bearer, a cookie, an API key) is taken out of every other entry
+// that holds it, and out of what the journal's Scrubber writes (log lines).
+func TestHeaderCredentialsScrubOtherEntries(t *testing.T) {
+	const bearer, cookie, apiKey = "header-only-bearer-4242", "cookie-session-777777", "api-key-0123456789"
+	j := New(Config{})
+	j.Keep(Exchange{Method: "GET", URI: "/contacts/app1", Status: 200, RequestHeader: http.Header{
+		"Authorization": {"Bearer " + bearer}, "Cookie": {"session=" + cookie}, "X-Api-Key": {apiKey}}})
+	echo := `{"note":"` + bearer + ` ` + cookie + ` ` + apiKey + `"}`
+	j.Keep(Exchange{Method: "GET", URI: "/echo", Status: 200, ResponseBody: []byte(echo)})
+	entries := j.Entries(Filter{})
+	require.Len(t, entries, 2)
+	body := entries[1].Response.Body
+	line := j.Scrubber().Scrub(echo)
+	for _, secret := range []string{bearer, cookie, apiKey} {
+		assert.NotContains(t, body, secret, "the echo's entry")
+		assert.NotContains(t, line, secret, "a log line")
+	}
+}

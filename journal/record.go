@@ -112,9 +112,8 @@ func (j *Journal) record(x Exchange) record {
 	r.cut[partRespBody] = len(respBody) < len(x.ResponseBody) || x.ResponseTruncated
 	r.answer = j.keepBody(respBody)
 	// The credentials the headers carry scrub every entry, this one's and the
-	// others' (a token used as a bearer here, echoed by another answer).
-	j.seen.AddHeader(x.RequestHeader)
-	j.seen.AddHeader(x.ResponseHeader)
+	// others' (a token used as a bearer here, echoed by another answer): keepHeader
+	// hands them to j.seen as it measures the headers.
 	var reqBytes, respBytes int
 	r.reqHeader, reqBytes = j.keepHeader(x.RequestHeader)
 	r.respHeader, respBytes = j.keepHeader(x.ResponseHeader)
@@ -167,13 +166,14 @@ func keepText(s string, n int) string {
 }
 
 // keepHeader returns h itself when it is within the journal's bounds, the common
-// case; otherwise a copy of what fits (MaxHeaders lines, each value kept raw as
+// case, and adds the credentials it carries to those seen; otherwise a copy of what fits (MaxHeaders lines, each value kept raw as
 // texts are), with a note that there were more. It also returns the bytes the
 // header kept holds (headerBytes).
 func (j *Journal) keepHeader(h http.Header) (http.Header, int) {
 	lines, bound, size := 0, rawFactor*j.cfg.MaxText, 0
 	fits := true
 	for name, values := range h {
+		j.seen.AddHeaderLine(name, values)
 		lines += len(values)
 		for _, v := range values {
 			fits = fits && len(v) <= bound && len(name) <= bound
