@@ -40,8 +40,6 @@ start "$BENCH_TMP/baseline" --addr "$BASE" --body "$BENCH_TMP/body.json"
 pids[base]=$LAST_PID
 wait_ready "http://$BASE/"
 
-# ticks PID: the CPU time the process has used, in clock ticks.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # measure NAME PID URL [HEADER]: wrk's rate into $rate; the server's CPU ticks and
 # the requests served are added to cpu[NAME] and reqs[NAME].
 declare -A total cpu reqs

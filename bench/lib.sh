@@ -68,3 +68,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # even count). On a shared machine a neighbour's burst drags one round's pair
 # down; the median of paired ratios is what the rounds agree on.
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# ticks PID: the CPU time the process has used, in clock ticks (user and system).
+# Unlike throughput, a server's CPU per request hardly moves when a neighbour
+# loads the machine.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

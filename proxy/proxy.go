@@ -441,18 +441,26 @@ func (s *Server) finish(f *flight) {
 		problem = strings.TrimPrefix(problem+"; "+note, "; ")
 		s.cfg.Logger.Warn("session model at its bound", "note", note)
 	}
-	e := s.journal.Add(journal.Exchange{
+	x := journal.Exchange{
 		Time: f.start, Duration: took, Method: f.method, URI: f.uri, OperationID: f.op, App: f.app, Status: f.status,
 		RequestHeader: f.header, RequestBody: f.reqBody, RequestBodySize: f.reqSize, RequestTruncated: f.reqTooLarge,
 		ResponseHeader: f.respHeader, ResponseBody: respBody, ResponseBodySize: f.respSize, ResponseTruncated: f.respTooLarge,
 		Violations: viol, Problem: problem,
-	})
+	}
+	recorded := s.rec != nil && !f.preflight
+	if !recorded && !s.cfg.Logger.Enabled(context.Background(), slog.LevelWarn) {
+		// Nothing is written of this exchange but the journal's record: its
+		// entry is built when someone reads it.
+		s.journal.Keep(x)
+		return
+	}
+	e := s.journal.Add(x)
 	// After Add: the journal has learnt the credentials this exchange's bodies
 	// carry (a password, an issued token), which the log and the recording
 	// must not show either.
 	sc := s.scrubber(f)
 	s.log(f, sc, e.Path, took)
-	if s.rec != nil && !f.preflight {
+	if recorded {
 		s.rec.add(f, sc)
 	}
 }
