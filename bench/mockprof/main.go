@@ -20,11 +20,12 @@ import (
 func main() {
 	addr := flag.String("addr", mock.DefaultAddr, "where the mock listens")
 	pprofAddr := flag.String("pprof", "127.0.0.1:6060", "where /debug/pprof/ listens")
+	store := flag.String("store", mock.DefaultStore, `"memory" or a redis:// URL, as contactkit mock's --store`)
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as contactkit mock does for small seeds
 	}
-	srv, err := mock.New(mock.Config{Addr: *addr, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := mock.New(mock.Config{Addr: *addr, Store: *store, Logger: slog.New(slog.DiscardHandler)})
 	if err == nil {
 		err = srv.Start()
 	}
