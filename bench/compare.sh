@@ -7,7 +7,9 @@
 #
 # It also prints the CPU time each server spent per request (user and system,
 # from /proc): unlike throughput, it hardly moves when a neighbour loads the
-# machine, so it shows what a change won even on a busy one.
+# machine, so it shows what a change won even on a busy one. "bare+serve" is the
+# bare handler served through package serve as the mock is (timeouts, connection
+# cap): the part of the gap that is serving safely, not the mock's handler.
 #
 #   bench/compare.sh 71ff035 HEAD                 # 3 rounds of 5 s, 16 connections
 #   ROUNDS=5 DURATION=10s bench/compare.sh main HEAD~2 HEAD
@@ -21,6 +23,7 @@ export DURATION=${DURATION:-5s}
 AUTH="Authorization: Bearer bench-token"
 LIST="/contacts/bench-app?page=1&limit=10"
 BASE=127.0.0.1:27130 # below the ephemeral port range, as load.sh's
+SAFE=127.0.0.1:27129
 
 need_wrk
 go build -o "$BENCH_TMP/baseline" ./bench/baseline
@@ -39,6 +42,11 @@ curl -sf -H "$AUTH" "http://127.0.0.1:27131$LIST" >"$BENCH_TMP/body.json"
 start "$BENCH_TMP/baseline" --addr "$BASE" --body "$BENCH_TMP/body.json"
 pids[base]=$LAST_PID
 wait_ready "http://$BASE/"
+# The same handler served as the mock is (package serve: timeouts, connection
+# cap): what serving safely costs, apart from the mock's handler.
+start "$BENCH_TMP/baseline" --addr "$SAFE" --body "$BENCH_TMP/body.json" --serve
+pids[safe]=$LAST_PID
+wait_ready "http://$SAFE/"
 
 # measure NAME PID URL [HEADER]: wrk's rate into $rate; the server's CPU ticks and
 # the requests served are added to cpu[NAME] and reqs[NAME].
@@ -63,7 +71,8 @@ for round in $(seq "$ROUNDS"); do
     WRK_SCRIPT=$script measure "base-$kind" "${pids[base]}" "http://$BASE$LIST"
     b=$rate
     total[base-$kind]=$(awk -v a="${total[base-$kind]:-0}" -v b="$b" 'BEGIN {print a + b}')
-    line=$(printf 'round %d %-8s bare %6.0f' "$round" "$kind" "$b")
+    WRK_SCRIPT=$script measure "safe-$kind" "${pids[safe]}" "http://$SAFE$LIST"
+    line=$(printf 'round %d %-8s bare %6.0f   bare+serve %6.0f (%s)' "$round" "$kind" "$b" "$rate" "$(ratio "$rate" "$b")")
     for i in "${!revs[@]}"; do
       WRK_SCRIPT=$script measure "$i-$kind" "${pids[$i]}" "http://127.0.0.1:$((27131 + i))$LIST" "$AUTH"
       total[$i-$kind]=$(awk -v a="${total[$i-$kind]:-0}" -v b="$rate" 'BEGIN {print a + b}')
@@ -72,7 +81,7 @@ for round in $(seq "$ROUNDS"); do
     echo "$line"
   done
 done
-echo "bare net/http: $(per_req base-repeated) us of CPU a request repeated, $(per_req base-cold) cold"
+echo "bare net/http: $(per_req base-repeated) us of CPU a request repeated, $(per_req base-cold) cold; served through package serve: $(per_req safe-repeated), $(per_req safe-cold)"
 for i in "${!revs[@]}"; do
   echo "${revs[$i]}: throughput repeated $(ratio "${total[$i-repeated]}" "${total[base-repeated]}"), cold $(ratio "${total[$i-cold]}" "${total[base-cold]}") of bare net/http; CPU $(per_req "$i-repeated") us a request repeated, $(per_req "$i-cold") cold"
 done
