@@ -26,8 +26,10 @@ need_wrk() {
   fi
 }
 
-# build_contactkit builds the binary into $BENCH_TMP/contactkit.
+# build_contactkit builds the binary into $BENCH_TMP/contactkit, or takes $BIN, an
+# already built one (an older revision's, to measure "before").
 build_contactkit() {
+  if [ -n "${BIN:-}" ]; then cp "$BIN" "$BENCH_TMP/contactkit"; return; fi
   go build -o "$BENCH_TMP/contactkit" ./cmd/contactkit
 }
 
