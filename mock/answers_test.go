@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
@@ -13,16 +14,22 @@ import (
 
 // TestAnswerMemoryFollowsEveryWrite: a page and a contact, read twice, are served
 // from the answer memory; after each kind of write (toggle, delete, create, the
-// admin API's empty and reset) the next read shows the write.
+// admin API's empty and reset) the next read shows the write. On both stores.
 func TestAnswerMemoryFollowsEveryWrite(t *testing.T) {
-	m := newMock(t, Config{Store: DefaultStore, Contacts: 20})
+	onceOnly(t)
+	for _, sc := range bothStores {
+		t.Run(sc.name, func(t *testing.T) { answerMemoryFollowsEveryWrite(t, newMock(t, sc.cfg(t, Config{Contacts: 20}))) })
+	}
+}
+
+func answerMemoryFollowsEveryWrite(t *testing.T, m *mockT) {
 	const page = "/contacts/app?page=1&limit=5"
 	list := func() reply { return m.do("GET", page, "") }
 	first := list()
 	require.Equal(t, http.StatusOK, first.status)
 	require.Equal(t, first.raw, list().raw, "the same page read twice")
-	version, ok := m.srv.store.Version()
-	require.True(t, ok, "the memory store has a version")
+	version, err := m.srv.store.Version(context.Background())
+	require.NoError(t, err, "the store's version")
 	body, hit := m.srv.answers.get(readKey{op: contactkit.OpListContacts, app: "app", page: 1, limit: 5}, version)
 	require.True(t, hit, "the page is remembered")
 	require.Equal(t, first.raw, body)
@@ -62,7 +69,7 @@ func TestAnswerMemoryFollowsEveryWrite(t *testing.T) {
 // never keep a stale answer: once the writers are done, the contact and its page
 // read as the last write left them.
 func TestAnswerMemoryUnderConcurrentToggles(t *testing.T) {
-	m := newMock(t, Config{Store: DefaultStore, Contacts: 3})
+	m := newMock(t, Config{Contacts: 3})
 	page := m.do("GET", "/contacts/app?limit=1", "")
 	contact := page.data()[0].(map[string]any)
 	id, blocked := contact["id"].(string), contact["is_blocked"].(bool)

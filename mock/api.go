@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,7 +146,7 @@ func (s *Server) handle(r *http.Request, rt *route) answer {
 	ctx, appID := r.Context(), rt.params["appId"]
 	switch rt.opID {
 	case contactkit.OpListContacts:
-		return s.remembered(readKey{op: rt.opID, app: appID, page: rt.page, limit: rt.limit}, func() answer {
+		return s.remembered(ctx, readKey{op: rt.opID, app: appID, page: rt.page, limit: rt.limit}, func() answer {
 			rows, total, err := s.store.Page(ctx, appID, s.fromOne(rt.page), rt.limit)
 			if err != nil {
 				return s.fail(rt.opID, err)
@@ -160,7 +161,7 @@ func (s *Server) handle(r *http.Request, rt *route) answer {
 		return s.fail(rt.opID, errNoContact)
 	}
 	if rt.opID == contactkit.OpGetContact {
-		return s.remembered(readKey{op: rt.opID, app: appID, id: id}, func() answer {
+		return s.remembered(ctx, readKey{op: rt.opID, app: appID, id: id}, func() answer {
 			c, err := s.store.Get(ctx, appID, id)
 			if err != nil {
 				return s.fail(rt.opID, err)
@@ -188,10 +189,10 @@ func (s *Server) handle(r *http.Request, rt *route) answer {
 
 // remembered is read's answer to k, from the answer memory (answers.go) while the
 // store has not been written since it was read; a fresh one is remembered.
-func (s *Server) remembered(k readKey, read func() answer) answer {
-	version, ok := s.store.Version()
-	if !ok {
-		return read()
+func (s *Server) remembered(ctx context.Context, k readKey, read func() answer) answer {
+	version, err := s.store.Version(ctx)
+	if err != nil {
+		return s.fail(k.op, err) // Redis out of reach: the read would fail alike
 	}
 	if body, hit := s.answers.get(k, version); hit {
 		return answer{status: http.StatusOK, body: body}

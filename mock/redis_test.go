@@ -268,12 +268,16 @@ func TestRedisReplicasShareState(t *testing.T) {
 	onceOnly(t)
 	cfg := redisConfig(t, Config{Contacts: 30})
 	a, b := newMock(t, cfg), newMock(t, cfg)
+	// Each replica remembers what it read (answers.go) until any replica writes.
+	first := b.do("GET", "/contacts/app?limit=1", "")
+	require.Equal(t, first.raw, b.do("GET", "/contacts/app?limit=1", "").raw)
 	require.Equal(t, 201, a.do("POST", "/contacts/app", `[{"name":"Budi Santoso","phone":6281234567890}]`).status)
 	newest := b.do("GET", "/contacts/app?limit=1", "").data()[0].(map[string]any)
 	assert.Equal(t, "Budi Santoso", newest["tag"], "b lists a's create first")
 	id := newest["id"].(string)
 	assert.Equal(t, 31, a.total("app"), "a's total")
 	assert.Equal(t, 31, b.total("app"), "b's total")
+	assert.Equal(t, false, a.do("GET", "/contacts/app/"+id, "").object()["is_blocked"], "a reads the contact before b's toggle")
 
 	require.Equal(t, 200, b.do("PUT", "/contacts/app/"+id, "").status)
 	assert.Equal(t, true, a.do("GET", "/contacts/app/"+id, "").object()["is_blocked"], "a sees b's toggle")

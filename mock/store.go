@@ -39,10 +39,9 @@ type Store interface {
 	Reset(ctx context.Context) error
 	// Apps reports how many apps exist.
 	Apps(ctx context.Context) (int, error)
-	// Version returns a number that changes after every write, so an answer read
-	// under it may be served again while it holds (answers.go); ok is false for a
-	// store others may write to, whose answers are read afresh every time.
-	Version() (n uint64, ok bool)
+	// Version returns a number that changes after every write, by any replica, so
+	// an answer read under it may be served again while it holds (answers.go).
+	Version(ctx context.Context) (uint64, error)
 	// Close lets go of what the store holds outside the process (connections).
 	Close() error
 }

@@ -57,8 +57,8 @@ type Store struct {
 // it before reading an app knows what it read is still current while the number
 // stays. It is bumped after the write, never before: a read that saw the write's
 // effect under the old number is remembered under a number that no longer holds.
-// The memory store is its data's only writer, so ok is always true.
-func (s *Store) Version() (n uint64, ok bool) { return s.version.Load(), true }
+// The memory store is its data's only writer; it never fails.
+func (s *Store) Version(context.Context) (uint64, error) { return s.version.Load(), nil }
 
 // wrote marks a write done, for Version; every write defers it.
 func (s *Store) wrote() { s.version.Add(1) }

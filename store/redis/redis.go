@@ -225,9 +225,21 @@ func (l clientLog) Printf(ctx context.Context, format string, v ...any) {
 	l.s.logger.DebugContext(ctx, "redis client: "+l.s.redact(fmt.Errorf(format, v...)))
 }
 
-// Version reports no version: replicas may share the store, and another one's
-// writes are seen only by asking Redis, which costs what the read does.
-func (s *Store) Version() (n uint64, ok bool) { return 0, false }
+// Version reads the store's version from Redis: PREFIX+"ver", which every script
+// that changes contacts increments in the same script, and Reset with the
+// generation. Replicas share it, so an answer any of them remembers under it
+// holds until any of them writes; reading it is one GET, where a page is a
+// script over a sorted set and a hash. (A version key deleted by hand, by
+// FLUSHDB, counts from 0 again: reset the store through the mock.)
+func (s *Store) Version(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	n, err := s.rdb.Get(ctx, s.prefix+"ver").Uint64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, s.failure(err)
+}
 
 // Close closes the connections to Redis; closing again does nothing.
 func (s *Store) Close() error {
@@ -748,11 +760,19 @@ func (s *Store) seedNow(ctx context.Context, appID string) error {
 // prefix are never touched.
 func (s *Store) Reset(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
-	gen, err := s.rdb.Incr(cctx, s.prefix+"gen").Result()
+	var next *redis.IntCmd
+	// The version moves with the generation, in one transaction: an answer
+	// remembered before the reset is never served after it.
+	_, err := s.rdb.TxPipelined(cctx, func(p redis.Pipeliner) error {
+		next = p.Incr(cctx, s.prefix+"gen")
+		p.Incr(cctx, s.prefix+"ver")
+		return nil
+	})
 	cancel()
 	if err != nil {
 		return s.failure(err)
 	}
+	gen := next.Val()
 	s.gen.Store(gen)
 	if err := s.sweep(context.WithoutCancel(ctx), gen); err != nil {
 		// The reset holds; what is left is cleared by the next one.

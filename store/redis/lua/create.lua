@@ -32,4 +32,5 @@ for i = 0, n - 1 do
   redis.call('ZADD', KEYS[4], seq + 1 + i, id)
 end
 redis.call('SET', KEYS[5], n, 'EX', 600)
+redis.call('INCR', ver)
 return n

@@ -20,4 +20,5 @@ end
 redis.call('HSET', KEYS[2], 'seq', ARGV[3], 'last', ARGV[4], 'seeded', 1)
 redis.call('SADD', KEYS[8], ARGV[7])
 if redis.call('GET', KEYS[7]) == ARGV[5] then redis.call('DEL', KEYS[7]) end
+redis.call('INCR', ver)
 return 'OK'
