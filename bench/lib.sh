@@ -10,7 +10,9 @@ bench_cleanup() {
   # wait reports the killed server's status (143): under set -e that would end
   # the loop at the first server and leave the others running.
   for pid in "${BENCH_PIDS[@]:-}"; do
-    if [ -n "$pid" ]; then kill -- "-$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
+    # A server the script stopped itself is gone: under set -e a failed kill
+    # would end the cleanup there and leave the servers after it running.
+    if [ -n "$pid" ]; then kill -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$BENCH_TMP"
 }
