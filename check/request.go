@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/internal/jsonshape"
 )
 
 // Request is one request as the contract judges it, before any answer.
@@ -68,16 +69,13 @@ func (c *Checker) Request(ctx context.Context, r Request) (op string, params map
 	return op, params, append(findings, later...)
 }
 
-// Bounds of the request check's cost: kin-openapi builds an error of a few
-// kilobytes for each violation, and a 1 MB batch holds half a million rows that
-// are not contacts. A batch's first requestItems rows go to kin-openapi, which
-// names every problem of each; each later row is decoded and judged alone and
-// let go, and past requestItems of their findings the rest are counted. A body
-// too small to hold more rows is judged whole.
-const (
-	requestItems     = 1_000
-	smallRequestBody = 4 << 10
-)
+// requestItems bounds the request check's cost: kin-openapi builds an error of
+// a few kilobytes for each violation, and a 1 MB batch holds half a million rows
+// that are not contacts. A batch's first requestItems rows go to kin-openapi,
+// which names every problem of each; each later row is decoded and judged alone
+// and let go, and past requestItems of their findings the rest are counted. A
+// body with no more rows (a byte scan says, before any decoding) goes whole.
+const requestItems = 1_000
 
 // judgedBody returns what kin-openapi judges of a request body for op (a
 // batch's first requestItems rows, or the body as it is) and the findings of
@@ -85,7 +83,7 @@ const (
 // body that is not a JSON array goes as it is: kin-openapi words why.
 func (c *Checker) judgedBody(op string, raw []byte) ([]byte, []Finding) {
 	row := c.rowSchema(op)
-	if len(raw) <= smallRequestBody || row == nil {
+	if _, items := jsonshape.Of(raw); items <= requestItems || row == nil {
 		return raw, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

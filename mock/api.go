@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/internal/jsonshape"
 )
 
 // readCreate reads a create's body, at most cfg.MaxBody bytes of it, refuses what
@@ -52,7 +53,7 @@ func (s *Server) readCreate(r *http.Request) (held int64, err error) {
 		return held, bodyError(msgBodyJSON)
 	}
 	if len(data) > 0 {
-		values, rows := jsonShape(data)
+		values, rows := jsonshape.Of(data)
 		if rows > s.cfg.MaxBatch {
 			// Refused before it is judged: kin-openapi would first build an
 			// error for each row that is not a contact, and 1 MB holds half a

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/contactkit/contactkit"
+	"github.com/contactkit/contactkit/internal/jsonshape"
 	"github.com/contactkit/contactkit/store"
 )
 
@@ -230,7 +231,7 @@ func tokenCost(src []byte) int64 {
 // (a - or : inside a word or a date is no separator).
 func parseCost(src []byte) int64 {
 	if isJSON(src) {
-		values, _ := jsonShape(src)
+		values, _ := jsonshape.Of(src)
 		return values * jsonValueCost
 	}
 	var n int64
@@ -245,52 +246,6 @@ func parseCost(src []byte) int64 {
 		}
 	}
 	return (n + 1) * yamlValueCost
-}
-
-// jsonShape reads a JSON text once, without parsing it, for what judging it
-// will cost: about how many values it holds (one more than its openings, commas
-// and colons outside strings) and, when it is an array, how many items (one
-// more than the commas at its first depth; 0 for [] or any other text).
-func jsonShape(src []byte) (values int64, items int) {
-	values = 1
-	depth, commas, any, array := 0, 0, false, false
-	inString, escaped := false, false
-	for _, c := range src {
-		if inString {
-			if escaped {
-				escaped = false
-			} else {
-				escaped, inString = c == '\\', c != '"'
-			}
-			continue
-		}
-		if depth == 0 && c == '[' {
-			array = true
-		}
-		if depth == 1 && strings.IndexByte(" \t\r\n,]", c) < 0 {
-			any = true
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '[', '{':
-			depth++
-			values++
-		case ']', '}':
-			depth--
-		case ',':
-			values++
-			if depth == 1 {
-				commas++
-			}
-		case ':':
-			values++
-		}
-	}
-	if array && any {
-		items = commas + 1
-	}
-	return values, items
 }
 
 // scalarItems refuses, before a YAML file is parsed, one whose lists hold more

@@ -172,16 +172,6 @@ func TestBatchCostKnownBeforeJudged(t *testing.T) {
 	assert.Equal(t, int64(0), small.srv.budget.used.Load(), "the budget is given back")
 }
 
-func TestJSONShape(t *testing.T) {
-	for src, want := range map[string][2]int64{
-		`[]`: {2, 0}, ` [ ] `: {2, 0}, `[1]`: {2, 1}, `[1,2]`: {3, 2}, `[ {"a":[1,2]} , "x,y" ]`: {7, 2},
-		`["\"",1]`: {3, 2}, `[[],[]]`: {5, 2}, `{"a":1,"b":2}`: {5, 0}, `"a,b"`: {1, 0}, ``: {1, 0},
-	} {
-		values, items := jsonShape([]byte(src))
-		assert.Equal(t, want, [2]int64{values, int64(items)}, "%s: values and items", src)
-	}
-}
-
 // TestNoDelayOnRefusals: a Prefer delay is honoured only once the request is
 // authorized, so a client without a token cannot pin a connection with it.
 func TestNoDelayOnRefusals(t *testing.T) {
