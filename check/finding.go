@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -132,6 +133,15 @@ func Collapse(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// Others says, for a collapsed finding, how many more there are like it and
+// where ("and 49 more like it, at /data/1/phone, …"); "" for a single one.
+func (f Finding) Others() string {
+	if f.Count <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("and %d more like it, at %s", f.Count-1, strings.Join(f.MoreAt(), ", "))
 }
 
 // MoreAt lists where the others of a collapsed finding are, "…" when there are

@@ -157,16 +157,17 @@ func (s *Server) judgePair(f *flight) []check.Finding {
 		if len(missing) == 0 {
 			return nil
 		}
-		named := missing[0]
-		if n := len(missing); n > 1 {
-			named = strings.Join(missing[:min(n, check.MorePlaces)], ", ")
-			if n > check.MorePlaces {
-				named += fmt.Sprintf(" and %d more", n-check.MorePlaces)
+		// One finding, collapsed as the checks collapse theirs: a batch of a
+		// thousand such rows is one problem.
+		f := check.Finding{Check: check.Expect, Pointer: "/errors/" + check.EscapeToken(missing[0]),
+			Message:  fmt.Sprintf("the 422 does not name %s, which the docs say is invalid (a phone that is not a number)", missing[0]),
+			Expected: missing[0] + " in errors", Actual: check.Show(keys(errs)), Contract: where}
+		if len(missing) > 1 {
+			f.Count = len(missing)
+			for _, k := range missing[1:min(len(missing), 1+check.MorePlaces)] {
+				f.More = append(f.More, "/errors/"+check.EscapeToken(k))
 			}
 		}
-		f := check.Finding{Check: check.Expect, Pointer: "/errors/" + check.EscapeToken(missing[0]),
-			Message:  fmt.Sprintf("the 422 does not name %s, which the docs say is invalid (a phone that is not a number)", named),
-			Expected: missing[0] + " in errors", Actual: check.Show(keys(errs)), Contract: where}
 		if len(p.Rows) > cmodel.LargeBatch && !namesRow(errs) {
 			// Refused as a whole, as a server may refuse a batch larger than it
 			// takes: the docs name no limit, nor what such a refusal says.

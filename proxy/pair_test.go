@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -103,4 +104,28 @@ func TestBatchLimitIsAReading(t *testing.T) {
 		}
 	}
 	assert.Contains(t, readings, contactkit.ReadingCreateBatchSize, "it departs from the reading, and says which")
+}
+
+// TestCollapsedFindingsKeepTheirCount: a 422 that names none of a batch's eight
+// phones that are not numbers is one finding, and the journal's violation says
+// how many more rows it stands for, and where.
+func TestCollapsedFindingsKeepTheirCount(t *testing.T) {
+	target := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_, _ = w.Write(contactkit.Envelope(http.StatusUnprocessableEntity, contactkit.Word(http.StatusUnprocessableEntity), "invalid", nil))
+	})
+	r := newRig(t, target, Config{})
+	rows := strings.TrimSuffix(strings.Repeat(`{"name":"Budi","phone":"x"},`, 8), ",")
+	r.do("POST", "/contacts/app1", "["+rows+"]")
+	var named []string
+	for _, v := range violations(r) {
+		if strings.HasPrefix(v.Message, "the 422 does not name") {
+			named = append(named, v.Message)
+		}
+	}
+	require.Len(t, named, 1, "one finding for the eight rows")
+	assert.Contains(t, named[0], "the 422 does not name 0.phone")
+	assert.Contains(t, named[0], "and 7 more like it, at /errors/1.phone, /errors/2.phone, /errors/3.phone, /errors/4.phone, /errors/5.phone, …")
+	assert.Contains(t, r.logs.String(), "and 7 more like it", "the log line says so too")
 }

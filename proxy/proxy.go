@@ -424,7 +424,7 @@ func (s *Server) finish(f *flight) {
 	var viol []journal.Violation
 	for _, side := range [][]check.Finding{f.findings, f.reqFindings} {
 		for _, fd := range side {
-			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: fd.Message, Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract,
+			viol = append(viol, journal.Violation{Check: string(fd.Check), Message: withOthers(fd), Pointer: fd.Pointer, Expected: fd.Expected, Actual: fd.Actual, Contract: fd.Contract,
 				Source: string(fd.Source), Reading: fd.Reading})
 		}
 	}
@@ -463,6 +463,15 @@ func (s *Server) finish(f *flight) {
 	if recorded {
 		s.rec.add(f, sc)
 	}
+}
+
+// withOthers is fd's message and, for a collapsed finding, how many more there
+// are like it and where: the journal and the log have no field for them.
+func withOthers(fd check.Finding) string {
+	if others := fd.Others(); others != "" {
+		return fd.Message + " (" + others + ")"
+	}
+	return fd.Message
 }
 
 // maxLoggedViolations bounds the lines one exchange logs: an answer with
@@ -505,7 +514,7 @@ func (s *Server) log(f *flight, sc *redact.Scrubber, path string, took time.Dura
 				slog.String("expected", clipScrubbed(sc, fd.Expected, 300)),
 				slog.String("actual", clipScrubbed(sc, fd.Actual, 300)),
 				slog.String("contract", fd.Contract),
-				slog.String("message", clipScrubbed(sc, fd.Message, 500)),
+				slog.String("message", clipScrubbed(sc, withOthers(fd), 500)),
 			)
 		}
 	}

@@ -121,8 +121,8 @@ func (r *Report) writeStep(ew *errWriter, st StepResult, verbose bool) {
 		if f.Curl != "" && f.Curl != st.Curl {
 			ew.printf("          request:  %s\n", f.Curl)
 		}
-		if f.Count > 1 {
-			ew.printf("          and %d more like it, at %s\n", f.Count-1, strings.Join(f.MoreAt(), ", "))
+		if others := f.Others(); others != "" {
+			ew.printf("          %s\n", others)
 		}
 	}
 	if st.FindingsLeftOut > 0 {
