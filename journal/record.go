@@ -166,9 +166,10 @@ func keepText(s string, n int) string {
 }
 
 // keepHeader returns h itself when it is within the journal's bounds, the common
-// case, and adds the credentials it carries to those seen; otherwise a copy of what fits (MaxHeaders lines, each value kept raw as
+// case; otherwise a copy of what fits (MaxHeaders lines, each value kept raw as
 // texts are), with a note that there were more. It also returns the bytes the
-// header kept holds (headerBytes).
+// header kept holds (headerBytes), and adds the credentials h carries to those
+// seen, on the same walk.
 func (j *Journal) keepHeader(h http.Header) (http.Header, int) {
 	lines, bound, size := 0, rawFactor*j.cfg.MaxText, 0
 	fits := true

@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -72,18 +71,11 @@ func (s *Seen) Scrubber() *Scrubber {
 	return s.scrubber
 }
 
-// AddHeader keeps the credentials h carries, as Secrets finds them. A server
-// calls it on every exchange, so it allocates nothing for credentials it has
-// kept already (a client's token, request after request).
-func (s *Seen) AddHeader(h http.Header) {
-	for name, values := range h {
-		s.AddHeaderLine(name, values)
-	}
-}
-
-// AddHeaderLine is AddHeader for one header name and its values, for a caller
-// that walks the header for its own reasons (the journal, measuring it): one walk
-// of a map costs about what the credential check does.
+// AddHeaderLine keeps the credentials one header line carries (its name and
+// values), as Secrets finds them; a caller walks the header for its own reasons
+// too (the journal, measuring it), so one walk serves both. A server calls it on
+// every exchange, so it allocates nothing for credentials it has kept already
+// (a client's token, request after request).
 func (s *Seen) AddHeaderLine(name string, values []string) {
 	if !isCredential(name) {
 		return
