@@ -12,12 +12,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 ADDR=127.0.0.1:47120
-if [ -n "${BIN:-}" ]; then
-  bin=$BIN
-else
-  build_contactkit
-  bin="$BENCH_TMP/contactkit"
-fi
+build_contactkit # or $BIN
+bin="$BENCH_TMP/contactkit"
 go build -o "$BENCH_TMP/attack" ./bench/attack
 
 # run NAME MOCK_FLAGS... -- ATTACK_FLAGS...
