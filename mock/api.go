@@ -264,9 +264,6 @@ func (s *Server) create(r *http.Request, appID string) answer {
 	} else if v, ok := decodeAny(r); ok {
 		value = v
 	}
-	if rows, ok := value.([]any); ok && len(rows) > s.cfg.MaxBatch {
-		return s.fail(op, bodyError(fmt.Sprintf(msgBatchLarge, s.cfg.MaxBatch)))
-	}
 	invalid := &invalidError{fields: map[string]string{}}
 	rows := s.words.checkRows(value, s.cfg.MaxNameLength, invalid)
 	if len(invalid.fields) > 0 {
